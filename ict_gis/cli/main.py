@@ -1,0 +1,61 @@
+"""The ``ict-gis`` command group.
+
+Each command lives in its own module of :mod:`ict_gis.cli` and is imported
+only when used, so ``ict-gis --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+
+import click
+
+from ict_gis import __version__
+
+#: Command name -> module defining a click command called ``command``.
+COMMANDS: dict[str, str] = {
+    "info": "ict_gis.cli.info",
+    "validate": "ict_gis.cli.validate",
+    "progress": "ict_gis.cli.progress",
+    "report": "ict_gis.cli.report",
+    "coverage": "ict_gis.cli.coverage",
+    "gaps": "ict_gis.cli.gaps",
+    "map": "ict_gis.cli.map",
+}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when the command is needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Return the names of the commands whose modules exist."""
+        return [name for name, mod in COMMANDS.items() if importlib.util.find_spec(mod)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Import and return the command ``cmd_name``."""
+        module = COMMANDS.get(cmd_name)
+        if module is None or importlib.util.find_spec(module) is None:
+            return None
+        return importlib.import_module(module).command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ict-gis")
+@click.option("-v", "--verbose", count=True, help="More log messages on stderr (-vv: debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr; no progress bars.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
+    """Telecom infrastructure GIS: coverage and progress per administrative unit.
+
+    LAYERS (for every command) is a folder of layer files, a GeoPackage or a
+    single file; it defaults to the bundled Nam Định layers.
+    """
+    level = (
+        logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
+    )
+    logging.basicConfig(level=level, format="%(levelname)s: %(message)s")
+    logging.getLogger("ict_gis").setLevel(level)
+    ctx.ensure_object(dict)
+    ctx.obj["quiet"] = quiet

@@ -1,0 +1,107 @@
+"""Options and helpers shared by the ``ict-gis`` commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from ict_gis import io
+from ict_gis.errors import IctGisError, ValidationError
+from ict_gis.layerset import LayerSet, read_layers
+from ict_gis.schema import LAYER_KINDS
+
+F = Callable[..., object]
+
+
+def layers_argument(func: F) -> F:
+    """``[LAYERS]``: a folder, a GeoPackage or one file; the bundled set when omitted."""
+    return click.argument("layers", required=False, type=click.Path(exists=True, path_type=Path))(
+        func
+    )
+
+
+def kind_option(func: F) -> F:
+    """``--kind``: the layer kind of a single file whose name does not tell it."""
+    return click.option(
+        "--kind",
+        type=click.Choice(LAYER_KINDS),
+        help="Layer kind of LAYERS when it is a single file not named after its kind.",
+    )(func)
+
+
+def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD.") from None
+
+
+def as_of_option(func: F) -> F:
+    """``--as-of DATE``: count only what happened up to and including DATE."""
+    return click.option(
+        "--as-of",
+        "as_of",
+        callback=_parse_date,
+        metavar="YYYY-MM-DD",
+        help="Count only what happened up to and including this date.",
+    )(func)
+
+
+def format_option(*choices: str, default: str | None = None) -> Callable[[F], F]:
+    """``--format``: one of ``choices`` (the first is the default)."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=default or choices[0],
+        show_default=True,
+        help="Output format.",
+    )
+
+
+def output_option(func: F) -> F:
+    """``-o/--output FILE``: write to FILE instead of standard output."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write to this file (atomically) instead of standard output.",
+    )(func)
+
+
+def load_layers(path: Path | None, kind: str | None = None) -> LayerSet:
+    """Read LAYERS, turning library errors into click errors."""
+    try:
+        return read_layers(path, kind=kind)
+    except IctGisError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def emit(data: str | bytes, output: Path | None) -> None:
+    """Print ``data`` to stdout, or write it atomically to ``output``."""
+    if output is None:
+        if isinstance(data, bytes):
+            click.get_binary_stream("stdout").write(data)
+        else:
+            click.echo(data, nl=not data.endswith("\n"))
+        return
+    try:
+        if isinstance(data, bytes):
+            io.write_bytes(data, output)
+        else:
+            io.write_text(data, output)
+    except IctGisError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Wrote {output} ({output.stat().st_size:,} bytes).", err=True)
+
+
+def fail_on_invalid(exc: ValidationError) -> click.ClickException:
+    """Turn a :class:`ValidationError` into a click error listing every problem."""
+    return click.ClickException(
+        f"{exc}\nRun `ict-gis validate` on the layers for the full list with fixes."
+    )

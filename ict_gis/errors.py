@@ -1,0 +1,46 @@
+"""Exception classes raised by the library.
+
+The command line turns each of them into a clear message and a non-zero exit
+code; the library itself never prints and never exits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ict_gis.problems import Problem
+
+
+class IctGisError(Exception):
+    """Base class of every error raised by ict_gis."""
+
+
+class LayerReadError(IctGisError, OSError):
+    """A layer file cannot be found, opened or read."""
+
+
+class LayerWriteError(IctGisError, OSError):
+    """An output cannot be written (for example it would overwrite an input)."""
+
+
+class LayerKindError(IctGisError, ValueError):
+    """The kind of a layer (``bts_stations``, ``districts``, ...) is unknown."""
+
+
+class ValidationError(IctGisError, ValueError):
+    """One or more layers have problems that prevent using them.
+
+    Parameters
+    ----------
+    problems
+        Every problem found, errors and warnings alike.
+    """
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = list(problems)
+        errors = [p for p in self.problems if p.severity == "error"]
+        lines = [f"{len(errors)} error(s) in the layers:"]
+        lines += [f"  {p}" for p in errors]
+        super().__init__("\n".join(lines))

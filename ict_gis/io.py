@@ -1,0 +1,311 @@
+"""Reading and writing layer files: the only module that touches paths.
+
+fiona lists layers, reads schemas, streams features and writes with an exact
+schema; whole layers are read in bulk with pyogrio and Arrow, which is an
+order of magnitude faster. Nothing outside this module imports either.
+
+Every write goes to a temporary file in the destination folder and is renamed
+into place once complete, and no write may replace a file this process has
+read as input.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import fiona
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+
+from ict_gis.errors import LayerReadError, LayerWriteError
+
+#: File name endings read as vector layers.
+VECTOR_SUFFIXES: tuple[str, ...] = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb")
+#: File name endings read as tables (with optional coordinates).
+TABLE_SUFFIXES: tuple[str, ...] = (".csv",)
+
+_LON_NAMES = ("lon", "lng", "long", "longitude", "x")
+_LAT_NAMES = ("lat", "latitude", "y")
+_WKT_NAMES = ("wkt", "geometry", "geom", "the_geom")
+
+_inputs: set[Path] = set()
+
+
+def _remember_input(path: Path) -> None:
+    _inputs.add(Path(path).resolve())
+
+
+def is_input(path: str | os.PathLike) -> bool:
+    """Whether ``path`` was read as an input by this process."""
+    return Path(path).resolve() in _inputs
+
+
+def _check_exists(path: Path) -> None:
+    if not path.exists():
+        raise LayerReadError(f"{path}: no such file or folder.")
+
+
+def list_layers(path: str | os.PathLike) -> list[str]:
+    """Return the names of the layers in a vector file (one for GeoJSON).
+
+    Parameters
+    ----------
+    path
+        GeoPackage, GeoJSON, Shapefile (or zipped Shapefile), or CSV.
+    """
+    path = Path(path)
+    _check_exists(path)
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        return [path.stem]
+    try:
+        return list(fiona.listlayers(_gdal_path(path)))
+    except fiona.errors.DriverError as exc:
+        raise LayerReadError(f"{path}: cannot list layers ({exc}).") from exc
+
+
+def read_schema(path: str | os.PathLike, *, layer: str | None = None) -> dict:
+    """Return the fiona schema (``{"geometry": ..., "properties": {...}}``) of a layer."""
+    path = Path(path)
+    _check_exists(path)
+    try:
+        with fiona.open(_gdal_path(path), layer=layer) as src:
+            return dict(src.schema)
+    except fiona.errors.DriverError as exc:
+        raise LayerReadError(f"{path}: cannot read the schema ({exc}).") from exc
+
+
+def iter_features(path: str | os.PathLike, *, layer: str | None = None) -> Iterator[dict]:
+    """Stream the features of a layer one by one, as GeoJSON-like dicts.
+
+    For files larger than memory; :func:`read_layer` is faster for the rest.
+    """
+    path = Path(path)
+    _check_exists(path)
+    _remember_input(path)
+    try:
+        with fiona.open(_gdal_path(path), layer=layer) as src:
+            for feature in src:
+                yield {
+                    "id": feature.id,
+                    "properties": dict(feature.properties),
+                    "geometry": None if feature.geometry is None else dict(feature.geometry),
+                }
+    except fiona.errors.DriverError as exc:
+        raise LayerReadError(f"{path}: cannot read features ({exc}).") from exc
+
+
+def read_layer(
+    path: str | os.PathLike, *, layer: str | None = None
+) -> gpd.GeoDataFrame | pd.DataFrame:
+    """Read a whole layer into a GeoDataFrame (or a DataFrame for a plain table).
+
+    Parameters
+    ----------
+    path
+        A GeoJSON, GeoPackage, Shapefile (also zipped) or CSV file. A CSV file
+        with ``lon``/``lat`` (or ``longitude``/``latitude``, ``x``/``y``)
+        columns gives points in EPSG:4326; one with a ``wkt`` (or
+        ``geometry``) column gives those geometries in EPSG:4326; any other
+        CSV is a plain table. Every CSV value is read as text.
+    layer
+        Layer name inside a GeoPackage; the only layer when omitted.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or pandas.DataFrame
+        The layer, columns as stored (text is not yet normalised).
+
+    Raises
+    ------
+    LayerReadError
+        If the file does not exist or cannot be read.
+    """
+    path = Path(path)
+    _check_exists(path)
+    _remember_input(path)
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        return _read_csv(path)
+    try:
+        with warnings.catch_warnings():
+            # GDAL warns about e.g. a missing .prj; the CRS check reports that.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            frame = pyogrio.read_dataframe(_gdal_path(path), layer=layer, use_arrow=True)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise LayerReadError(f"{path}: cannot read layer {layer or ''} ({exc}).") from exc
+    return frame
+
+
+def _gdal_path(path: Path) -> str:
+    if path.suffix.lower() == ".zip":
+        return f"/vsizip/{path}"
+    return str(path)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise LayerReadError(f"{path}: cannot read as UTF-8 CSV ({exc}).") from exc
+    table = table.astype(object).where(table != "", None)
+    lower = {c.lower(): c for c in table.columns}
+    lon = next((lower[n] for n in _LON_NAMES if n in lower), None)
+    lat = next((lower[n] for n in _LAT_NAMES if n in lower), None)
+    wkt = next((lower[n] for n in _WKT_NAMES if n in lower), None)
+    if lon and lat:
+        x = pd.to_numeric(table[lon], errors="coerce")
+        y = pd.to_numeric(table[lat], errors="coerce")
+        geometry = shapely.points(x.to_numpy(), y.to_numpy())
+        geometry[(x.isna() | y.isna()).to_numpy()] = None
+        return gpd.GeoDataFrame(table.drop(columns=[lon, lat]), geometry=geometry, crs="EPSG:4326")
+    if wkt:
+        texts = table[wkt].to_numpy()
+        geometry = shapely.from_wkt(texts, on_invalid="ignore")
+        return gpd.GeoDataFrame(table.drop(columns=[wkt]), geometry=geometry, crs="EPSG:4326")
+    return table
+
+
+def _check_output(path: Path) -> None:
+    if is_input(path):
+        raise LayerWriteError(
+            f"{path} was read as an input; refusing to overwrite it. Choose another output path."
+        )
+    if not path.parent.exists():
+        raise LayerWriteError(f"{path.parent}: the output folder does not exist.")
+
+
+def _atomic_target(path: Path) -> Path:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)  # GDAL drivers want to create the file themselves
+    return Path(tmp)
+
+
+def write_layer(
+    frame: gpd.GeoDataFrame | pd.DataFrame,
+    path: str | os.PathLike,
+    *,
+    layer: str | None = None,
+) -> Path:
+    """Write one layer atomically to GeoJSON, GeoPackage or CSV.
+
+    Parameters
+    ----------
+    frame
+        The layer. CSV output writes points as ``lon``/``lat`` columns and
+        other geometries as a ``wkt`` column.
+    path
+        Output file; its suffix chooses the format.
+    layer
+        Layer name inside a GeoPackage (default: the file's stem).
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    LayerWriteError
+        If ``path`` was read as an input or its folder does not exist.
+    """
+    return write_layers({layer or Path(path).stem: frame}, path)
+
+
+def write_layers(frames: Mapping[str, pd.DataFrame], path: str | os.PathLike) -> Path:
+    """Write several layers to one GeoPackage (or one layer to GeoJSON/CSV), atomically.
+
+    Parameters
+    ----------
+    frames
+        Layer name to frame; GeoJSON and CSV take exactly one.
+    path
+        Output file.
+    """
+    path = Path(path)
+    _check_output(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".gpkg", ".geojson", ".json", ".csv"):
+        raise LayerWriteError(
+            f"{path}: cannot write {suffix!r} files; use .gpkg, .geojson or .csv."
+        )
+    if suffix != ".gpkg" and len(frames) != 1:
+        raise LayerWriteError(f"{path}: a {suffix} file holds one layer; use .gpkg for several.")
+    tmp = _atomic_target(path)
+    try:
+        for name, frame in frames.items():
+            if suffix == ".csv":
+                _table_for_csv(frame).to_csv(tmp, index=False, encoding="utf-8")
+            elif isinstance(frame, gpd.GeoDataFrame):
+                _for_ogr(frame).to_file(
+                    tmp,
+                    layer=name,
+                    driver="GPKG" if suffix == ".gpkg" else "GeoJSON",
+                    engine="fiona",
+                    **({"mode": "a"} if suffix == ".gpkg" and tmp.exists() else {}),
+                )
+            else:
+                _write_table_to_gpkg(frame, tmp, name)
+        os.replace(tmp, path)
+    except Exception:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _for_ogr(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Dates to ISO text, so every driver stores them the same way."""
+    out = frame.copy()
+    for name in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[name]):
+            out[name] = out[name].dt.strftime("%Y-%m-%d").astype(object)
+            out[name] = out[name].where(frame[name].notna(), None)
+    return out
+
+
+def _write_table_to_gpkg(frame: pd.DataFrame, path: Path, name: str) -> None:
+    table = _for_ogr(gpd.GeoDataFrame(frame.copy()))
+    pyogrio.write_dataframe(table, path, layer=name, driver="GPKG", append=path.exists())
+
+
+def _table_for_csv(frame: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+        return frame
+    geom = frame.geometry
+    out = pd.DataFrame(frame.drop(columns=[geom.name]))
+    if len(geom) and (geom.geom_type.dropna() == "Point").all():
+        out["lon"] = geom.x.round(7)
+        out["lat"] = geom.y.round(7)
+    else:
+        out["wkt"] = shapely.to_wkt(geom.to_numpy(), rounding_precision=7)
+    return out
+
+
+def write_bytes(data: bytes, path: str | os.PathLike) -> Path:
+    """Write ``data`` to ``path`` atomically (temporary file, then rename).
+
+    Raises
+    ------
+    LayerWriteError
+        If ``path`` was read as an input or its folder does not exist.
+    """
+    path = Path(path)
+    _check_output(path)
+    tmp = _atomic_target(path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except Exception:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_text(text: str, path: str | os.PathLike) -> Path:
+    """Write UTF-8 ``text`` to ``path`` atomically (see :func:`write_bytes`)."""
+    return write_bytes(text.encode("utf-8"), path)

@@ -1,0 +1,203 @@
+"""A set of layers read together: the bundled Nam Định set, a folder or a GeoPackage."""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Iterator, Mapping
+from importlib import resources
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from ict_gis import io
+from ict_gis.errors import LayerKindError, LayerReadError
+from ict_gis.problems import Problem
+from ict_gis.schema import LAYER_KINDS, coerce, kind_from_name, schema_for
+
+
+class LayerSet(Mapping[str, pd.DataFrame]):
+    """Layers by kind (``bts_stations``, ``districts``, ...), columns typed per schema.
+
+    Behaves as a read-only mapping from layer kind to (Geo)DataFrame. Values
+    that could not be converted to their column's type are kept as missing
+    and listed in :attr:`problems`, which :func:`ict_gis.validate.validate`
+    reports together with its own checks.
+
+    Parameters
+    ----------
+    frames
+        Layer kind to frame, already converted with :func:`ict_gis.schema.coerce`.
+    source
+        Where the layers came from (for messages).
+    problems
+        Problems found while reading and converting.
+    """
+
+    def __init__(
+        self,
+        frames: Mapping[str, pd.DataFrame],
+        *,
+        source: str = "",
+        problems: list[Problem] | None = None,
+    ):
+        self._frames = dict(frames)
+        self.source = source
+        self.problems: list[Problem] = list(problems or [])
+
+    @classmethod
+    def from_frames(cls, frames: Mapping[str, pd.DataFrame], *, source: str = "") -> LayerSet:
+        """Build a layer set from raw frames (as read), converting their columns.
+
+        Parameters
+        ----------
+        frames
+            Layer kind to frame; the frames are not modified.
+        source
+            Where the layers came from.
+        """
+        converted: dict[str, pd.DataFrame] = {}
+        problems: list[Problem] = []
+        for kind in sorted(frames, key=_kind_order):
+            converted[kind], found = coerce(kind, frames[kind])
+            problems += found
+        return cls(converted, source=source, problems=problems)
+
+    def __getitem__(self, kind: str) -> pd.DataFrame:
+        try:
+            return self._frames[kind]
+        except KeyError:
+            schema_for(kind)  # raises LayerKindError for unknown kinds
+            have = ", ".join(self._frames) or "none"
+            raise KeyError(
+                f"The layer set {self.source!r} has no {kind!r} layer (it has: {have})."
+            ) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._frames)
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    def replace(self, **frames: pd.DataFrame) -> LayerSet:
+        """Return a new layer set with some layers replaced or added (already typed)."""
+        return LayerSet({**self._frames, **frames}, source=self.source, problems=self.problems)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per layer: features, geometry type, CRS and bounds (lon/lat)."""
+        rows = []
+        for kind, frame in self._frames.items():
+            row = {"layer": kind, "features": len(frame), "geometry": "", "crs": ""}
+            row.update(dict.fromkeys(("min_x", "min_y", "max_x", "max_y"), None))
+            if isinstance(frame, gpd.GeoDataFrame) and frame.geometry.name in frame.columns:
+                types = sorted(frame.geom_type.dropna().unique())
+                row["geometry"] = "/".join(types)
+                row["crs"] = frame.crs.to_string() if frame.crs else "none"
+                if len(frame) and frame.geometry.notna().any():
+                    bounds = frame.total_bounds
+                    row.update(zip(("min_x", "min_y", "max_x", "max_y"), bounds, strict=True))
+            else:
+                row["geometry"] = "table"
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("layer")
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{k}: {len(v)}" for k, v in self._frames.items())
+        return f"LayerSet({self.source!r}; {parts})"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(kind)}</td><td>{row.features}</td>"
+            f"<td>{html.escape(str(row.geometry))}</td><td>{html.escape(str(row.crs))}</td></tr>"
+            for kind, row in self.summary().iterrows()
+        )
+        return (
+            f"<p><b>LayerSet</b> {html.escape(self.source)}</p>"
+            "<table><tr><th>layer</th><th>features</th><th>geometry</th><th>CRS</th></tr>"
+            f"{rows}</table>"
+        )
+
+
+def _kind_order(kind: str) -> int:
+    return LAYER_KINDS.index(kind) if kind in LAYER_KINDS else len(LAYER_KINDS)
+
+
+def bundled_path() -> Path:
+    """Return the folder of the bundled Nam Định layers (installed with the package)."""
+    return Path(str(resources.files("ict_gis.layers")))
+
+
+def bundled_layers() -> LayerSet:
+    """Read the bundled Nam Định layers (boundaries real, network modelled).
+
+    Examples
+    --------
+    >>> layers = bundled_layers()
+    >>> len(layers["districts"])
+    10
+    """
+    return read_layers(bundled_path())
+
+
+def read_layers(path: str | os.PathLike | None = None, *, kind: str | None = None) -> LayerSet:
+    """Read a layer set: a folder of layer files, one GeoPackage, or one file.
+
+    Parameters
+    ----------
+    path
+        A folder (each file named after its kind, e.g. ``bts_stations.geojson``),
+        a ``.gpkg`` (each layer named after its kind), or a single layer file.
+        ``None`` reads the bundled Nam Định layers.
+    kind
+        Layer kind of a single file whose name does not tell it.
+
+    Returns
+    -------
+    LayerSet
+
+    Raises
+    ------
+    LayerReadError
+        If the path does not exist or holds no recognisable layer.
+    LayerKindError
+        If the kind of a single file cannot be told.
+    """
+    if path is None:
+        return bundled_layers()
+    path = Path(path)
+    if not path.exists():
+        raise LayerReadError(f"{path}: no such file or folder.")
+    raw: dict[str, pd.DataFrame] = {}
+    if path.is_dir():
+        for child in sorted(path.iterdir()):
+            suffix = child.suffix.lower()
+            if suffix not in io.VECTOR_SUFFIXES + io.TABLE_SUFFIXES or child.name.startswith("."):
+                continue
+            child_kind = kind_from_name(child.name)
+            if child_kind is not None and child_kind not in raw:
+                raw[child_kind] = io.read_layer(child)
+        if not raw:
+            raise LayerReadError(
+                f"{path}: no layer files found. Name them after their kind: "
+                f"{', '.join(k + '.geojson' for k in LAYER_KINDS[:2])}, ..."
+            )
+    elif path.suffix.lower() == ".gpkg" and kind is None:
+        for name in io.list_layers(path):
+            layer_kind = kind_from_name(name)
+            if layer_kind is not None:
+                raw[layer_kind] = io.read_layer(path, layer=name)
+        if not raw:
+            raise LayerReadError(
+                f"{path}: no layer is named after a kind ({', '.join(LAYER_KINDS)})."
+            )
+    else:
+        file_kind = kind or kind_from_name(path.name)
+        if file_kind is None:
+            raise LayerKindError(
+                f"{path}: cannot tell the layer kind from the file name; pass kind= "
+                f"(--kind on the command line), one of {', '.join(LAYER_KINDS)}."
+            )
+        schema_for(file_kind)
+        raw[file_kind] = io.read_layer(path)
+    return LayerSet.from_frames(raw, source=str(path))

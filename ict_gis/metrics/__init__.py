@@ -1,0 +1,1 @@
+"""Metrics per administrative unit: progress and coverage."""

@@ -1,0 +1,1 @@
+"""Rendering: maps, tables and report text."""

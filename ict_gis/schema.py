@@ -1,0 +1,462 @@
+"""Schemas of the layer kinds, and conversion of raw columns to their types.
+
+A schema says which columns a layer kind has, their types, allowed values and
+the geometry type. :func:`coerce` turns the columns of a freshly read layer
+into those types (text in Unicode NFC, dates as ``datetime64``, canonical
+operator names) and reports every value it cannot convert instead of dropping
+it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ict_gis.errors import LayerKindError
+from ict_gis.problems import Problem
+from ict_gis.settings import (
+    BTS_STATUSES,
+    CABLE_CATEGORIES,
+    CABLE_STATUSES,
+    OPERATOR_ALIASES,
+    OPERATORS,
+    TECHNOLOGIES,
+    UNIT_LEVELS,
+)
+
+DType = Literal["str", "int", "float", "date", "list", "floats"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a layer schema.
+
+    Parameters
+    ----------
+    name
+        Column name.
+    dtype
+        ``str``, ``int``, ``float``, ``date`` (ISO 8601), ``list`` (comma
+        separated words such as ``"2G,4G"``) or ``floats`` (comma separated
+        numbers such as ``"0,120,240"``).
+    required
+        Whether the column must be present.
+    nullable
+        Whether a value may be missing.
+    allowed
+        Allowed values (for ``str``) or items (for ``list``).
+    unique
+        Whether values must be unique within the layer.
+    """
+
+    name: str
+    dtype: DType = "str"
+    required: bool = True
+    nullable: bool = False
+    allowed: tuple[str, ...] | None = None
+    unique: bool = False
+
+
+@dataclass(frozen=True)
+class LayerSchema:
+    """Schema of one layer kind.
+
+    Parameters
+    ----------
+    kind
+        Layer kind, also the bundled file's stem (``bts_stations``).
+    id_columns
+        Columns that identify a feature in messages.
+    geometry
+        Allowed geometry types, or ``None`` for a table without geometry.
+    columns
+        The columns.
+    references
+        ``column -> (layer kind, column)`` that each value must exist in.
+    """
+
+    kind: str
+    id_columns: tuple[str, ...]
+    geometry: tuple[str, ...] | None
+    columns: tuple[Column, ...]
+    references: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def column_names(self) -> list[str]:
+        """Names of all columns of the schema."""
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        """Return the column called ``name``."""
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+
+_OPERATOR = Column("operator", allowed=OPERATORS)
+
+SCHEMAS: dict[str, LayerSchema] = {
+    s.kind: s
+    for s in (
+        LayerSchema(
+            "districts",
+            ("code",),
+            ("Polygon", "MultiPolygon"),
+            (
+                Column("code", unique=True),
+                Column("name"),
+                Column("level", required=False, allowed=UNIT_LEVELS),
+                Column("parent_code", required=False, nullable=True),
+                Column("unit_type", required=False, nullable=True),
+                Column("population", "int", required=False, nullable=True),
+                Column("households", "int", required=False, nullable=True),
+            ),
+        ),
+        LayerSchema(
+            "bts_stations",
+            ("site_id",),
+            ("Point",),
+            (
+                Column("site_id", unique=True),
+                _OPERATOR,
+                Column("technologies", "list", allowed=TECHNOLOGIES),
+                Column("height_m", "float", nullable=True),
+                Column("status", allowed=BTS_STATUSES),
+                Column("approved_date", "date", nullable=True),
+                Column("on_air_date", "date", nullable=True),
+                Column("azimuths_deg", "floats", required=False, nullable=True),
+                Column("band_mhz", "float", required=False, nullable=True),
+                Column("eirp_dbm", "float", required=False, nullable=True),
+            ),
+        ),
+        LayerSchema(
+            "shutdowns_2g",
+            ("site_id",),
+            ("Point",),
+            (
+                Column("site_id", unique=True),
+                _OPERATOR,
+                Column("switch_off_date", "date"),
+                Column("subscribers_left", "int", required=False, nullable=True),
+            ),
+            references={"site_id": ("bts_stations", "site_id")},
+        ),
+        LayerSchema(
+            "sites_5g",
+            ("site_id",),
+            ("Point",),
+            (
+                Column("site_id", unique=True),
+                _OPERATOR,
+                Column("band_mhz", "float", nullable=True),
+                Column("on_air_date", "date", nullable=True),
+            ),
+        ),
+        LayerSchema(
+            "cable_routes",
+            ("route_id",),
+            ("LineString", "MultiLineString"),
+            (
+                Column("route_id", unique=True),
+                Column("street", nullable=True),
+                Column("category", allowed=CABLE_CATEGORIES),
+                Column("plan", nullable=True),
+                Column("status", allowed=CABLE_STATUSES),
+                Column("done_date", "date", nullable=True),
+                Column("operators", "list", nullable=True, allowed=OPERATORS),
+            ),
+        ),
+        LayerSchema(
+            "subscribers",
+            ("code", "period"),
+            None,
+            (
+                Column("code"),
+                Column("period"),
+                Column("subscribers_2g", "int"),
+                Column("migrated_to_4g", "int"),
+            ),
+        ),
+        LayerSchema(
+            "admin_changes",
+            ("old_code",),
+            None,
+            (
+                Column("old_code"),
+                Column("new_code"),
+                Column("effective_date", "date"),
+            ),
+        ),
+    )
+}
+
+#: Layer kinds in the order they are read and reported.
+LAYER_KINDS: tuple[str, ...] = tuple(SCHEMAS)
+
+
+def schema_for(kind: str) -> LayerSchema:
+    """Return the schema of layer ``kind``.
+
+    Raises
+    ------
+    LayerKindError
+        If ``kind`` is not a known layer kind.
+    """
+    try:
+        return SCHEMAS[kind]
+    except KeyError:
+        close = difflib.get_close_matches(kind, LAYER_KINDS, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise LayerKindError(
+            f"Unknown layer kind {kind!r}.{hint} Known kinds: {', '.join(LAYER_KINDS)}."
+        ) from None
+
+
+def kind_from_name(name: str) -> str | None:
+    """Guess a layer kind from a file or layer name (``bts_stations.geojson``).
+
+    Returns ``None`` when the name matches no kind.
+    """
+    stem = name.rsplit("/", 1)[-1].split(".", 1)[0].lower().replace("-", "_")
+    if stem in SCHEMAS:
+        return stem
+    for kind in LAYER_KINDS:
+        if stem.startswith(kind) or stem.endswith(kind):
+            return kind
+    return None
+
+
+def nfc(text: str) -> str:
+    """Return ``text`` stripped and in Unicode NFC ("Thủy" and "Thuỷ" alike)."""
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def split_list(value: object) -> list[str]:
+    """Split a comma separated value such as ``"2G, 4G"`` into its items."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return []
+    return [item.strip() for item in str(value).replace(";", ",").split(",") if item.strip()]
+
+
+def feature_ids(frame: pd.DataFrame, schema: LayerSchema) -> pd.Series:
+    """Return one printable id per row: the id columns, or ``#<row>`` if missing."""
+    ids = pd.Series([f"#{i}" for i in range(len(frame))], index=frame.index, dtype=object)
+    present = [c for c in schema.id_columns if c in frame.columns]
+    if len(present) == len(schema.id_columns):
+        parts = frame[present].astype(object)
+        for idx, row in parts.iterrows():
+            values = [v for v in row.tolist() if not _missing(v)]
+            if len(values) == len(present):
+                ids[idx] = "/".join(str(v) for v in values)
+    return ids
+
+
+def _missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+def _to_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return nfc(str(value))
+
+
+def _canonical(value: str, allowed: Iterable[str]) -> str | None:
+    allowed = tuple(allowed)
+    if value in allowed:
+        return value
+    lowered = value.lower()
+    if allowed == OPERATORS and lowered in OPERATOR_ALIASES:
+        return OPERATOR_ALIASES[lowered]
+    for item in allowed:
+        if item.lower() == lowered:
+            return item
+    return None
+
+
+def _to_date(value: object) -> pd.Timestamp | None:
+    if isinstance(value, pd.Timestamp | dt.datetime | dt.date | np.datetime64):
+        stamp = pd.Timestamp(value)
+        return stamp.tz_localize(None) if stamp.tzinfo else stamp
+    try:
+        stamp = pd.Timestamp(dt.date.fromisoformat(str(value).strip()[:10]))
+    except ValueError:
+        return None
+    return stamp
+
+
+def coerce(kind: str, frame: pd.DataFrame, *, layer: str | None = None):
+    """Convert the columns of a raw layer to the types of its schema.
+
+    Parameters
+    ----------
+    kind
+        Layer kind.
+    frame
+        The layer as read (not modified).
+    layer
+        Name used in problems; defaults to ``kind``.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, list of Problem)
+        A converted copy, and every value that could not be converted (left
+        missing in the copy, never dropped), every missing required column
+        (added, all missing) and every unknown column (kept as it is).
+    """
+    schema = schema_for(kind)
+    layer = layer or kind
+    out = frame.copy()
+    problems: list[Problem] = []
+    ids = feature_ids(frame, schema)
+    lower_cols = {str(c).lower(): c for c in frame.columns}
+    for col in schema.columns:
+        if col.name not in out.columns:
+            if col.required:
+                found = lower_cols.get(col.name.lower())
+                fix = (
+                    f"rename column {found!r} to {col.name!r}"
+                    if found is not None
+                    else f"add a column {col.name!r} ({col.dtype})"
+                )
+                problems.append(
+                    Problem(layer, None, col.name, "error", "required column is missing.", fix)
+                )
+            out[col.name] = _empty(col.dtype, len(out), out.index)
+            continue
+        converted, bad = _convert(out[col.name], col)
+        out[col.name] = converted
+        for idx, raw, why in bad:
+            problems.append(
+                Problem(layer, ids[idx], col.name, "error", f"value {raw!r} {why}", _fix_for(col))
+            )
+        if not col.nullable:
+            for idx in converted.index[converted.isna()]:
+                if frame.at[idx, col.name] is not None and not _missing(frame.at[idx, col.name]):
+                    continue  # already reported as unconvertible
+                problems.append(
+                    Problem(layer, ids[idx], col.name, "error", "value is missing.", _fix_for(col))
+                )
+    known = set(schema.column_names) | {"geometry"}
+    for name in frame.columns:
+        if name not in known and str(name) != getattr(frame, "_geometry_column_name", None):
+            close = difflib.get_close_matches(str(name), schema.column_names, n=1)
+            fix = f"rename it to {close[0]!r}" if close else "remove it or ignore this warning"
+            problems.append(
+                Problem(
+                    layer,
+                    None,
+                    str(name),
+                    "warning",
+                    f"column is not part of the {kind} schema; it is kept but not used.",
+                    fix,
+                )
+            )
+    return out, problems
+
+
+def _empty(dtype: DType, n: int, index: pd.Index) -> pd.Series:
+    if dtype == "date":
+        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    if dtype == "int":
+        return pd.Series(pd.NA, index=index, dtype="Int64")
+    if dtype == "float":
+        return pd.Series(np.nan, index=index, dtype="float64")
+    return pd.Series([None] * n, index=index, dtype=object)
+
+
+def _fix_for(col: Column) -> str:
+    if col.allowed and col.dtype == "list":
+        return f"use comma separated values from: {', '.join(col.allowed)}."
+    if col.allowed:
+        return f"use one of: {', '.join(col.allowed)}."
+    return {
+        "date": "write the date as YYYY-MM-DD.",
+        "int": "write a whole number.",
+        "float": "write a number (decimal point, no unit).",
+        "floats": "write comma separated numbers, e.g. 0,120,240.",
+    }.get(col.dtype, "fill in a value.")
+
+
+def _convert(series: pd.Series, col: Column) -> tuple[pd.Series, list[tuple[object, object, str]]]:
+    """Convert one column; return the converted column and the bad values."""
+    bad: list[tuple[object, object, str]] = []
+    values: list[object] = []
+    for idx, raw in series.items():
+        if _missing(raw):
+            values.append(None)
+            continue
+        value, why = _convert_value(raw, col)
+        if why:
+            bad.append((idx, raw, why))
+        values.append(value)
+    if col.dtype == "date":
+        result = pd.Series(
+            [pd.NaT if v is None else v for v in values], index=series.index, dtype="datetime64[ns]"
+        )
+    elif col.dtype == "int":
+        result = pd.Series(
+            [pd.NA if v is None else v for v in values], index=series.index, dtype="Int64"
+        )
+    elif col.dtype == "float":
+        result = pd.Series(
+            [np.nan if v is None else v for v in values], index=series.index, dtype="float64"
+        )
+    else:
+        result = pd.Series(values, index=series.index, dtype=object)
+    return result, bad
+
+
+def _convert_value(raw: object, col: Column) -> tuple[object, str]:
+    """Convert one value; return ``(value, "")`` or ``(None, why it failed)``."""
+    if col.dtype == "date":
+        stamp = _to_date(raw)
+        return (stamp, "") if stamp is not None else (None, "is not a date (YYYY-MM-DD).")
+    if col.dtype in ("int", "float"):
+        try:
+            number = float(str(raw).strip()) if isinstance(raw, str) else float(raw)
+        except (TypeError, ValueError):
+            return None, "is not a number."
+        if not np.isfinite(number):
+            return None, "is not a finite number."
+        if col.dtype == "int":
+            if not number.is_integer():
+                return None, "is not a whole number."
+            if number < 0:
+                return None, "is negative."
+            return int(number), ""
+        return number, ""
+    if col.dtype == "floats":
+        try:
+            numbers = [float(x) for x in split_list(raw)]
+        except ValueError:
+            return None, "is not a list of numbers."
+        return ",".join(f"{x:g}" for x in numbers), ""
+    if col.dtype == "list":
+        items = split_list(_to_text(raw))
+        canon = [_canonical(item, col.allowed) if col.allowed else item for item in items]
+        unknown = [i for i, c in zip(items, canon, strict=True) if c is None]
+        if unknown:
+            return None, f"has unknown item(s) {', '.join(map(repr, unknown))}."
+        if col.allowed:
+            canon = sorted(set(canon), key=col.allowed.index)
+        return ",".join(canon), ""
+    text = _to_text(raw)
+    if col.allowed:
+        canon = _canonical(text, col.allowed)
+        if canon is None:
+            return None, "is not an allowed value."
+        return canon, ""
+    return text, ""

@@ -1,0 +1,48 @@
+"""Defaults shared by the whole package: operators, technologies, statuses.
+
+Everything here is plain data; nothing reads files or computes geometry.
+"""
+
+from __future__ import annotations
+
+#: Mobile network operators of Viet Nam, canonical spelling.
+OPERATORS: tuple[str, ...] = ("Viettel", "VNPT", "MobiFone", "Vietnamobile", "Gmobile")
+
+#: Other spellings accepted on input (compared case-insensitively).
+OPERATOR_ALIASES: dict[str, str] = {
+    "viettel": "Viettel",
+    "vnpt": "VNPT",
+    "vinaphone": "VNPT",
+    "vnpt-vinaphone": "VNPT",
+    "mobifone": "MobiFone",
+    "mobiphone": "MobiFone",
+    "vietnamobile": "Vietnamobile",
+    "gmobile": "Gmobile",
+    "gtel": "Gmobile",
+}
+
+#: Mobile country code of Viet Nam and the network code of each operator.
+MCC: int = 452
+MNC: dict[int, str] = {1: "MobiFone", 2: "VNPT", 4: "Viettel", 5: "Vietnamobile", 7: "Gmobile"}
+
+#: Radio technologies, oldest first.
+TECHNOLOGIES: tuple[str, ...] = ("2G", "3G", "4G", "5G")
+
+#: Life cycle of a BTS station.
+BTS_STATUSES: tuple[str, ...] = ("approved", "under_construction", "on_air", "dismantled")
+
+#: Cable route categories (có cáp dưỡng/vòng khuyên, chưa có cáp dưỡng).
+CABLE_CATEGORIES: tuple[str, ...] = ("with_messenger", "without_messenger")
+
+#: Cable route statuses.
+CABLE_STATUSES: tuple[str, ...] = ("planned", "tidied", "underground")
+
+#: Levels of administrative units.
+UNIT_LEVELS: tuple[str, ...] = ("province", "district", "commune")
+
+#: CRS of the bundled layers and of every map.
+GEOGRAPHIC_CRS: str = "EPSG:4326"
+
+#: Bounds of Viet Nam with a margin (lon_min, lat_min, lon_max, lat_max), used
+#: to recognise swapped coordinates.
+VIETNAM_BOUNDS: tuple[float, float, float, float] = (101.0, 7.0, 118.0, 24.0)
