@@ -1,0 +1,1 @@
+"""The ``ict-gis`` command line: thin wrappers over the library."""
