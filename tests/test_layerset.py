@@ -1,0 +1,59 @@
+import json
+
+import pytest
+
+from ict_gis.errors import LayerKindError, LayerReadError
+from ict_gis.layerset import bundled_layers, bundled_path, read_layers
+
+
+def test_bundled_set_is_found_without_a_path():
+    layers = bundled_layers()
+    assert (bundled_path() / "districts.geojson").exists()
+    assert len(layers["districts"]) == 10
+    assert layers["districts"].crs.to_epsg() == 4326
+    assert list(layers["admin_changes"]["old_code"]) == ["358"]
+
+
+def test_bundled_districts_are_the_real_boundaries():
+    layers = bundled_layers()
+    names = dict(zip(layers["districts"]["code"], layers["districts"]["name"], strict=True))
+    assert names["356"] == "Thành phố Nam Định"
+    assert names["358"] == "Huyện Mỹ Lộc"
+    assert names["365"] == "Huyện Giao Thủy"
+
+
+def test_folder_single_file_and_kind(tmp_path):
+    src = bundled_path() / "districts.geojson"
+    copy = tmp_path / "my_units.geojson"
+    copy.write_bytes(src.read_bytes())
+    with pytest.raises(LayerKindError, match="--kind"):
+        read_layers(copy)
+    layers = read_layers(copy, kind="districts")
+    assert list(layers) == ["districts"]
+
+
+def test_folder_without_layer_files_is_a_clear_error(tmp_path):
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(LayerReadError, match="no layer files"):
+        read_layers(tmp_path)
+
+
+def test_missing_layer_message_lists_what_is_there(tmp_path):
+    (tmp_path / "districts.geojson").write_bytes(
+        (bundled_path() / "districts.geojson").read_bytes()
+    )
+    layers = read_layers(tmp_path)
+    with pytest.raises(KeyError, match="has: districts"):
+        layers["bts_stations"]
+
+
+def test_summary_and_html_repr_escape_names(tmp_path):
+    data = json.loads((bundled_path() / "districts.geojson").read_text(encoding="utf-8"))
+    data["features"] = data["features"][:1]
+    (tmp_path / "districts.geojson").write_text(json.dumps(data), encoding="utf-8")
+    layers = read_layers(tmp_path)
+    summary = layers.summary()
+    assert summary.loc["districts", "features"] == 1
+    assert summary.loc["districts", "crs"] == "EPSG:4326"
+    html = layers.__class__(dict(layers), source="<b>x</b>")._repr_html_()
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
