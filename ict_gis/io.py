@@ -135,6 +135,9 @@ def read_layer(
         with warnings.catch_warnings():
             # GDAL warns about e.g. a missing .prj; the CRS check reports that.
             warnings.simplefilter("ignore", RuntimeWarning)
+            # A GeoJSON property mixing numbers and text is left as text;
+            # schema.coerce reports each value it cannot convert.
+            warnings.filterwarnings("ignore", "Could not parse column .* as JSON", UserWarning)
             frame = pyogrio.read_dataframe(_gdal_path(path), layer=layer, use_arrow=True)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise LayerReadError(f"{path}: cannot read layer {layer or ''} ({exc}).") from exc
@@ -247,7 +250,9 @@ def write_layers(frames: Mapping[str, pd.DataFrame], path: str | os.PathLike) ->
                     layer=name,
                     driver="GPKG" if suffix == ".gpkg" else "GeoJSON",
                     engine="fiona",
-                    **({"mode": "a"} if suffix == ".gpkg" and tmp.exists() else {}),
+                    # mode "w" with a new layer name adds the layer to an existing
+                    # GeoPackage (fiona's mode "a" only appends to an existing layer).
+                    mode="w",
                 )
             else:
                 _write_table_to_gpkg(frame, tmp, name)

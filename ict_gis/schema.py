@@ -9,6 +9,7 @@ it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import unicodedata
@@ -248,15 +249,20 @@ def split_list(value: object) -> list[str]:
 
 def feature_ids(frame: pd.DataFrame, schema: LayerSchema) -> pd.Series:
     """Return one printable id per row: the id columns, or ``#<row>`` if missing."""
-    ids = pd.Series([f"#{i}" for i in range(len(frame))], index=frame.index, dtype=object)
-    present = [c for c in schema.id_columns if c in frame.columns]
-    if len(present) == len(schema.id_columns):
-        parts = frame[present].astype(object)
-        for idx, row in parts.iterrows():
-            values = [v for v in row.tolist() if not _missing(v)]
-            if len(values) == len(present):
-                ids[idx] = "/".join(str(v) for v in values)
-    return ids
+    fallback = pd.Series([f"#{i}" for i in range(len(frame))], index=frame.index, dtype=object)
+    if not all(c in frame.columns for c in schema.id_columns):
+        return fallback
+    parts = [frame[c].astype(object).map(_id_text) for c in schema.id_columns]
+    ids = parts[0]
+    missing = ids.isna()
+    for part in parts[1:]:
+        missing |= part.isna()
+        ids = ids.str.cat(part, sep="/")
+    return ids.where(~missing, fallback).astype(object)
+
+
+def _id_text(value: object) -> str | None:
+    return None if _missing(value) else _to_text(value)
 
 
 def _missing(value: object) -> bool:
@@ -286,15 +292,29 @@ def _canonical(value: str, allowed: Iterable[str]) -> str | None:
     return None
 
 
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
+
+
 def _to_date(value: object) -> pd.Timestamp | None:
+    """Parse a date, or return ``None``.
+
+    Accepts ISO ``2024-09-01`` and the forms GDAL and Vietnamese offices write
+    (``2024/09/01``, and day first ``01/09/2024``, ``01-09-2024``).
+    """
     if isinstance(value, pd.Timestamp | dt.datetime | dt.date | np.datetime64):
         stamp = pd.Timestamp(value)
+        if pd.isna(stamp):
+            return None
         return stamp.tz_localize(None) if stamp.tzinfo else stamp
-    try:
-        stamp = pd.Timestamp(dt.date.fromisoformat(str(value).strip()[:10]))
-    except ValueError:
-        return None
-    return stamp
+    text = str(value).strip()
+    if len(text) > 10 and text[10] in "T ":
+        text = text[:10]
+    for fmt in _DATE_FORMATS:
+        try:
+            return pd.Timestamp(dt.datetime.strptime(text, fmt))
+        except ValueError:
+            continue
+    return None
 
 
 def coerce(kind: str, frame: pd.DataFrame, *, layer: str | None = None):
@@ -383,7 +403,7 @@ def _fix_for(col: Column) -> str:
     if col.allowed:
         return f"use one of: {', '.join(col.allowed)}."
     return {
-        "date": "write the date as YYYY-MM-DD.",
+        "date": "write the date as YYYY-MM-DD (or DD/MM/YYYY).",
         "int": "write a whole number.",
         "float": "write a number (decimal point, no unit).",
         "floats": "write comma separated numbers, e.g. 0,120,240.",
@@ -391,14 +411,21 @@ def _fix_for(col: Column) -> str:
 
 
 def _convert(series: pd.Series, col: Column) -> tuple[pd.Series, list[tuple[object, object, str]]]:
-    """Convert one column; return the converted column and the bad values."""
-    bad: list[tuple[object, object, str]] = []
+    """Convert one column; return the converted column and the bad values.
+
+    Each distinct value is converted once, so columns with few distinct
+    values (operators, statuses, dates) convert quickly.
+    """
+    converted: dict[object, tuple[object, str]] = {}
     values: list[object] = []
-    for idx, raw in series.items():
-        if _missing(raw):
-            values.append(None)
-            continue
-        value, why = _convert_value(raw, col)
+    bad: list[tuple[object, object, str]] = []
+    for idx, raw in zip(series.index, series.to_numpy(dtype=object), strict=True):
+        try:
+            value, why = converted[raw]
+        except (KeyError, TypeError):  # TypeError: unhashable value
+            value, why = (None, "") if _missing(raw) else _convert_value(raw, col)
+            with contextlib.suppress(TypeError):
+                converted[raw] = (value, why)
         if why:
             bad.append((idx, raw, why))
         values.append(value)

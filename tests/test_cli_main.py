@@ -53,6 +53,6 @@ def test_unreadable_layer_is_a_clean_error(tmp_path):
     bad = tmp_path / "bts_stations.geojson"
     bad.write_text("{broken", encoding="utf-8")
     result = CliRunner().invoke(cli, ["info", str(bad)], catch_exceptions=False)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "cannot read" in result.output
     assert "Traceback" not in result.output

@@ -139,3 +139,21 @@ def test_split_list():
     assert split_list(" 2G, 4G;5G ") == ["2G", "4G", "5G"]
     assert split_list(None) == []
     assert split_list(float("nan")) == []
+
+
+@pytest.mark.parametrize("text", ["2024-07-20", "2024/07/20", "20/07/2024", "20-07-2024"])
+def test_dates_in_common_forms_day_first(text):
+    frame, problems = coerce(
+        "admin_changes",
+        pd.DataFrame({"old_code": ["1"], "new_code": ["2"], "effective_date": [text]}),
+    )
+    assert problems == []
+    assert frame.loc[0, "effective_date"] == pd.Timestamp(2024, 7, 20)
+
+
+def test_impossible_date_is_reported():
+    _, problems = coerce(
+        "admin_changes",
+        pd.DataFrame({"old_code": ["1"], "new_code": ["2"], "effective_date": ["31/02/2024"]}),
+    )
+    assert [(p.feature_id, p.column) for p in problems] == [("1", "effective_date")]

@@ -75,11 +75,11 @@ def output_option(func: F) -> F:
 
 
 def load_layers(path: Path | None, kind: str | None = None) -> LayerSet:
-    """Read LAYERS, turning library errors into click errors."""
+    """Read LAYERS; a path that cannot be read is a usage error (exit code 2)."""
     try:
         return read_layers(path, kind=kind)
     except IctGisError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.BadParameter(str(exc), param_hint="'[LAYERS]'") from exc
 
 
 def emit(data: str | bytes, output: Path | None) -> None:
