@@ -28,7 +28,7 @@ import shapely
 from ict_gis.errors import ValidationError
 from ict_gis.layerset import LayerSet
 from ict_gis.problems import Problem, Severity
-from ict_gis.schema import LAYER_KINDS, SCHEMAS, LayerSchema, split_list
+from ict_gis.schema import LAYER_KINDS, SCHEMAS, LayerSchema, feature_ids, split_list
 from ict_gis.settings import VIETNAM_BOUNDS
 
 __all__ = [
@@ -126,27 +126,6 @@ class _Collector:
 
     def problems(self) -> list[Problem]:
         return [p for *_, p in sorted(self.found, key=lambda item: item[:3])]
-
-
-def _feature_ids(frame: pd.DataFrame, schema: LayerSchema) -> np.ndarray:
-    """Vectorised :func:`ict_gis.schema.feature_ids`: id column values or ``#<row>``."""
-    n = len(frame)
-    ids = np.array([f"#{i}" for i in range(n)], dtype=object)
-    if not n or not all(c in frame.columns for c in schema.id_columns):
-        return ids
-    ok = np.ones(n, dtype=bool)
-    parts = []
-    for name in schema.id_columns:
-        values = frame[name].astype(object)
-        missing = values.isna().to_numpy()
-        text = values.map(lambda v: "" if v is None else str(v).strip()).to_numpy(dtype=object)
-        ok &= ~missing & (text != "")
-        parts.append(values.map(str).to_numpy(dtype=object))
-    joined = (
-        parts[0] if len(parts) == 1 else np.array(["/".join(t) for t in zip(*parts, strict=True)])
-    )
-    ids[ok] = joined[ok]
-    return ids
 
 
 def _column(frame: pd.DataFrame, name: str) -> pd.Series | None:
@@ -706,7 +685,7 @@ def validate(layers: LayerSet, *, strict: bool = False) -> list[Problem]:
     for kind in kinds:
         schema = SCHEMAS.get(kind)
         if schema is not None:
-            out.register(kind, _feature_ids(layers[kind], schema))
+            out.register(kind, feature_ids(layers[kind], schema).to_numpy(dtype=object))
     for problem in layers.problems:
         out.add_problem(problem)
     checked: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
@@ -789,7 +768,7 @@ def repair(layers: LayerSet) -> tuple[LayerSet, list[Problem]]:
         invalid = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms) & ~shapely.is_valid(geoms)
         if not invalid.any():
             continue
-        out.register(kind, _feature_ids(frame, schema))
+        out.register(kind, feature_ids(frame, schema).to_numpy(dtype=object))
         polygonal = set(schema.geometry) <= {"Polygon", "MultiPolygon"}
         method = {"method": "structure", "keep_collapsed": False} if polygonal else {}
         new = geoms.copy()
