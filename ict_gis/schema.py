@@ -138,17 +138,21 @@ SCHEMAS: dict[str, LayerSchema] = {
                 Column("eirp_dbm", "float", required=False, nullable=True),
             ),
         ),
-        LayerSchema(
-            "shutdowns_2g",
-            ("site_id",),
-            ("Point",),
-            (
-                Column("site_id", unique=True),
-                _OPERATOR,
-                Column("switch_off_date", "date"),
-                Column("subscribers_left", "int", required=False, nullable=True),
-            ),
-            references={"site_id": ("bts_stations", "site_id")},
+        *(
+            # One layer per technology switched off: shutdowns_2g now, shutdowns_3g next.
+            LayerSchema(
+                f"shutdowns_{tech}",
+                ("site_id",),
+                ("Point",),
+                (
+                    Column("site_id", unique=True),
+                    _OPERATOR,
+                    Column("switch_off_date", "date"),
+                    Column("subscribers_left", "int", required=False, nullable=True),
+                ),
+                references={"site_id": ("bts_stations", "site_id")},
+            )
+            for tech in ("2g", "3g")
         ),
         LayerSchema(
             "sites_5g",

@@ -1,0 +1,88 @@
+"""``ict-gis report``: the telecom section of the annual report, from the layers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ict_gis.cli.options import emit, format_option, kind_option, layers_argument, output_option
+from ict_gis.cli.progress import load_valid_layers, refuse_binary_on_terminal, report_problems
+from ict_gis.errors import IctGisError
+from ict_gis.settings import UNIT_LEVELS
+
+
+@click.command("report")
+@layers_argument
+@kind_option
+@click.option(
+    "--year",
+    type=click.IntRange(1990, 2100),
+    default=2024,
+    show_default=True,
+    help="The year reported (1 January to 31 December).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(("vi", "en")),
+    default="vi",
+    show_default=True,
+    help="Language of the text, headers and numbers.",
+)
+@click.option(
+    "--level",
+    type=click.Choice(UNIT_LEVELS),
+    help="Report on the units of this level of the districts layer (default: all).",
+)
+@format_option("text", "md", "json", "xlsx")
+@output_option
+@click.pass_context
+def command(
+    ctx: click.Context,
+    layers: Path | None,
+    kind: str | None,
+    year: int,
+    lang: str,
+    level: str | None,
+    fmt: str,
+    output: Path | None,
+) -> None:
+    r"""Print the annual report's telecom figures: sentences and one table per metric.
+
+    For the year: 2G stations switched off and subscribers moved to 4G, BTS
+    locations approved and on air, new 5G sites per operator, cable routes
+    tidied against the plan, per administrative unit and for the province,
+    written as the provincial report writes them (Vietnamese by default;
+    percentages cut, not rounded). JSON carries the exact values; XLSX has
+    one sheet per table (use -o FILE.xlsx).
+
+    \b
+    Examples:
+      ict-gis report --year 2024
+      ict-gis report --year 2024 --lang en --format md
+      ict-gis report --year 2024 --format xlsx -o report-2024.xlsx
+    """
+    from ict_gis.report import annual
+    from ict_gis.units import unit_frame
+
+    refuse_binary_on_terminal(fmt, output)
+    layer_set = load_valid_layers(layers, kind)
+    try:
+        units = None if level is None else unit_frame(layer_set, as_of=f"{year}-12-31", level=level)
+        report = annual(layer_set, year=year, lang=lang, units=units)
+    except IctGisError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if fmt != "text":  # the text output lists them itself
+        report_problems(report.problems, quiet=bool((ctx.obj or {}).get("quiet")))
+    if fmt == "json":
+        data: str | bytes = (
+            json.dumps(report.to_json_dict(), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+        )
+    elif fmt == "md":
+        data = report.to_markdown()
+    elif fmt == "xlsx":
+        data = report.to_xlsx_bytes()
+    else:
+        data = report.to_text()
+    emit(data, output)
