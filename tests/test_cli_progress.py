@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from shapely.geometry import Point
 
-import ict_gis.cli.progress
+import ict_gis.cli.options
 from ict_gis.cli.main import cli
 from ict_gis.layerset import bundled_path
 
@@ -73,7 +73,7 @@ def test_cables_xlsx_to_file_and_timeline(tmp_path):
 
 
 def test_xlsx_is_not_written_to_a_terminal(monkeypatch):
-    monkeypatch.setattr(ict_gis.cli.progress, "_stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(ict_gis.cli.options, "_stdout_is_terminal", lambda: True)
     result = run("bts", "--format", "xlsx")
     assert result.exit_code == 2
     assert "-o FILE.xlsx" in result.output

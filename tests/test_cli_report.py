@@ -4,7 +4,7 @@ import json
 import openpyxl
 from click.testing import CliRunner
 
-import ict_gis.cli.progress
+import ict_gis.cli.options
 from ict_gis.cli.main import cli
 
 
@@ -73,7 +73,7 @@ def test_report_xlsx(tmp_path):
 
 
 def test_xlsx_to_a_terminal_is_refused(monkeypatch):
-    monkeypatch.setattr(ict_gis.cli.progress, "_stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(ict_gis.cli.options, "_stdout_is_terminal", lambda: True)
     result = run("--format", "xlsx")
     assert result.exit_code == 2
     assert "binary" in result.output and "-o FILE.xlsx" in result.output

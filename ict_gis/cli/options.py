@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
@@ -11,6 +12,7 @@ import click
 from ict_gis import io
 from ict_gis.errors import IctGisError, ValidationError
 from ict_gis.layerset import LayerSet, read_layers
+from ict_gis.problems import Problem
 from ict_gis.schema import LAYER_KINDS
 
 F = Callable[..., object]
@@ -32,7 +34,8 @@ def kind_option(func: F) -> F:
     )(func)
 
 
-def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    """Click callback: parse ``YYYY-MM-DD`` or raise :class:`click.BadParameter`."""
     if value is None:
         return None
     try:
@@ -46,7 +49,7 @@ def as_of_option(func: F) -> F:
     return click.option(
         "--as-of",
         "as_of",
-        callback=_parse_date,
+        callback=parse_date,
         metavar="YYYY-MM-DD",
         help="Count only what happened up to and including this date.",
     )(func)
@@ -105,3 +108,36 @@ def fail_on_invalid(exc: ValidationError) -> click.ClickException:
     return click.ClickException(
         f"{exc}\nRun `ict-gis validate` on the layers for the full list with fixes."
     )
+
+
+def _stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def refuse_binary_on_terminal(fmt: str, output: Path | None) -> None:
+    """Refuse to print XLSX bytes to a terminal: ask for ``-o FILE`` or a pipe."""
+    if fmt == "xlsx" and output is None and _stdout_is_terminal():
+        raise click.UsageError(
+            "XLSX is a binary file and would garble the terminal. Write it to a file "
+            "with -o FILE.xlsx (or pipe the output: ... > FILE.xlsx)."
+        )
+
+
+def load_valid_layers(path: Path | None, kind: str | None) -> LayerSet:
+    """Read LAYERS and check them; a layer with errors is a clean click error."""
+    from ict_gis.validate import ensure_valid  # imported when needed: keeps --help fast
+
+    layers = load_layers(path, kind)
+    try:
+        ensure_valid(layers)
+    except ValidationError as exc:
+        raise fail_on_invalid(exc) from exc
+    return layers
+
+
+def report_problems(problems: Sequence[Problem], *, quiet: bool) -> None:
+    """Write the problems found while computing to stderr (unless ``--quiet``)."""
+    if quiet:
+        return
+    for problem in problems:
+        click.echo(str(problem), err=True)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -12,19 +11,19 @@ import geopandas as gpd
 import pandas as pd
 
 from ict_gis.cli.options import (
-    _parse_date,
     as_of_option,
     emit,
-    fail_on_invalid,
     format_option,
     kind_option,
     layers_argument,
-    load_layers,
+    load_valid_layers,
     output_option,
+    parse_date,
+    refuse_binary_on_terminal,
+    report_problems,
 )
-from ict_gis.errors import IctGisError, ValidationError
+from ict_gis.errors import IctGisError
 from ict_gis.layerset import LayerSet
-from ict_gis.problems import Problem
 from ict_gis.settings import TECHNOLOGIES, UNIT_LEVELS
 
 #: Formats of ``ict-gis progress``.
@@ -33,23 +32,10 @@ TABLE_FORMATS = ("table", "csv", "json", "md", "xlsx")
 F = Callable[..., object]
 
 
-def _stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()
-
-
-def refuse_binary_on_terminal(fmt: str, output: Path | None) -> None:
-    """Refuse to print XLSX bytes to a terminal: ask for ``-o FILE`` or a pipe."""
-    if fmt == "xlsx" and output is None and _stdout_is_terminal():
-        raise click.UsageError(
-            "XLSX is a binary file and would garble the terminal. Write it to a file "
-            "with -o FILE.xlsx (or pipe the output: ... > FILE.xlsx)."
-        )
-
-
 def _since_option(func: F) -> F:
     return click.option(
         "--since",
-        callback=_parse_date,
+        callback=parse_date,
         metavar="YYYY-MM-DD",
         help="Start of the period (inclusive) for what is new in it (5G sites, BTS approvals).",
     )(func)
@@ -80,26 +66,6 @@ def _common(func: F) -> F:
     ):
         func = decorator(func)
     return func
-
-
-def load_valid_layers(path: Path | None, kind: str | None) -> LayerSet:
-    """Read LAYERS and check them; a layer with errors is a clean click error."""
-    from ict_gis.validate import ensure_valid
-
-    layers = load_layers(path, kind)
-    try:
-        ensure_valid(layers)
-    except ValidationError as exc:
-        raise fail_on_invalid(exc) from exc
-    return layers
-
-
-def report_problems(problems: Sequence[Problem], *, quiet: bool) -> None:
-    """Write the problems found while computing to stderr (unless ``--quiet``)."""
-    if quiet:
-        return
-    for problem in problems:
-        click.echo(str(problem), err=True)
 
 
 def _units(layers: LayerSet, as_of: dt.date | None, level: str | None) -> gpd.GeoDataFrame | None:

@@ -7,8 +7,16 @@ from pathlib import Path
 
 import click
 
-from ict_gis.cli.options import emit, format_option, kind_option, layers_argument, output_option
-from ict_gis.cli.progress import load_valid_layers, refuse_binary_on_terminal, report_problems
+from ict_gis.cli.options import (
+    emit,
+    format_option,
+    kind_option,
+    layers_argument,
+    load_valid_layers,
+    output_option,
+    refuse_binary_on_terminal,
+    report_problems,
+)
 from ict_gis.errors import IctGisError
 from ict_gis.settings import UNIT_LEVELS
 
