@@ -314,3 +314,20 @@ def write_bytes(data: bytes, path: str | os.PathLike) -> Path:
 def write_text(text: str, path: str | os.PathLike) -> Path:
     """Write UTF-8 ``text`` to ``path`` atomically (see :func:`write_bytes`)."""
     return write_bytes(text.encode("utf-8"), path)
+
+
+def read_text(path: str | os.PathLike) -> str:
+    """Read a UTF-8 text file (a configuration file, for example).
+
+    Raises
+    ------
+    LayerReadError
+        If the file does not exist or is not UTF-8 text.
+    """
+    path = Path(path)
+    _check_exists(path)
+    _remember_input(path)
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LayerReadError(f"{path}: cannot read as UTF-8 text ({exc}).") from exc

@@ -24,8 +24,8 @@ PLOT_SUFFIXES: tuple[str, ...] = (".png", ".svg", ".pdf")
 def _check_suffix(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
     if value is not None and value.suffix.lower() not in PLOT_SUFFIXES:
         raise click.BadParameter(
-            f"{str(value)!r}: write the chart to a {', '.join(PLOT_SUFFIXES)} file "
-            "(the suffix chooses the format)."
+            f"{str(value)!r}: write the chart to a {', '.join(PLOT_SUFFIXES[:-1])} or "
+            f"{PLOT_SUFFIXES[-1]} file (the suffix chooses the format)."
         )
     return value
 

@@ -22,6 +22,7 @@ from ict_gis.cli.options import (
     refuse_binary_on_terminal,
     report_problems,
 )
+from ict_gis.cli.plot_option import plot_option, write_plot
 from ict_gis.errors import IctGisError
 from ict_gis.layerset import LayerSet
 from ict_gis.settings import TECHNOLOGIES, UNIT_LEVELS
@@ -62,6 +63,7 @@ def _common(func: F) -> F:
                 help="Language of headers and numbers (table, md, xlsx).",
             ),
             output_option,
+            plot_option,
         )
     ):
         func = decorator(func)
@@ -89,6 +91,7 @@ def _run(
     output: Path | None,
     title: tuple[str, str],
     since: dt.date | None = None,
+    plot: Path | None = None,
 ) -> None:
     from ict_gis.metrics.progress import problems_of
     from ict_gis.render.tables import render_table
@@ -108,6 +111,7 @@ def _run(
     elif as_of is not None:
         heading += f" ({'đến ngày' if vi else 'as of'} {as_of:%Y-%m-%d})"
     emit(render_table(frame, fmt, lang=lang, title=heading), output)
+    write_plot(frame, plot, lang=lang)
 
 
 @click.group("progress")
