@@ -78,7 +78,7 @@ _EXPORTS: dict[str, str] = {
     "build_map": "ict_gis.maps",
     "chart": "ict_gis.charts",
     "save_figure": "ict_gis.charts",
-    "switch_off_timeline": "ict_gis.charts",
+    "switch_off_timeline": "ict_gis.metrics.progress",
     # errors
     "IctGisError": "ict_gis.errors",
     "LayerReadError": "ict_gis.errors",
@@ -168,7 +168,7 @@ sys.modules[__name__].__class__ = _Package
 
 if TYPE_CHECKING:  # pragma: no cover
     from ict_gis import charts
-    from ict_gis.charts import chart, save_figure, switch_off_timeline
+    from ict_gis.charts import chart, save_figure
     from ict_gis.errors import IctGisError, LayerReadError, LayerWriteError, ValidationError
     from ict_gis.footprints import FootprintModel
     from ict_gis.io import read_layer, write_layer, write_layers
@@ -182,6 +182,7 @@ if TYPE_CHECKING:  # pragma: no cover
         problems_of,
         rollout_5g,
         switch_off_progress,
+        switch_off_timeline,
     )
     from ict_gis.problems import Problem
     from ict_gis.report import AnnualReport, annual

@@ -35,7 +35,6 @@ b'\x89PNG'
 
 from __future__ import annotations
 
-import datetime as dt
 import io as _bytes_io
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -79,7 +78,6 @@ __all__ = [
     "save_figure",
     "sites_5g_chart",
     "switch_off_chart",
-    "switch_off_timeline",
     "timeline_chart",
 ]
 
@@ -694,95 +692,6 @@ def bts_chart(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None
 
 
 # --------------------------------------------------------------------------- timelines
-
-
-def switch_off_timeline(
-    layers: Mapping[str, pd.DataFrame],
-    *,
-    since: dt.date | str | pd.Timestamp | None = None,
-    as_of: dt.date | str | pd.Timestamp | None = None,
-    tech: str = "2G",
-) -> pd.DataFrame:
-    """Stations switched off, cumulative at the end of each month, per operator.
-
-    Each month's figures are those of
-    :func:`ict_gis.metrics.progress.switch_off_progress` ``(by="operator")``
-    as of the month's last day (or ``as_of`` in its last month), so they
-    agree with the progress table of any of those days.
-
-    Parameters
-    ----------
-    layers
-        Layer set with ``bts_stations`` and ``shutdowns_<tech>``.
-    since
-        The first month is the month of this day (default: that of the first
-        ``switch_off_date``).
-    as_of
-        The last month is the month of this day (default: that of the last
-        ``switch_off_date``).
-    tech
-        The technology being switched off.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by ``month`` (``YYYY-MM``): one column per operator (its
-        stations switched off so far), ``total``, ``in_month`` (switched off
-        during the month), ``stations`` (stations with the technology so far)
-        and ``switched_off_pct``. Empty when nothing is dated.
-
-    Examples
-    --------
-    >>> from ict_gis.layerset import bundled_layers
-    >>> timeline = switch_off_timeline(bundled_layers(), since="2024-01-01", as_of="2024-12-31")
-    >>> timeline.loc["2024-12", ["total", "stations"]].tolist()
-    [161, 788]
-    >>> int(timeline["in_month"].sum())
-    161
-    """
-    from ict_gis.metrics.progress import shutdown_kind, switch_off_progress
-    from ict_gis.units import to_date
-
-    since, as_of = to_date(since), to_date(as_of)
-    kind = shutdown_kind(tech)
-    dates = pd.to_datetime(layers[kind]["switch_off_date"]).dropna() if kind in layers else None
-    first = (
-        since if since is not None else (dates.min() if dates is not None and len(dates) else None)
-    )
-    last = (
-        as_of if as_of is not None else (dates.max() if dates is not None and len(dates) else None)
-    )
-    attrs = {"as_of": as_of, "since": since, "tech": tech.upper(), "metric": "switch_off_timeline"}
-    if first is None or last is None:
-        empty = pd.DataFrame(columns=["total", "in_month", "stations", "switched_off_pct"])
-        empty.index.name = "month"
-        empty.attrs = attrs
-        return empty
-    if first > last:
-        raise ChartError(f"since ({first.date()}) is after as_of ({last.date()}).")
-    rows: dict[str, pd.Series] = {}
-    for month in pd.period_range(first.to_period("M"), last.to_period("M"), freq="M"):
-        end = min(month.end_time.normalize(), last)
-        table = switch_off_progress(layers, as_of=end, tech=tech, by="operator")
-        rows[str(month)] = pd.concat(
-            [table["switched_off"], pd.Series({"stations": table.at[_TOTAL, "stations"]})]
-        )
-    out = pd.DataFrame(rows).T.fillna(0).astype("int64")
-    out.index = pd.Index(list(out.index), name="month", dtype=object)
-    before = switch_off_progress(
-        layers,
-        as_of=first.to_period("M").start_time - pd.Timedelta(days=1),
-        tech=tech,
-        by="operator",
-    ).at[_TOTAL, "switched_off"]
-    out.insert(out.columns.get_loc("total") + 1, "in_month", out["total"].diff())
-    out.iloc[0, out.columns.get_loc("in_month")] = out["total"].iloc[0] - before
-    out["in_month"] = out["in_month"].astype("int64")
-    out["switched_off_pct"] = [
-        percent(a, b) for a, b in zip(out["total"], out["stations"], strict=True)
-    ]
-    out.attrs = attrs
-    return out
 
 
 def _month_label(month: str, lang: str) -> str:

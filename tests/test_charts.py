@@ -33,12 +33,12 @@ from ict_gis.charts import (
     figure_bytes,
     save_figure,
     switch_off_chart,
-    switch_off_timeline,
     timeline_chart,
 )
 from ict_gis.cli.plot_option import plot_option, write_plot
 from ict_gis.errors import LayerReadError, LayerWriteError
 from ict_gis.layerset import LayerSet
+from ict_gis.metrics.progress import switch_off_timeline
 
 AS_OF = pd.Timestamp("2024-12-31")
 VIETNAMESE = ["Thành phố Nam Định", "Giao Thủy", "Hải Hậu"]
