@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ict_gis.cli.footprint_options import footprint_model, footprint_options
 from ict_gis.cli.options import as_of_option, emit, layers_argument, load_layers
 from ict_gis.errors import IctGisError
 from ict_gis.maps import MAP_METRICS, build_map
@@ -43,6 +44,7 @@ from ict_gis.maps import MAP_METRICS, build_map
     is_flag=True,
     help="Add OpenStreetMap tiles as the base map (needs internet when the map is opened).",
 )
+@footprint_options
 def command(
     layers: Path | None,
     output: Path,
@@ -50,6 +52,9 @@ def command(
     as_of: dt.date | None,
     lang: str,
     online_tiles: bool,
+    model: str | None,
+    radius: dict[str, float],
+    config,
 ) -> None:
     """Write an interactive map that opens in any browser, with no network.
 
@@ -59,6 +64,10 @@ def command(
     tool and a month slider. Leaflet and its plugins are inlined, so the one
     file works from a shared folder or an e-mail attachment.
 
+    Coverage footprints, 2G switch-off gaps and each unit's covered share
+    (footprints from --model/--radius/--config) are on coverage maps, and on
+    every map of at most 20,000 stations.
+
     LAYERS is a folder, a GeoPackage or a single file (default: the bundled
     Nam Định layers).
     """
@@ -66,7 +75,14 @@ def command(
     started = time.perf_counter()
     try:
         page = (
-            build_map(layer_set, metric=metric, as_of=as_of, lang=lang, offline=not online_tiles)
+            build_map(
+                layer_set,
+                metric=metric,
+                as_of=as_of,
+                lang=lang,
+                offline=not online_tiles,
+                model=footprint_model(model, radius, config),
+            )
             .get_root()
             .render()
         )

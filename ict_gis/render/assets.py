@@ -1,0 +1,372 @@
+"""JavaScript and CSS of the maps, inlined so that a map needs no network.
+
+folium links Leaflet and its plugins from CDNs. A planner opens our maps from
+a shared folder with no internet, so every script and style sheet is copied
+into the HTML file instead. The copies come from an installed, pinned PyPI
+package, ``folium-offline`` (Sandia National Laboratories, MIT), which ships
+the files folium links, keyed by their CDN address, with their icons already
+turned into ``data:`` URIs. Nothing third-party is kept in this repository;
+our own script and style sheet live in ``ict_gis/render/static/``.
+
+:class:`OfflineFigure` is a folium/branca ``Figure`` that, when rendered,
+replaces every ``<script src=...>`` and ``<link href=...>`` in the page head
+by the file's content. A link whose file is not available is an error (or,
+with ``strict=False``, stays a link), so a map is never silently online.
+
+The versions and licences of the inlined files are in :data:`ASSETS` and in
+``docs/map-assets.md``.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+from dataclasses import dataclass
+from importlib import metadata, resources
+
+from branca.element import CssLink, Element, Figure, JavascriptLink
+from jinja2 import Template
+
+from ict_gis.errors import IctGisError
+from ict_gis.render._html import escape, inline_script, inline_style
+
+__all__ = [
+    "ASSETS",
+    "ASSET_PACKAGE",
+    "Asset",
+    "AssetError",
+    "OfflineFigure",
+    "RawHTML",
+    "asset_text",
+    "own_files",
+]
+
+#: The PyPI package the third-party files come from, and the version it is pinned to.
+ASSET_PACKAGE: tuple[str, str] = ("folium-offline", "0.20.0.2")
+
+
+class AssetError(IctGisError, LookupError):
+    """A script or style sheet a map needs cannot be inlined."""
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One third-party file inlined into the maps.
+
+    Parameters
+    ----------
+    name
+        Name of the element in the page head (unique).
+    url
+        Address folium would link; the key of the file in ``folium-offline``.
+    kind
+        ``js`` or ``css``.
+    project
+        Upstream project.
+    version
+        Upstream version.
+    licence
+        SPDX licence identifier of the upstream project.
+    """
+
+    name: str
+    url: str
+    kind: str
+    project: str
+    version: str
+    licence: str
+
+
+_JSD = "https://cdn.jsdelivr.net/npm"
+_CDNJS = "https://cdnjs.cloudflare.com/ajax/libs"
+
+#: Every third-party file a map uses, in the order they are loaded.
+ASSETS: tuple[Asset, ...] = (
+    Asset(
+        "leaflet", f"{_JSD}/leaflet@1.9.3/dist/leaflet.js", "js", "Leaflet", "1.9.3", "BSD-2-Clause"
+    ),
+    Asset(
+        "leaflet_css",
+        f"{_JSD}/leaflet@1.9.3/dist/leaflet.css",
+        "css",
+        "Leaflet",
+        "1.9.3",
+        "BSD-2-Clause",
+    ),
+    Asset(
+        "markercluster_js",
+        f"{_CDNJS}/leaflet.markercluster/1.1.0/leaflet.markercluster.js",
+        "js",
+        "Leaflet.markercluster",
+        "1.1.0",
+        "MIT",
+    ),
+    Asset(
+        "markercluster_css",
+        f"{_CDNJS}/leaflet.markercluster/1.1.0/MarkerCluster.css",
+        "css",
+        "Leaflet.markercluster",
+        "1.1.0",
+        "MIT",
+    ),
+    Asset(
+        "markercluster_default_css",
+        f"{_CDNJS}/leaflet.markercluster/1.1.0/MarkerCluster.Default.css",
+        "css",
+        "Leaflet.markercluster",
+        "1.1.0",
+        "MIT",
+    ),
+    Asset(
+        "subgroup_js",
+        "https://unpkg.com/leaflet.featuregroup.subgroup@1.0.2/dist/leaflet.featuregroup.subgroup.js",
+        "js",
+        "Leaflet.FeatureGroup.SubGroup",
+        "1.0.2",
+        "BSD-2-Clause",
+    ),
+    Asset(
+        "groupedlayers_js",
+        f"{_CDNJS}/leaflet-groupedlayercontrol/0.6.1/leaflet.groupedlayercontrol.min.js",
+        "js",
+        "leaflet-groupedlayercontrol",
+        "0.6.1",
+        "MIT",
+    ),
+    Asset(
+        "groupedlayers_css",
+        f"{_CDNJS}/leaflet-groupedlayercontrol/0.6.1/leaflet.groupedlayercontrol.min.css",
+        "css",
+        "leaflet-groupedlayercontrol",
+        "0.6.1",
+        "MIT",
+    ),
+    Asset(
+        "fullscreen_js",
+        f"{_JSD}/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js",
+        "js",
+        "leaflet.fullscreen",
+        "3.0.0",
+        "MIT",
+    ),
+    Asset(
+        "fullscreen_css",
+        f"{_JSD}/leaflet.fullscreen@3.0.0/Control.FullScreen.css",
+        "css",
+        "leaflet.fullscreen",
+        "3.0.0",
+        "MIT",
+    ),
+    Asset(
+        "minimap_js",
+        f"{_CDNJS}/leaflet-minimap/3.6.1/Control.MiniMap.js",
+        "js",
+        "Leaflet-MiniMap",
+        "3.6.1",
+        "BSD-2-Clause",
+    ),
+    Asset(
+        "minimap_css",
+        f"{_CDNJS}/leaflet-minimap/3.6.1/Control.MiniMap.css",
+        "css",
+        "Leaflet-MiniMap",
+        "3.6.1",
+        "BSD-2-Clause",
+    ),
+)
+
+#: jQuery, inlined only when the map holds a folium ``Popup`` (its script uses ``$``).
+JQUERY = Asset(
+    "jquery", "https://code.jquery.com/jquery-3.7.1.min.js", "js", "jQuery", "3.7.1", "MIT"
+)
+
+_BY_URL = {a.url: a for a in (*ASSETS, JQUERY)}
+
+#: ``url(...)`` in a style sheet that is not a ``data:`` URI (it would be a request).
+_CSS_URL_RE = re.compile(r"url\(\s*(?!['\"]?data:)[^)]*\)", re.IGNORECASE)
+
+#: Source map comments (a browser with developer tools open would fetch the map).
+_SOURCE_MAP_RE = re.compile(r"//# sourceMappingURL=[^\n]*|/\*# sourceMappingURL=[^*]*\*/")
+
+
+def _check_installed() -> None:
+    name, version = ASSET_PACKAGE
+    try:
+        found = metadata.version(name)
+    except metadata.PackageNotFoundError:
+        raise AssetError(
+            f"The map's JavaScript comes from the Python package {name}, which is not "
+            f"installed. Fix: pip install '{name}=={version}' (or reinstall ict_gis)."
+        ) from None
+    if found != version:
+        raise AssetError(
+            f"{name} {found} is installed but the maps were checked with {version}. "
+            f"Fix: pip install '{name}=={version}'."
+        )
+
+
+@functools.lru_cache(maxsize=1)
+def _folium_offline_files() -> dict[str, str]:
+    """Return folium-offline's files by CDN address.
+
+    folium-offline keeps each file as a string literal assigned to
+    ``_res[url]`` in ``offlinefolium/elements.py``. The literals are read with
+    :func:`ast.literal_eval` instead of importing the package, which would
+    import a second copy of folium (0.6 s).
+    """
+    _check_installed()
+    source = resources.files("offlinefolium").joinpath("elements.py").read_text(encoding="utf-8")
+    start = source.find("\n_res = {}")
+    if start < 0:
+        raise AssetError(
+            f"{ASSET_PACKAGE[0]} has an unexpected layout; install version {ASSET_PACKAGE[1]}."
+        )
+    files: dict[str, str] = {}
+    for node in ast.parse(source[start:]).body:
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Subscript)
+            and isinstance(node.targets[0].value, ast.Name)
+            and node.targets[0].value.id == "_res"
+        ):
+            key = ast.literal_eval(node.targets[0].slice)
+            if isinstance(key, str):
+                files[key] = ast.literal_eval(node.value)
+    return files
+
+
+def asset_text(url: str) -> str:
+    """Return the content of the file folium would load from ``url``.
+
+    Style sheets are returned with every ``url(...)`` that is not a ``data:``
+    URI replaced by an empty ``data:`` URI, so that no icon is fetched.
+
+    Parameters
+    ----------
+    url
+        A CDN address, one of :data:`ASSETS` or any other file that
+        folium-offline ships.
+
+    Raises
+    ------
+    AssetError
+        If no copy of the file is available.
+    """
+    files = _folium_offline_files()
+    if url not in files:
+        raise AssetError(
+            f"No offline copy of {url}; a map using it would need the internet. "
+            "Remove the element that links it, or build the map with offline=False."
+        )
+    text = _SOURCE_MAP_RE.sub("", files[url])
+    asset = _BY_URL.get(url)
+    if (asset.kind if asset else ("css" if url.endswith(".css") else "js")) == "css":
+        text = _CSS_URL_RE.sub('url("data:,")', text)
+    return text
+
+
+def own_files() -> dict[str, str]:
+    """Return our own script and style sheet: ``{"ictmap.js": ..., "ictmap.css": ...}``."""
+    return {name: _own_file(name) for name in ("ictmap.js", "ictmap.css")}
+
+
+@functools.lru_cache(maxsize=4)
+def _own_file(name: str) -> str:
+    return resources.files("ict_gis.render").joinpath("static", name).read_text(encoding="utf-8")
+
+
+class RawHTML(Element):
+    """A fixed piece of HTML, written as it is.
+
+    branca's ``Element(text)`` compiles ``text`` as a Jinja template: any
+    ``{{ ... }}`` in it would be evaluated when the page is rendered (a site
+    named ``{{ 7*7 }}`` would become ``49``, and worse), and compiling a large
+    script costs time. Inlined files and the map's data go through this class
+    instead, never through a template.
+
+    Parameters
+    ----------
+    html
+        The HTML, already safe (escaped or wrapped by :mod:`ict_gis.render._html`).
+    """
+
+    def __init__(self, html: str):
+        super().__init__()
+        self._name = "RawHTML"
+        self.html = html
+
+    def render(self, **kwargs) -> str:
+        """Return the HTML as it is."""
+        return self.html
+
+
+def _inline(element: Element, *, strict: bool) -> Element:
+    url = element.url
+    if url not in _folium_offline_files():
+        if strict:
+            asset_text(url)  # raises AssetError with the fix
+        return element
+    code = asset_text(url)
+    if isinstance(element, CssLink):
+        return RawHTML(inline_style(code, what=url))
+    return RawHTML(inline_script(code, what=url))
+
+
+def _has_popup(element: Element) -> bool:
+    """Whether a folium ``Popup`` (which needs jQuery) is anywhere below ``element``."""
+    from folium.map import Popup
+
+    return any(
+        isinstance(child, Popup) or _has_popup(child) for child in element._children.values()
+    )
+
+
+class OfflineFigure(Figure):
+    """A folium ``Figure`` whose scripts and style sheets are inlined when rendered.
+
+    Parameters
+    ----------
+    title
+        Page title (escaped).
+    lang
+        Language of the page (``vi`` or ``en``), for the ``lang`` attribute.
+    strict
+        Refuse to render a page that links a file with no offline copy
+        (:class:`AssetError`); when false, such links are kept as they are.
+    """
+
+    _template = Template(
+        "<!DOCTYPE html>\n"
+        '<html lang="{{ this.lang }}">\n'
+        "<head>\n"
+        "{% if this.title %}<title>{{ this.title }}</title>{% endif %}\n"
+        "{{ this.header.render(**kwargs) }}\n"
+        "</head>\n"
+        "<body>\n"
+        "{{ this.html.render(**kwargs) }}\n"
+        "</body>\n"
+        "<script>\n"
+        "{{ this.script.render(**kwargs) }}\n"
+        "</script>\n"
+        "</html>\n"
+    )
+
+    def __init__(self, *, title: str | None = None, lang: str = "vi", strict: bool = True):
+        super().__init__()
+        self._name = "OfflineFigure"
+        self.title = escape(title) if title else None
+        self.lang = escape(lang)
+        self.strict = strict
+
+    def render(self, **kwargs) -> str:
+        """Render the page with every linked script and style sheet inlined."""
+        for child in self._children.values():
+            child.render(**kwargs)
+        if _has_popup(self):
+            self.header.add_child(JavascriptLink(JQUERY.url), name=JQUERY.name)
+        for name, child in list(self.header._children.items()):
+            if isinstance(child, JavascriptLink | CssLink):
+                self.header.add_child(_inline(child, strict=self.strict), name=name)
+        return self._template.render(this=self, kwargs=kwargs)

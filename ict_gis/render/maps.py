@@ -1,0 +1,1530 @@
+"""Interactive maps: one self-contained, offline, safe HTML file.
+
+:func:`build_map` turns a layer set into a :class:`folium.Map` that shows the
+admin units as a choropleth of one metric (with every unit's figures in its
+popup), the BTS stations clustered by operator and marked by status, the 2G
+switch-offs, the 5G sites, the cable routes by status and, when the coverage
+metrics are available, coverage footprints and switch-off gaps; with a grouped
+layer control, legends, a scale bar, full screen, a measure tool, a minimap,
+a search box and a month slider.
+
+How the page is made
+--------------------
+* Leaflet and its plugins are inlined from an installed package (see
+  :mod:`ict_gis.render.assets`); no tile server is needed: a light base map is
+  drawn from the admin units themselves. ``offline=False`` adds OpenStreetMap
+  tiles as a second base layer.
+* The data travel as one JSON document in a ``<script type="application/json">``
+  element, written by :func:`ict_gis.render._html.json_for_script` (no value
+  can close the element). Our own script (``static/ictmap.js``) builds the
+  layers from it and writes every value from a layer with ``textContent``;
+  the only HTML it inserts is built here, every value escaped.
+* Coordinates have at most 6 decimals (about 0.1 m); polygons are simplified
+  for display (by 1/5000 of the extent, about 10 m for a province), never for
+  computation. Points are drawn on a canvas and the BTS stations clustered,
+  which keeps 100,000 sites usable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import importlib.util
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import CssLink, JavascriptLink, MacroElement
+
+from ict_gis.errors import IctGisError
+from ict_gis.layerset import bundled_path
+from ict_gis.numbers import (
+    LANGS,
+    format_count,
+    format_km,
+    format_number,
+    format_percent,
+    is_missing,
+)
+from ict_gis.render._html import escape, inline_script, inline_style, json_for_script, swatch
+from ict_gis.render.assets import ASSETS, OfflineFigure, RawHTML, own_files
+from ict_gis.schema import split_list
+from ict_gis.settings import (
+    BTS_STATUSES,
+    CABLE_CATEGORIES,
+    CABLE_STATUSES,
+    OPERATORS,
+    TECHNOLOGIES,
+)
+from ict_gis.units import geodesic_length_m, to_date, unit_frame
+
+__all__ = ["MAP_METRICS", "MapError", "build_map", "map_payload"]
+
+
+class MapError(IctGisError, ValueError):
+    """A map cannot be built from the layers and options as given."""
+
+
+# --------------------------------------------------------------------------- text
+
+_TEXT: dict[str, dict[str, str]] = {
+    "vi": {
+        "title": "Hạ tầng viễn thông",
+        "base": "Nền bản đồ",
+        "base_admin": "Nền hành chính (không cần mạng)",
+        "osm": "OpenStreetMap (cần internet)",
+        "g_metric": "Chỉ tiêu theo đơn vị hành chính",
+        "g_base": "Nền",
+        "labels": "Tên đơn vị hành chính",
+        "g_bts": "Trạm BTS theo doanh nghiệp",
+        "g_2g": "Tắt sóng 2G",
+        "off_2g": "Đã tắt sóng 2G",
+        "on_2g": "Còn phát sóng 2G",
+        "g_5g": "Trạm 5G theo doanh nghiệp",
+        "g_cables": "Tuyến cáp viễn thông",
+        "g_coverage": "Vùng phủ sóng",
+        "gap_after": "Sẽ mất sóng khi tắt hết {tech}",
+        "gap_lost": "Đã mất sóng do tắt {tech}",
+        "covered": "Phủ sóng {tech}",
+        "unknown": "Không rõ",
+        "operator": "Doanh nghiệp",
+        "technologies": "Công nghệ",
+        "status": "Trạng thái",
+        "height": "Độ cao cột",
+        "approved_date": "Ngày chấp thuận vị trí",
+        "on_air_date": "Ngày phát sóng",
+        "band": "Băng tần",
+        "switch_off_date": "Ngày tắt sóng 2G",
+        "subscribers_left": "Thuê bao 2G còn lại",
+        "street": "Tuyến phố",
+        "category": "Loại tuyến",
+        "plan": "Kế hoạch",
+        "done_date": "Ngày hoàn thành",
+        "operators": "Doanh nghiệp",
+        "length": "Chiều dài",
+        "unit": "Đơn vị",
+        "code": "Mã",
+        "search": "Tìm mã trạm, tuyến phố, đơn vị…",
+        "search_title": "Tìm kiếm",
+        "no_results": "Không tìm thấy",
+        "measure": "Đo khoảng cách và diện tích",
+        "measure_hint": "Nhấp để thêm điểm; nhấp đúp hoặc bấm lại nút để kết thúc.",
+        "distance": "Khoảng cách",
+        "area": "Diện tích",
+        "fullscreen": "Toàn màn hình",
+        "exit_fullscreen": "Thoát toàn màn hình",
+        "month": "Tháng",
+        "play": "Phát theo tháng",
+        "pause": "Dừng",
+        "legend": "Chú giải",
+        "no_data": "Không có số liệu",
+        "total": "Toàn tỉnh",
+        "slider_2g": "{n} trạm đã tắt 2G",
+        "slider_cables": "{km} km cáp đã chỉnh trang, ngầm hóa",
+        "as_of": "Số liệu đến ngày {date}",
+        "sites": "trạm",
+        "s_switch_off": "Tắt sóng 2G",
+        "s_subscribers": "Thuê bao 2G",
+        "s_5g": "Trạm 5G",
+        "s_bts": "Vị trí BTS được chấp thuận",
+        "s_cables": "Chỉnh trang cáp viễn thông",
+        "s_coverage": "Vùng phủ sóng",
+        "r_stations_2g": "Trạm có 2G",
+        "r_switched_off": "Đã tắt sóng",
+        "r_remaining": "Còn phát sóng",
+        "r_subscribers": "Thuê bao 2G",
+        "r_migrated": "Đã chuyển lên 4G",
+        "r_sites_5g": "Trạm 5G đang phát sóng",
+        "r_approved": "Được chấp thuận",
+        "r_on_air": "Đã phát sóng",
+        "r_under_construction": "Đang xây dựng",
+        "r_waiting": "Chưa xây dựng",
+        "r_planned_km": "Trong kế hoạch",
+        "r_tidied_km": "Đã chỉnh trang",
+        "r_underground_km": "Đã ngầm hóa",
+        "r_covered": "Diện tích phủ sóng {tech}",
+        "r_population": "Dân số được phủ sóng {tech}",
+        "r_gap": "Vùng chỉ có {tech}",
+        "attr_bundled": (
+            "Ranh giới: Hệ thống bản đồ hành chính, Cổng TTĐT Chính phủ (qua dữ liệu mở "
+            "dvhcvn) · Danh mục ĐVHC: Tổng cục Thống kê · Trạm, tuyến cáp: mô phỏng theo "
+            "báo cáo năm 2024 của Sở TT&TT Nam Định"
+        ),
+        "attr_user": "Dữ liệu: {source}",
+    },
+    "en": {
+        "title": "Telecom infrastructure",
+        "base": "Base map",
+        "base_admin": "Administrative base (offline)",
+        "osm": "OpenStreetMap (needs internet)",
+        "g_metric": "Indicator by administrative unit",
+        "g_base": "Base",
+        "labels": "Unit names",
+        "g_bts": "BTS stations by operator",
+        "g_2g": "2G switch-off",
+        "off_2g": "2G switched off",
+        "on_2g": "2G still on air",
+        "g_5g": "5G sites by operator",
+        "g_cables": "Telecom cable routes",
+        "g_coverage": "Coverage",
+        "gap_after": "Would lose service when {tech} is switched off",
+        "gap_lost": "Lost service with the {tech} switch-offs",
+        "covered": "{tech} coverage",
+        "unknown": "Unknown",
+        "operator": "Operator",
+        "technologies": "Technologies",
+        "status": "Status",
+        "height": "Mast height",
+        "approved_date": "Location approved",
+        "on_air_date": "On air since",
+        "band": "Band",
+        "switch_off_date": "2G switch-off date",
+        "subscribers_left": "2G subscribers left",
+        "street": "Street",
+        "category": "Category",
+        "plan": "Plan",
+        "done_date": "Completed",
+        "operators": "Operators",
+        "length": "Length",
+        "unit": "Unit",
+        "code": "Code",
+        "search": "Find site id, street, unit…",
+        "search_title": "Search",
+        "no_results": "Nothing found",
+        "measure": "Measure distance and area",
+        "measure_hint": "Click to add points; double-click or press the button again to finish.",
+        "distance": "Distance",
+        "area": "Area",
+        "fullscreen": "Full screen",
+        "exit_fullscreen": "Exit full screen",
+        "month": "Month",
+        "play": "Play month by month",
+        "pause": "Pause",
+        "legend": "Legend",
+        "no_data": "No data",
+        "total": "Province",
+        "slider_2g": "{n} stations switched off 2G",
+        "slider_cables": "{km} km of cable tidied or underground",
+        "as_of": "Figures as of {date}",
+        "sites": "sites",
+        "s_switch_off": "2G switch-off",
+        "s_subscribers": "2G subscribers",
+        "s_5g": "5G sites",
+        "s_bts": "Approved BTS locations",
+        "s_cables": "Cable tidying",
+        "s_coverage": "Coverage",
+        "r_stations_2g": "Stations with 2G",
+        "r_switched_off": "Switched off",
+        "r_remaining": "Still on air",
+        "r_subscribers": "2G subscribers",
+        "r_migrated": "Moved to 4G",
+        "r_sites_5g": "5G sites on air",
+        "r_approved": "Approved",
+        "r_on_air": "On air",
+        "r_under_construction": "Under construction",
+        "r_waiting": "Not started",
+        "r_planned_km": "In the plan",
+        "r_tidied_km": "Tidied",
+        "r_underground_km": "Underground",
+        "r_covered": "Area covered by {tech}",
+        "r_population": "Population covered by {tech}",
+        "r_gap": "Area served only by {tech}",
+        "attr_bundled": (
+            "Boundaries: administrative boundary map system, Government Portal of Viet Nam "
+            "(via the open dvhcvn compilation) · Unit list: General Statistics Office · "
+            "Stations and cable routes: modelled from the 2024 report of the Nam Định "
+            "Department of Information and Communications"
+        ),
+        "attr_user": "Data: {source}",
+    },
+}
+
+_STATUS_TEXT = {
+    "vi": {
+        "approved": "Đã chấp thuận vị trí",
+        "under_construction": "Đang xây dựng",
+        "on_air": "Đang phát sóng",
+        "dismantled": "Đã tháo dỡ",
+        "planned": "Chưa chỉnh trang",
+        "tidied": "Đã chỉnh trang",
+        "underground": "Đã ngầm hóa",
+        "with_messenger": "Có cáp dưỡng, vòng khuyên",
+        "without_messenger": "Chưa có cáp dưỡng",
+    },
+    "en": {
+        "approved": "Location approved",
+        "under_construction": "Under construction",
+        "on_air": "On air",
+        "dismantled": "Dismantled",
+        "planned": "Not yet tidied",
+        "tidied": "Tidied",
+        "underground": "Underground",
+        "with_messenger": "With messenger wire and rings",
+        "without_messenger": "Without messenger wire",
+    },
+}
+
+# --------------------------------------------------------------------------- styles
+
+#: Colour of each operator on every map.
+OPERATOR_COLOURS: dict[str, str] = {
+    "Viettel": "#d62728",
+    "VNPT": "#1f77b4",
+    "MobiFone": "#17becf",
+    "Vietnamobile": "#ff7f0e",
+    "Gmobile": "#9467bd",
+}
+_OTHER_COLOUR = "#7f7f7f"
+
+#: Colour of each cable route status.
+CABLE_COLOURS: dict[str, str] = {
+    "planned": "#e34a33",
+    "tidied": "#31a354",
+    "underground": "#3f007d",
+}
+_OFF_2G = "#252525"
+_ON_2G = "#ffd92f"
+
+#: Sequential classes of a choropleth (light to dark).
+CLASS_COLOURS: tuple[str, ...] = ("#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c")
+NO_DATA_COLOUR = "#d9d9d9"
+_TECH_COLOURS = {"2G": "#fdae61", "3G": "#abd9e9", "4G": "#2c7bb6", "5G": "#7b3294"}
+_GAP_COLOUR = "#d7191c"
+
+#: Coverage (figures, footprints and 2G gaps) is on every map of at most this
+#: many stations; above it (computing it then takes more than about 10 s), only
+#: on the maps of a coverage metric.
+COVERAGE_AUTO_MAX_STATIONS = 20_000
+
+#: OpenStreetMap tiles, added as a base layer when ``offline=False``.
+_OSM_TILES = {
+    "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    "attribution": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
+}
+
+#: Layers shown when the map opens, per metric (the others are one click away).
+_SHOWN: dict[str, frozenset[str]] = {
+    "switch_off_2g": frozenset({"switch_off"}),
+    "migration_2g": frozenset({"switch_off"}),
+    "sites_5g": frozenset({"sites_5g"}),
+    "bts": frozenset({"bts"}),
+    "cables": frozenset({"cables"}),
+}
+
+#: Point style of a BTS status: fill opacity, dash pattern of the outline.
+_STATUS_STYLE: dict[str, dict[str, object]] = {
+    "on_air": {"fillOpacity": 0.9, "dashArray": None, "weight": 1.5},
+    "under_construction": {"fillOpacity": 0.35, "dashArray": "3 2", "weight": 2},
+    "approved": {"fillOpacity": 0.0, "dashArray": None, "weight": 2},
+    "dismantled": {"fillOpacity": 0.15, "dashArray": "1 2", "weight": 1},
+}
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+@dataclass(frozen=True)
+class MapMetric:
+    """A metric the choropleth can show.
+
+    Parameters
+    ----------
+    key
+        Name on the command line (``switch_off_2g``).
+    table
+        Key of the per-unit table it comes from (see :func:`_unit_tables`).
+    column
+        Column of that table shown.
+    kind
+        ``percent`` (classes of 20 %) or ``count`` (classes from the data).
+    label
+        Legend title by language.
+    tech
+        For the coverage table: the technology whose rows are shown.
+    """
+
+    key: str
+    table: str
+    column: str
+    kind: str
+    label: dict[str, str]
+    tech: str | None = None
+
+
+def _metric(
+    key: str, table: str, column: str, kind: str, vi: str, en: str, tech: str | None = None
+) -> MapMetric:
+    return MapMetric(key, table, column, kind, {"vi": vi, "en": en}, tech)
+
+
+#: Metrics ``build_map(metric=...)`` and ``ict-gis map --metric`` accept.
+MAP_METRICS: dict[str, MapMetric] = {
+    m.key: m
+    for m in (
+        _metric(
+            "switch_off_2g",
+            "switch_off",
+            "switched_off_pct",
+            "percent",
+            "Tỷ lệ trạm 2G đã tắt sóng",
+            "Share of 2G stations switched off",
+        ),
+        _metric(
+            "migration_2g",
+            "switch_off",
+            "migrated_pct",
+            "percent",
+            "Tỷ lệ thuê bao 2G đã chuyển lên 4G",
+            "Share of 2G subscribers moved to 4G",
+        ),
+        _metric("sites_5g", "sites_5g", "sites", "count", "Số trạm 5G", "Number of 5G sites"),
+        _metric(
+            "bts",
+            "bts",
+            "on_air_pct",
+            "percent",
+            "Tỷ lệ vị trí BTS được chấp thuận đã phát sóng",
+            "Share of approved BTS locations on air",
+        ),
+        _metric(
+            "cables",
+            "cables",
+            "pct",
+            "percent",
+            "Tỷ lệ cáp đã chỉnh trang so với kế hoạch",
+            "Share of planned cable routes tidied",
+        ),
+        *(
+            _metric(
+                f"coverage_{tech.lower()}",
+                "coverage",
+                "covered_pct",
+                "percent",
+                f"Tỷ lệ diện tích phủ sóng {tech}",
+                f"Share of the area covered by {tech}",
+                tech,
+            )
+            for tech in ("2G", "3G", "4G", "5G")
+        ),
+    )
+}
+
+
+def _module(name: str, metric: str):
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise
+        raise MapError(
+            f"The metric {metric!r} needs {name}, which this version of ict_gis does not have. "
+            f"Choose another metric: {', '.join(_available_metrics())}."
+        ) from None
+
+
+def _has_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def _available_metrics() -> list[str]:
+    return [
+        key
+        for key, spec in MAP_METRICS.items()
+        if _has_module(
+            "ict_gis.metrics.coverage" if spec.table == "coverage" else "ict_gis.metrics.progress"
+        )
+    ]
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _fmt_pct(value: object, lang: str, digits: int = 0) -> str:
+    return format_percent(float(value), digits=digits, lang=lang) if not is_missing(value) else "–"
+
+
+def _fmt_count(value: object, lang: str) -> str:
+    return format_count(int(value), lang=lang) if not is_missing(value) else "–"
+
+
+def _fmt_km(value: object, lang: str) -> str:
+    return f"{format_km(float(value), lang=lang)} km" if not is_missing(value) else "–"
+
+
+def _with_pct(count: str, pct: object, lang: str, digits: int = 0) -> str:
+    return count if is_missing(pct) else f"{count} ({_fmt_pct(pct, lang, digits)})"
+
+
+def _date_text(value: object, lang: str) -> str:
+    if is_missing(value):
+        return "–"
+    stamp = pd.Timestamp(value)
+    return stamp.strftime("%d/%m/%Y") if lang == "vi" else stamp.strftime("%Y-%m-%d")
+
+
+# --------------------------------------------------------------------------- unit tables
+
+
+def _cable_table(layers: Mapping[str, pd.DataFrame], units, as_of, metric: str) -> pd.DataFrame:
+    """Cable progress per unit, categories and plans added up; shares per category."""
+    cable_progress = _module("ict_gis.metrics.progress", metric).cable_progress
+    full = cable_progress(layers, units=units, as_of=as_of)
+    cols = ["planned_km", "tidied_km", "underground_km"]
+    sums = full[cols].groupby(level="code", sort=False).sum()
+    sums["pct"] = np.where(
+        sums["planned_km"] > 0,
+        100.0 * sums["tidied_km"] / sums["planned_km"].where(lambda s: s > 0),
+        np.nan,
+    )
+    by_cat = full[cols].groupby(level=["code", "category"], sort=False).sum()
+    for cat in by_cat.index.get_level_values("category").unique():
+        part = by_cat.xs(cat, level="category")
+        sums[f"{cat}_planned_km"] = part["planned_km"]
+        sums[f"{cat}_tidied_km"] = part["tidied_km"]
+    return sums
+
+
+def _unit_tables(
+    layers: Mapping[str, pd.DataFrame],
+    units: gpd.GeoDataFrame,
+    as_of: pd.Timestamp | None,
+    needed: str,
+    model: object = None,
+) -> dict[str, pd.DataFrame]:
+    """Compute every per-unit table the layers allow; ``needed`` must succeed.
+
+    A table whose layers (or metric module) are missing is left out of the
+    popups; the table of the chosen metric raises instead.
+    """
+    calls: dict[str, tuple[tuple[str, ...], Callable[[], pd.DataFrame]]] = {}
+
+    def progress(name: str):
+        return getattr(_module("ict_gis.metrics.progress", needed), name)
+
+    calls["switch_off"] = (
+        ("bts_stations", "shutdowns_2g"),
+        lambda: progress("switch_off_progress")(layers, units=units, as_of=as_of),
+    )
+    calls["sites_5g"] = (
+        ("sites_5g",),
+        lambda: progress("rollout_5g")(layers, units=units, as_of=as_of),
+    )
+    calls["bts"] = (
+        ("bts_stations",),
+        lambda: progress("bts_pipeline")(layers, units=units, as_of=as_of),
+    )
+    calls["cables"] = (("cable_routes",), lambda: _cable_table(layers, units, as_of, needed))
+    calls["coverage"] = (
+        ("bts_stations",),
+        lambda: _coverage_table(layers, units, as_of, MAP_METRICS[needed].tech, needed, model),
+    )
+    needed_table = MAP_METRICS[needed].table
+    tables: dict[str, pd.DataFrame] = {}
+    for key, (kinds, call) in calls.items():
+        if key != needed_table:
+            module = "ict_gis.metrics.coverage" if key == "coverage" else "ict_gis.metrics.progress"
+            if any(k not in layers for k in kinds) or not _has_module(module):
+                continue
+            if key == "coverage" and len(layers["bts_stations"]) > COVERAGE_AUTO_MAX_STATIONS:
+                continue
+        table = call()
+        # Only the figures are used: drop attrs (the metric's problems), which
+        # pandas would deep-copy on every row lookup.
+        table.attrs = {}
+        tables[key] = table
+    return tables
+
+
+def _techs_present(layers: Mapping[str, pd.DataFrame]) -> list[str]:
+    """Technologies some station lists (5G also from ``sites_5g``), oldest first."""
+    found: set[str] = set()
+    if "bts_stations" in layers:
+        for value in layers["bts_stations"]["technologies"].dropna().unique():
+            found.update(split_list(value))
+    if "sites_5g" in layers and len(layers["sites_5g"]):
+        found.add("5G")
+    return [t for t in TECHNOLOGIES if t in found]
+
+
+def _coverage_table(layers, units, as_of, tech: str | None, metric: str, model) -> pd.DataFrame:
+    """Covered area per unit for every technology present ("any operator" rows)."""
+    module = _module("ict_gis.metrics.coverage", metric)
+    techs = _techs_present(layers)
+    if tech is not None and tech not in techs:
+        techs = [t for t in TECHNOLOGIES if t in {*techs, tech}]
+    return module.coverage(layers, units, tech=techs, operator="any", as_of=as_of, model=model)
+
+
+def _metric_values(
+    tables: Mapping[str, pd.DataFrame], spec: MapMetric, index: pd.Index
+) -> tuple[pd.Series, object]:
+    """Return the metric of each unit (in ``index`` order) and its province total."""
+    table = tables[spec.table]
+    if spec.tech is not None:
+        table = table[table["tech"] == spec.tech]
+    if spec.column not in table.columns:
+        raise MapError(f"The {spec.table} table has no column {spec.column!r}.")
+    column = table[spec.column]
+    total = column.get("total") if "total" in table.index else None
+    return column.reindex(index), total
+
+
+def _unit_sections(code: str, tables: Mapping[str, pd.DataFrame], lang: str) -> list:
+    """Popup sections of one unit: ``[[title, [[label, text], ...]], ...]``."""
+    t = _TEXT[lang]
+    sections = []
+
+    def row(table: str) -> pd.Series | None:
+        frame = tables.get(table)
+        if frame is None or code not in frame.index:
+            return None
+        return frame.loc[code]
+
+    r = row("switch_off")
+    if r is not None:
+        sections.append(
+            [
+                t["s_switch_off"],
+                [
+                    [t["r_stations_2g"], _fmt_count(r["stations"], lang)],
+                    [
+                        t["r_switched_off"],
+                        _with_pct(_fmt_count(r["switched_off"], lang), r["switched_off_pct"], lang),
+                    ],
+                    [t["r_remaining"], _fmt_count(r["remaining"], lang)],
+                ],
+            ]
+        )
+        if "subscribers" in r.index and not is_missing(r["subscribers"]):
+            sections.append(
+                [
+                    t["s_subscribers"],
+                    [
+                        [t["r_subscribers"], _fmt_count(r["subscribers"], lang)],
+                        [
+                            t["r_migrated"],
+                            _with_pct(
+                                _fmt_count(r["migrated"], lang), r["migrated_pct"], lang, digits=1
+                            ),
+                        ],
+                    ],
+                ]
+            )
+    r = row("sites_5g")
+    if r is not None:
+        rows = [[t["r_sites_5g"], _fmt_count(r["sites"], lang)]]
+        for op in tables["sites_5g"].columns:  # one column per operator present
+            if op not in ("name", "sites", "new", "share_pct"):
+                rows.append([f"– {op}", _fmt_count(r[op], lang)])
+        sections.append([t["s_5g"], rows])
+    r = row("bts")
+    if r is not None:
+        sections.append(
+            [
+                t["s_bts"],
+                [
+                    [t["r_approved"], _fmt_count(r["approved"], lang)],
+                    [
+                        t["r_on_air"],
+                        _with_pct(_fmt_count(r["on_air"], lang), r["on_air_pct"], lang),
+                    ],
+                    [t["r_under_construction"], _fmt_count(r["under_construction"], lang)],
+                    [t["r_waiting"], _fmt_count(r["waiting"], lang)],
+                ],
+            ]
+        )
+    r = row("cables")
+    if r is not None:
+        rows = [
+            [t["r_planned_km"], _fmt_km(r["planned_km"], lang)],
+            [t["r_tidied_km"], _with_pct(_fmt_km(r["tidied_km"], lang), r["pct"], lang)],
+            [t["r_underground_km"], _fmt_km(r["underground_km"], lang)],
+        ]
+        for cat in CABLE_CATEGORIES:
+            if f"{cat}_planned_km" in r.index and r[f"{cat}_planned_km"] > 0:
+                done, plan = r[f"{cat}_tidied_km"], r[f"{cat}_planned_km"]
+                rows.append(
+                    [
+                        f"– {_STATUS_TEXT[lang][cat]}",
+                        f"{format_km(done, lang=lang)}/{format_km(plan, lang=lang)} km "
+                        f"({_fmt_pct(100.0 * done / plan, lang)})",
+                    ]
+                )
+        sections.append([t["s_cables"], rows])
+    frame = tables.get("coverage")
+    if frame is not None and code in frame.index:
+        rows = []
+        for _, cov in frame.loc[[code]].iterrows():
+            area = f"{format_number(cov['covered_km2'], digits=1, lang=lang)} km²"
+            rows.append(
+                [t["r_covered"].format(tech=cov["tech"]), _with_pct(area, cov["covered_pct"], lang)]
+            )
+        sections.append([t["s_coverage"], rows])
+    return sections
+
+
+# --------------------------------------------------------------------------- classes
+
+
+def _classes(values: pd.Series, kind: str, lang: str) -> tuple[list[dict], np.ndarray]:
+    """Return the legend classes and the class of each value (-1: no data)."""
+    vals = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
+    idx = np.full(len(vals), -1, dtype=int)
+    ok = ~np.isnan(vals)
+    classes: list[dict] = []
+    if kind == "percent":
+        edges = [0, 20, 40, 60, 80, 100]
+        for k in range(5):
+            lo, hi = edges[k], edges[k + 1]
+            label = f"{lo}–{hi}%" if k == 4 else f"{lo}–<{hi}%"
+            classes.append({"label": label, "color": CLASS_COLOURS[k]})
+        idx[ok] = np.clip(np.floor(vals[ok] / 20.0), 0, 4).astype(int)
+        return classes, idx
+    positive = vals[ok & (vals > 0)]
+    uppers: list[int] = []
+    if len(positive):
+        qs = np.quantile(positive, [0.25, 0.5, 0.75, 1.0])
+        uppers = sorted({int(math.ceil(q)) for q in qs})
+    classes.append({"label": "0", "color": CLASS_COLOURS[0]})
+    lower = 1
+    colours = CLASS_COLOURS[1:] if len(uppers) <= 4 else CLASS_COLOURS
+    for k, upper in enumerate(uppers):
+        text = (
+            format_count(lower, lang=lang)
+            if lower == upper
+            else f"{format_count(lower, lang=lang)}–{format_count(upper, lang=lang)}"
+        )
+        classes.append({"label": text, "color": colours[min(k, len(colours) - 1)]})
+        lower = upper + 1
+    for i in np.flatnonzero(ok):
+        v = vals[i]
+        if v <= 0:
+            idx[i] = 0
+        else:
+            idx[i] = 1 + next(k for k, u in enumerate(uppers) if v <= u)
+    return classes, idx
+
+
+def _value_text(value: object, kind: str, lang: str) -> str:
+    if is_missing(value):
+        return _TEXT[lang]["no_data"]
+    return _fmt_pct(value, lang) if kind == "percent" else _fmt_count(value, lang)
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+def _round(geoms: np.ndarray) -> np.ndarray:
+    return shapely.transform(geoms, lambda xy: np.round(xy, 6))
+
+
+def _lonlat(frame: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    geoms = frame.geometry
+    if geoms.crs is not None and not geoms.crs.equals("EPSG:4326"):
+        geoms = geoms.to_crs("EPSG:4326")
+    return geoms
+
+
+def _tolerance(bounds: Sequence[float]) -> float:
+    minx, miny, maxx, maxy = bounds
+    return max(maxx - minx, maxy - miny, 1e-3) / 5000.0
+
+
+def _display_polygons(geoms: gpd.GeoSeries, tolerance: float) -> list[dict | None]:
+    arr = np.asarray(geoms.array, dtype=object)
+    simple = shapely.simplify(arr, tolerance, preserve_topology=True)
+    out: list[dict | None] = []
+    for geom in _round(simple):
+        out.append(None if geom is None or geom.is_empty else shapely.geometry.mapping(geom))
+    return out
+
+
+def _paths(geom: shapely.Geometry | None) -> list | None:
+    """Coordinates of a (multi)line as ``[[lat, lon], ...]`` (or a list of those)."""
+    if geom is None or geom.is_empty:
+        return None
+    if geom.geom_type == "LineString":
+        return [[y, x] for x, y, *_ in geom.coords]
+    return [[[y, x] for x, y, *_ in part.coords] for part in geom.geoms if not part.is_empty]
+
+
+def _latlon(geoms: gpd.GeoSeries) -> tuple[list, list, np.ndarray]:
+    """Latitudes and longitudes (6 decimals; ``None`` without geometry), and which exist.
+
+    Other geometries than points are placed by their representative point.
+    """
+    arr = np.asarray(geoms.array, dtype=object)
+    present = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
+    pts = arr.copy()
+    types = shapely.get_type_id(pts)
+    other = present & (types != 0)
+    if other.any():
+        pts[other] = shapely.point_on_surface(pts[other])
+    x = np.full(len(arr), np.nan)
+    y = np.full(len(arr), np.nan)
+    x[present] = np.round(shapely.get_x(pts[present]), 6)
+    y[present] = np.round(shapely.get_y(pts[present]), 6)
+    lat = [v if ok else None for v, ok in zip(y.tolist(), present, strict=True)]
+    lon = [v if ok else None for v, ok in zip(x.tolist(), present, strict=True)]
+    return lat, lon, present
+
+
+# --------------------------------------------------------------------------- columns
+
+
+def _day(values: pd.Series) -> list[int | None]:
+    """Dates as days since 1970-01-01 (the map formats them)."""
+    stamps = pd.to_datetime(values)
+    days = (stamps - pd.Timestamp("1970-01-01")) // pd.Timedelta(days=1)
+    return [None if is_missing(d) else int(d) for d in days]
+
+
+def _month(values: pd.Series) -> list[int | None]:
+    """Dates as months since year 0 (``12 * year + month - 1``)."""
+    stamps = pd.to_datetime(values)
+    return [None if is_missing(s) else 12 * s.year + s.month - 1 for s in stamps]
+
+
+def _texts(values: pd.Series) -> list[str | None]:
+    return [None if is_missing(v) else str(v) for v in values]
+
+
+def _coded(values: Sequence[str | None], labels: Mapping[str, str] | None = None) -> dict:
+    """Encode a text column as a dictionary plus one code per row (small when repeated)."""
+    words: dict[str, int] = {}
+    codes: list[int] = []
+    for v in values:
+        if v is None:
+            codes.append(-1)
+            continue
+        codes.append(words.setdefault(v, len(words)))
+    shown = [labels.get(w, w) if labels else w for w in words]
+    return {"type": "coded", "dict": shown, "v": codes}
+
+
+def _col(label: str, column: dict) -> dict:
+    return {"label": label, **column}
+
+
+def _numbers(values: pd.Series, *, digits: int = 0, unit: str = "") -> dict:
+    nums = pd.to_numeric(values, errors="coerce").astype(float)
+    return {
+        "type": "num",
+        "digits": digits,
+        "unit": unit,
+        "v": [None if math.isnan(v) else round(v, digits) for v in nums],
+    }
+
+
+def _operator_index(values: pd.Series) -> tuple[list[str], list[int]]:
+    present = [str(v) for v in values.dropna().unique()]
+    ops = [o for o in OPERATORS if o in present] + sorted(set(present) - set(OPERATORS))
+    if values.isna().any():
+        ops.append("")
+    pos = {o: i for i, o in enumerate(ops)}
+    return ops, [pos["" if is_missing(v) else str(v)] for v in values]
+
+
+def _op_label(op: str, lang: str) -> str:
+    return op or _TEXT[lang]["unknown"]
+
+
+def _op_colour(op: str) -> str:
+    return OPERATOR_COLOURS.get(op, _OTHER_COLOUR)
+
+
+# --------------------------------------------------------------------------- layers
+
+
+def _bts_status_as_of(frame: pd.DataFrame, as_of: pd.Timestamp | None) -> pd.Series:
+    """Status of each station on ``as_of``; missing for a station not yet approved."""
+    status = frame["status"].astype(object).copy()
+    if as_of is None:
+        return status
+    approved = pd.to_datetime(frame["approved_date"])
+    on_air = pd.to_datetime(frame["on_air_date"])
+    later_on_air = (status == "on_air") & on_air.notna() & (on_air > as_of)
+    status[later_on_air] = "under_construction"
+    not_yet = approved.notna() & (approved > as_of) & ~(on_air.notna() & (on_air <= as_of))
+    status[not_yet] = None
+    return status
+
+
+def _bts_layer(bts: gpd.GeoDataFrame, as_of, lang: str) -> dict:
+    t, st = _TEXT[lang], _STATUS_TEXT[lang]
+    status = _bts_status_as_of(bts, as_of)
+    frame = bts[status.notna()]
+    status = status[status.notna()]
+    lat, lon, present = _latlon(_lonlat(frame))
+    ops, op_idx = _operator_index(frame["operator"])
+    statuses = list(BTS_STATUSES) + sorted(set(status.dropna()) - set(BTS_STATUSES))
+    st_pos = {s: i for i, s in enumerate(statuses)}
+    styles = []
+    for op in ops:
+        for s in statuses:
+            look = _STATUS_STYLE.get(s, _STATUS_STYLE["on_air"])
+            styles.append(
+                {
+                    "radius": 5,
+                    "color": _op_colour(op),
+                    "fillColor": _op_colour(op),
+                    "fillOpacity": look["fillOpacity"],
+                    "weight": look["weight"],
+                    "dashArray": look["dashArray"],
+                }
+            )
+    sty = [o * len(statuses) + st_pos[s] for o, s in zip(op_idx, status, strict=True)]
+    legend = _legend_points(
+        t["g_bts"],
+        [(_op_label(op, lang), _op_colour(op), False, False) for op in ops]
+        + [
+            (
+                st.get(s, s),
+                "#555555",
+                bool(_STATUS_STYLE.get(s, {}).get("dashArray")),
+                _STATUS_STYLE.get(s, {}).get("fillOpacity", 1) == 0,
+            )
+            for s in statuses
+            if (status == s).any()
+        ],
+    )
+    cols = [
+        _col(t["operator"], _coded(_texts(frame["operator"]))),
+        _col(t["technologies"], _coded(_texts(frame["technologies"]))),
+        _col(t["status"], _coded(_texts(status), st)),
+        _col(t["height"], _numbers(frame["height_m"], digits=1, unit=" m")),
+        _col(t["approved_date"], {"type": "date", "v": _day(frame["approved_date"])}),
+        _col(t["on_air_date"], {"type": "date", "v": _day(frame["on_air_date"])}),
+    ]
+    if "band_mhz" in frame.columns:
+        cols.append(_col(t["band"], _numbers(frame["band_mhz"], unit=" MHz")))
+    return {
+        "key": "bts",
+        "label": t["g_bts"],
+        "group": escape(t["g_bts"]),
+        "geom": "point",
+        "cluster": True,
+        "search": True,
+        "subs": [
+            {
+                "name": f"{swatch(_op_colour(op), shape='dot')} {escape(_op_label(op, lang))}",
+                "show": True,
+            }
+            for op in ops
+        ],
+        "styles": styles,
+        "lat": lat,
+        "lon": lon,
+        "sub": op_idx,
+        "sty": sty,
+        "title": _texts(frame["site_id"]),
+        "cols": cols,
+        "legend": legend,
+    }
+
+
+def _switch_off_layer(
+    bts: gpd.GeoDataFrame | None, off: gpd.GeoDataFrame, as_of, lang: str
+) -> dict:
+    """2G sites: the switch-offs (each with its date) and the 2G stations still on air."""
+    t = _TEXT[lang]
+    off = off.copy()
+    date = pd.to_datetime(off["switch_off_date"])
+    frames = [off.assign(_date=date)]
+    if bts is not None:
+        has_2g = bts["technologies"].map(lambda v: "2G" in split_list(v)).astype(bool)
+        on_air_by = bts["on_air_date"].isna() | (
+            pd.Series(True, index=bts.index)
+            if as_of is None
+            else pd.to_datetime(bts["on_air_date"]) <= as_of
+        )
+        active = has_2g & (bts["status"] == "on_air") & on_air_by
+        still = bts[active & ~bts["site_id"].isin(off["site_id"])]
+        frames.append(
+            gpd.GeoDataFrame(
+                {
+                    "site_id": still["site_id"],
+                    "operator": still["operator"],
+                    "_date": pd.Series(pd.NaT, index=still.index, dtype="datetime64[ns]"),
+                },
+                geometry=still.geometry,
+                crs=still.crs,
+            )
+        )
+    frame = pd.concat(frames, ignore_index=True)
+    frame = gpd.GeoDataFrame(frame, geometry=frame.geometry.name, crs=off.crs)
+    dates = frame["_date"]
+    done = dates.notna() if as_of is None else dates.notna() & (dates <= as_of)
+    months = _month(dates.where(done))
+    lat, lon, present = _latlon(_lonlat(frame))
+    styles = [
+        {"radius": 4, "color": "#ffffff", "fillColor": _OFF_2G, "fillOpacity": 0.9, "weight": 1},
+        {"radius": 4, "color": "#6d4c00", "fillColor": _ON_2G, "fillOpacity": 0.95, "weight": 1},
+    ]
+    sub = [0 if d else 1 for d in done]
+    cols = [
+        _col(t["operator"], _coded(_texts(frame["operator"]))),
+        _col(t["switch_off_date"], {"type": "date", "v": _day(frame["_date"])}),
+    ]
+    if "subscribers_left" in frame.columns:
+        cols.append(_col(t["subscribers_left"], _numbers(frame["subscribers_left"])))
+    return {
+        "key": "switch_off",
+        "label": t["g_2g"],
+        "group": escape(t["g_2g"]),
+        "geom": "point",
+        "cluster": False,
+        "search": True,
+        "subs": [
+            {"name": f"{swatch(_OFF_2G, shape='dot')} {escape(t['off_2g'])}", "show": True},
+            {"name": f"{swatch(_ON_2G, shape='dot')} {escape(t['on_2g'])}", "show": True},
+        ],
+        "styles": styles,
+        "lat": lat,
+        "lon": lon,
+        "sub": sub,
+        "sty": sub,
+        "title": _texts(frame["site_id"]),
+        "cols": cols,
+        "time": {"m": months, "todo_sub": 1, "todo_sty": 1, "count": "n"},
+        "legend": _legend_points(
+            t["g_2g"], [(t["off_2g"], _OFF_2G, False, False), (t["on_2g"], _ON_2G, False, False)]
+        ),
+    }
+
+
+def _sites_5g_layer(sites: gpd.GeoDataFrame, as_of, lang: str) -> dict:
+    t = _TEXT[lang]
+    frame = sites
+    if as_of is not None:
+        on_air = pd.to_datetime(sites["on_air_date"])
+        frame = sites[on_air.isna() | (on_air <= as_of)]
+    lat, lon, present = _latlon(_lonlat(frame))
+    ops, op_idx = _operator_index(frame["operator"])
+    styles = [
+        {
+            "radius": 6,
+            "color": "#ffffff",
+            "fillColor": _op_colour(op),
+            "fillOpacity": 1.0,
+            "weight": 2,
+        }
+        for op in ops
+    ]
+    return {
+        "key": "sites_5g",
+        "label": t["g_5g"],
+        "group": escape(t["g_5g"]),
+        "geom": "point",
+        "cluster": False,
+        "search": True,
+        "subs": [
+            {
+                "name": f"{swatch(_op_colour(op), shape='dot')} 5G {escape(_op_label(op, lang))}",
+                "show": True,
+            }
+            for op in ops
+        ],
+        "styles": styles,
+        "lat": lat,
+        "lon": lon,
+        "sub": op_idx,
+        "sty": op_idx,
+        "title": _texts(frame["site_id"]),
+        "cols": [
+            _col(t["operator"], _coded(_texts(frame["operator"]))),
+            _col(t["band"], _numbers(frame["band_mhz"], unit=" MHz")),
+            _col(t["on_air_date"], {"type": "date", "v": _day(frame["on_air_date"])}),
+        ],
+        "legend": _legend_points(
+            t["g_5g"], [(f"5G {_op_label(op, lang)}", _op_colour(op), False, False) for op in ops]
+        ),
+    }
+
+
+def _cables_layer(routes: gpd.GeoDataFrame, as_of, lang: str) -> dict:
+    t, st = _TEXT[lang], _STATUS_TEXT[lang]
+    geoms = _lonlat(routes)
+    km = (geodesic_length_m(geoms) / 1000.0).to_numpy()
+    statuses = list(CABLE_STATUSES) + sorted(set(routes["status"].dropna()) - set(CABLE_STATUSES))
+    pos = {s: i for i, s in enumerate(statuses)}
+    planned = pos["planned"]
+    status = routes["status"].astype(object)
+    dates = pd.to_datetime(routes["done_date"])
+    done = status.isin(["tidied", "underground"])
+    after = (
+        dates.notna() & (dates > as_of)
+        if as_of is not None
+        else pd.Series(False, index=routes.index)
+    )
+    final = [
+        planned if (is_missing(s) or (d and a)) else pos[s]
+        for s, d, a in zip(status, done, after, strict=True)
+    ]
+    months = _month(dates.where(done & ~after))
+    styles = [
+        {"color": CABLE_COLOURS.get(s, _OTHER_COLOUR), "weight": 4, "opacity": 0.9}
+        for s in statuses
+    ]
+    streets = _texts(routes["street"])
+    tips = [
+        " · ".join(p for p in (rid, street, f"{format_km(k, digits=2, lang=lang)} km") if p)
+        for rid, street, k in zip(_texts(routes["route_id"]), streets, km, strict=True)
+    ]
+    paths = [_paths(g) for g in _round(np.asarray(geoms.array, dtype=object))]
+    ops = [", ".join(split_list(v)) or None for v in routes["operators"]]
+    return {
+        "key": "cables",
+        "label": t["g_cables"],
+        "group": escape(t["g_cables"]),
+        "geom": "line",
+        "cluster": False,
+        "search": True,
+        "subs": [
+            {
+                "name": f"{swatch(CABLE_COLOURS.get(s, _OTHER_COLOUR), shape='line')} "
+                f"{escape(st.get(s, s))}",
+                "show": True,
+            }
+            for s in statuses
+        ],
+        "styles": styles,
+        "paths": paths,
+        "sub": final,
+        "sty": final,
+        "title": _texts(routes["route_id"]),
+        "alt": streets,
+        "tip": tips,
+        "km": [round(float(k), 4) if not math.isnan(k) else 0.0 for k in km],
+        "cols": [
+            _col(t["street"], {"type": "text", "v": streets}),
+            _col(t["length"], _numbers(pd.Series(km), digits=2, unit=" km")),
+            _col(t["status"], _coded(_texts(routes["status"]), st)),
+            _col(t["category"], _coded(_texts(routes["category"]), st)),
+            _col(t["plan"], _coded(_texts(routes["plan"]))),
+            _col(t["done_date"], {"type": "date", "v": _day(routes["done_date"])}),
+            _col(t["operators"], _coded(ops)),
+        ],
+        "time": {"m": months, "todo_sub": planned, "todo_sty": planned, "count": "km"},
+        "legend": _legend_lines(
+            t["g_cables"],
+            [(st.get(s, s), CABLE_COLOURS.get(s, _OTHER_COLOUR)) for s in statuses],
+        ),
+    }
+
+
+def _polygonal(geom: shapely.Geometry | None) -> shapely.Geometry | None:
+    """Return the polygons of ``geom`` (a clip may leave lines and points), or ``None``."""
+    if geom is None or geom.is_empty:
+        return None
+    parts = [geom]
+    while any(
+        p.geom_type.startswith("Multi") or p.geom_type == "GeometryCollection" for p in parts
+    ):
+        parts = [q for p in parts for q in shapely.get_parts(p)]
+    polygons = [p for p in parts if p.geom_type == "Polygon" and not p.is_empty]
+    if not polygons:
+        return None
+    return polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
+
+
+def _coverage_layer(
+    layers: Mapping[str, pd.DataFrame],
+    units: gpd.GeoDataFrame,
+    as_of,
+    model,
+    lang: str,
+    tol: float,
+) -> dict:
+    """Footprints per technology (any operator, clipped to the units) and 2G switch-off gaps."""
+    cov = _module("ict_gis.metrics.coverage", "coverage")
+    t = _TEXT[lang]
+    techs = _techs_present(layers)
+    outline = shapely.union_all(np.asarray(units.geometry.array, dtype=object))
+    fp = cov.coverage_footprints(layers, units, tech=techs, model=model, as_of=as_of)
+    subs: list[dict] = []
+    styles: list[dict] = []
+    legend: list[tuple[str, str]] = []
+    geoms: list[shapely.Geometry | None] = []
+    sub: list[int] = []
+    titles: list[str] = []
+    areas: list[float] = []
+    names: list[str | None] = []
+
+    def add_sub(key: str, label: str, colour: str, style: dict) -> int:
+        subs.append({"id": key, "name": f"{swatch(colour)} {escape(label)}", "show": False})
+        styles.append({"color": colour, "fillColor": colour, **style})
+        legend.append((label, colour))
+        return len(subs) - 1
+
+    for tech in techs:
+        mine = fp[fp["tech"] == tech]
+        if not len(mine):
+            continue
+        label = t["covered"].format(tech=tech)
+        k = add_sub(
+            tech,
+            label,
+            _TECH_COLOURS.get(tech, _OTHER_COLOUR),
+            {"weight": 0.5, "fillOpacity": 0.25, "interactive": False},
+        )
+        union = shapely.union_all(np.asarray(mine.geometry.array, dtype=object))
+        geoms.append(_polygonal(shapely.intersection(union, outline)))
+        sub.append(k)
+        titles.append(label)
+        areas.append(math.nan)
+        names.append(None)
+    if "2G" in techs:
+        gaps = cov.switch_off_gaps(layers, units, tech="2G", as_of=as_of, model=model)
+        for scenario, key, colour, dash in (
+            ("after", "gap_after", _GAP_COLOUR, None),
+            ("lost", "gap_lost", "#67000d", "4 3"),
+        ):
+            label = t[key].format(tech="2G")
+            k = add_sub(
+                scenario, label, colour, {"weight": 1, "fillOpacity": 0.45, "dashArray": dash}
+            )
+            for row in gaps[gaps["scenario"] == scenario].itertuples():
+                geoms.append(_polygonal(row.geometry))
+                sub.append(k)
+                titles.append(label)
+                areas.append(float(row.area_km2))
+                names.append(None if is_missing(row.name) else str(row.name))
+    shapes = _display_polygons(_lonlat(gpd.GeoDataFrame(geometry=geoms, crs=units.crs)), tol)
+    return {
+        "key": "coverage",
+        "label": t["g_coverage"],
+        "group": escape(t["g_coverage"]),
+        "geom": "area",
+        "cluster": False,
+        "search": False,
+        "subs": subs,
+        "styles": styles,
+        "shapes": shapes,
+        "sub": sub,
+        "sty": sub,
+        "title": titles,
+        "cols": [
+            _col(t["unit"], {"type": "text", "v": names}),
+            _col(t["area"], _numbers(pd.Series(areas, dtype=float), digits=2, unit=" km²")),
+        ],
+        "legend": f"<h4>{escape(t['g_coverage'])}</h4>"
+        + "".join(f"<div>{swatch(c)} {escape(label)}</div>" for label, c in legend),
+    }
+
+
+def _share_points(layer: dict, base: dict) -> None:
+    """Point to the station of ``base`` with the same id and position instead of repeating it.
+
+    A 2G switch-off or a 5G site is usually a BTS station: its position and id
+    are then written once. ``ref`` holds the index in ``base`` (or -1), and
+    the shared ``lat``, ``lon`` and ``title`` become ``None``; the page fills
+    them back in.
+    """
+    where = {
+        (t, la, lo): j
+        for j, (t, la, lo) in enumerate(zip(base["title"], base["lat"], base["lon"], strict=True))
+        if t is not None and la is not None
+    }
+    ref = []
+    for i, key in enumerate(zip(layer["title"], layer["lat"], layer["lon"], strict=True)):
+        j = where.get(key, -1)
+        ref.append(j)
+        if j >= 0:
+            layer["title"][i] = layer["lat"][i] = layer["lon"][i] = None
+    layer["ref"] = {"layer": base["key"], "index": ref}
+
+
+# --------------------------------------------------------------------------- legends
+
+
+def _legend_points(title: str, items: Sequence[tuple[str, str, bool, bool]]) -> str:
+    rows = "".join(
+        f"<div>{swatch(colour, shape='dot', dashed=dashed, hollow=hollow)} {escape(label)}</div>"
+        for label, colour, dashed, hollow in items
+    )
+    return f"<h4>{escape(title)}</h4>{rows}"
+
+
+def _legend_lines(title: str, items: Sequence[tuple[str, str]]) -> str:
+    rows = "".join(
+        f"<div>{swatch(colour, shape='line')} {escape(label)}</div>" for label, colour in items
+    )
+    return f"<h4>{escape(title)}</h4>{rows}"
+
+
+def _legend_classes(title: str, classes: Sequence[dict], lang: str, note: str = "") -> str:
+    rows = "".join(
+        f"<div>{swatch(c['color'])} {escape(c['label'])}</div>"
+        for c in [*classes, {"label": _TEXT[lang]["no_data"], "color": NO_DATA_COLOUR}]
+    )
+    extra = f"<p>{escape(note)}</p>" if note else ""
+    return f"<h4>{escape(title)}</h4>{rows}{extra}"
+
+
+# --------------------------------------------------------------------------- payload
+
+
+def map_payload(
+    layers: Mapping[str, pd.DataFrame],
+    *,
+    metric: str = "switch_off_2g",
+    as_of: dt.date | str | pd.Timestamp | None = None,
+    lang: str = "vi",
+    offline: bool = True,
+    model: object = None,
+) -> dict:
+    """Return the data of a map as plain JSON-ready Python (what the page's script reads).
+
+    Parameters are those of :func:`build_map`. Every text from a layer is kept
+    as plain text here (the page writes it with ``textContent``); the few
+    HTML fragments (``legend``, ``group`` and ``name`` entries) are built with
+    every value escaped.
+
+    Returns
+    -------
+    dict
+    """
+    if lang not in LANGS:
+        raise MapError(f"Unknown language {lang!r}; use one of {', '.join(LANGS)}.")
+    if metric not in MAP_METRICS:
+        raise MapError(f"Unknown metric {metric!r}; use one of {', '.join(MAP_METRICS)}.")
+    spec = MAP_METRICS[metric]
+    if "districts" not in layers:
+        raise MapError(
+            "A map needs the administrative units: the layer set has no 'districts' layer."
+        )
+    as_of = to_date(as_of)
+    t = _TEXT[lang]
+    units = unit_frame(layers, as_of=as_of)
+    tables = _unit_tables(layers, units, as_of, metric, model)
+    values, total = _metric_values(tables, spec, units.index)
+    classes, cls = _classes(values, spec.kind, lang)
+
+    geoms = _lonlat(units)
+    bounds = geoms.total_bounds
+    tol = _tolerance(bounds)
+    shapes = _display_polygons(geoms, tol)
+    names = units["name"].astype(object) if "name" in units.columns else pd.Series(units.index)
+    label_lat, label_lon, _ = _latlon(geoms)
+    features = []
+    for i, code in enumerate(units.index):
+        if shapes[i] is None:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": shapes[i],
+                "properties": {
+                    "code": str(code),
+                    "name": None if is_missing(names.iloc[i]) else str(names.iloc[i]),
+                    "c": int(cls[i]),
+                    "value": _value_text(values.iloc[i], spec.kind, lang),
+                    "sections": _unit_sections(code, tables, lang),
+                    "label": [label_lat[i], label_lon[i]],
+                },
+            }
+        )
+    outline = shapely.union_all(np.asarray(geoms.array, dtype=object))
+    outline = _round(shapely.simplify(outline, tol, preserve_topology=True))
+    note = f"{t['total']}: {_value_text(total, spec.kind, lang)}" if total is not None else ""
+    if as_of is not None:
+        note = f"{note} · {t['as_of'].format(date=_date_text(as_of, lang))}".strip(" ·")
+
+    point_layers = []
+    bts = layers.get("bts_stations")
+    if bts is not None and len(bts):
+        point_layers.append(_bts_layer(bts, as_of, lang))
+    if layers.get("shutdowns_2g") is not None:
+        point_layers.append(_switch_off_layer(bts, layers["shutdowns_2g"], as_of, lang))
+    if layers.get("sites_5g") is not None and len(layers["sites_5g"]):
+        point_layers.append(_sites_5g_layer(layers["sites_5g"], as_of, lang))
+    if layers.get("cable_routes") is not None and len(layers["cable_routes"]):
+        point_layers.append(_cables_layer(layers["cable_routes"], as_of, lang))
+    if "coverage" in tables:
+        point_layers.append(_coverage_layer(layers, units, as_of, model, lang, tol))
+    if point_layers and point_layers[0]["key"] == "bts":
+        for layer in point_layers[1:]:
+            if layer["geom"] == "point":
+                _share_points(layer, point_layers[0])
+
+    shown = _SHOWN.get(metric, frozenset({f"coverage:{spec.tech}"}))
+    for layer in point_layers:
+        for sub in layer["subs"]:
+            sub["show"] = layer["key"] in shown or f"{layer['key']}:{sub.get('id')}" in shown
+    months = [
+        m for layer in point_layers if "time" in layer for m in layer["time"]["m"] if m is not None
+    ]
+    slider = None
+    if months:
+        last = max(months)
+        if as_of is not None:
+            last = 12 * as_of.year + as_of.month - 1
+        slider = {"first": min(months), "last": max(last, min(months))}
+
+    source = getattr(layers, "source", "")
+    bundled = bool(source) and _same_path(source, bundled_path())
+    attribution = escape(
+        t["attr_bundled"] if bundled else t["attr_user"].format(source=_source_name(source))
+    )
+    return {
+        "lang": lang,
+        "text": {k: v for k, v in t.items() if not k.startswith(("attr_", "r_", "s_"))},
+        "bounds": [
+            [round(bounds[1], 6), round(bounds[0], 6)],
+            [round(bounds[3], 6), round(bounds[2], 6)],
+        ],
+        "attribution": attribution,
+        "tiles": None if offline else _OSM_TILES,
+        "units": {"type": "FeatureCollection", "features": features},
+        "outline": None
+        if outline is None or outline.is_empty
+        else shapely.geometry.mapping(outline),
+        "choropleth": {
+            "group": escape(t["g_metric"]),
+            "title": spec.label[lang],
+            "name": f"{swatch(CLASS_COLOURS[3])} {escape(spec.label[lang])}",
+            "classes": classes,
+            "no_data": NO_DATA_COLOUR,
+            "legend": _legend_classes(spec.label[lang], classes, lang, note),
+        },
+        "layers": point_layers,
+        "slider": slider,
+    }
+
+
+def _same_path(a: object, b: object) -> bool:
+    from pathlib import Path
+
+    try:
+        return Path(str(a)).resolve() == Path(str(b)).resolve()
+    except OSError:
+        return False
+
+
+def _source_name(source: object) -> str:
+    from pathlib import PurePath
+
+    return PurePath(str(source)).name or "ict_gis"
+
+
+# --------------------------------------------------------------------------- folium
+
+
+class _IctLayers(MacroElement):
+    """The map's layers and controls, built in the browser from the JSON payload.
+
+    Everything is added to the page as :class:`~ict_gis.render.assets.RawHTML`,
+    never through a Jinja template, so that no text from a layer is ever
+    evaluated as template code.
+    """
+
+    def __init__(self, payload: dict):
+        super().__init__()
+        self._name = "IctLayers"
+        self.data = json_for_script(payload)
+
+    def render(self, **kwargs) -> None:
+        """Add the plugins, our script and style sheet, the data and the call that builds."""
+        figure = self.get_root()
+        for asset in ASSETS:
+            if asset.name in ("leaflet", "leaflet_css"):
+                continue
+            link = JavascriptLink(asset.url) if asset.kind == "js" else CssLink(asset.url)
+            figure.header.add_child(link, name=asset.name)
+        files = own_files()
+        figure.header.add_child(
+            RawHTML(inline_style(files["ictmap.css"], what="ictmap.css")), name="ictmap_css"
+        )
+        figure.header.add_child(
+            RawHTML(inline_script(files["ictmap.js"], what="ictmap.js")), name="ictmap_js"
+        )
+        data_id = f"{self.get_name()}_data"
+        figure.html.add_child(
+            RawHTML(f'<script type="application/json" id="{data_id}">{self.data}</script>'),
+            name=data_id,
+        )
+        figure.script.add_child(
+            RawHTML(
+                f"window.ictMap = IctMap.build({self._parent.get_name()}, "
+                f'JSON.parse(document.getElementById("{data_id}").textContent));'
+            ),
+            name=self.get_name(),
+        )
+
+
+def build_map(
+    layers: Mapping[str, pd.DataFrame],
+    *,
+    metric: str = "switch_off_2g",
+    as_of: dt.date | str | pd.Timestamp | None = None,
+    lang: str = "vi",
+    offline: bool = True,
+    model: object = None,
+) -> folium.Map:
+    """Build an interactive map of a layer set: one self-contained HTML page.
+
+    Parameters
+    ----------
+    layers
+        A :class:`~ict_gis.layerset.LayerSet` with at least ``districts``;
+        every other layer present is drawn.
+    metric
+        What the admin units are coloured by, one of :data:`MAP_METRICS`:
+        ``switch_off_2g`` (share of 2G stations switched off),
+        ``migration_2g`` (2G subscribers moved to 4G), ``sites_5g``, ``bts``
+        (approved locations on air), ``cables`` (share of the plan tidied),
+        ``coverage_2g`` … ``coverage_5g`` (needs the coverage metrics).
+    as_of
+        Show the state on this day (inclusive): stations approved later are
+        left out, switch-offs and cable works after it show as not done.
+    lang
+        ``vi`` (default) or ``en``.
+    offline
+        ``True``: the page needs no network at all (a base map drawn from the
+        units). ``False``: OpenStreetMap tiles are added as the default base
+        layer. Scripts are inlined either way.
+    model
+        Footprint model of the coverage layers and figures (a
+        :class:`~ict_gis.footprints.FootprintModel` or ``circle``, ``sector``,
+        ``hata``; default circle). Coverage footprints per technology, the
+        2G switch-off gaps and each unit's covered share are on the maps of a
+        coverage metric, and on every map of at most
+        :data:`COVERAGE_AUTO_MAX_STATIONS` stations.
+
+    Returns
+    -------
+    folium.Map
+        Save it with ``m.save("map.html")`` (or render it with
+        ``m.get_root().render()``).
+
+    Raises
+    ------
+    MapError
+        If the metric or language is unknown, or the units are missing.
+    """
+    payload = map_payload(
+        layers, metric=metric, as_of=as_of, lang=lang, offline=offline, model=model
+    )
+    (south, west), (north, east) = payload["bounds"]
+    m = folium.Map(
+        location=[(south + north) / 2, (west + east) / 2],
+        zoom_start=10,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=False,
+    )
+    m.options["maxZoom"] = 19
+    m.default_js = [(a.name, a.url) for a in ASSETS if a.name == "leaflet"]
+    m.default_css = [(a.name, a.url) for a in ASSETS if a.name == "leaflet_css"]
+    OfflineFigure(title=_TEXT[lang]["title"], lang=lang, strict=offline).add_child(m)
+    m.add_child(_IctLayers(payload))
+    return m

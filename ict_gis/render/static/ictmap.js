@@ -1,0 +1,745 @@
+/* ict_gis map script (MIT licence, part of ict_gis).
+ *
+ * IctMap.build(map, data) draws the layers and controls of a map from the
+ * JSON written by ict_gis.render.maps. Safety rule: every value that comes
+ * from a layer is written with textContent. The only HTML inserted (layer
+ * names, group names, legends, attribution) was built by ict_gis with every
+ * value escaped.
+ */
+(function () {
+  "use strict";
+
+  var DEG = Math.PI / 180;
+  var R = 6371008.8; // mean Earth radius, metres
+
+  function el(tag, cls, text, parent) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (parent) parent.appendChild(node);
+    return node;
+  }
+
+  function esc(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  function bindTip(obj, text) {
+    obj.bindTooltip(
+      function () {
+        return el("span", null, text);
+      },
+      { sticky: true }
+    );
+  }
+
+  function pad(n) {
+    return n < 10 ? "0" + n : String(n);
+  }
+
+  function fold(text) {
+    // Lower case, without diacritics: "Đường Bà Triệu" -> "duong ba trieu".
+    return String(text)
+      .normalize("NFD")
+      .replace(/[\u0300-\u036f]/g, "")
+      .replace(/[đĐ]/g, "d")
+      .toLowerCase();
+  }
+
+  function build(map, data) {
+    var T = data.text;
+    var lang = data.lang;
+    var locale = lang === "vi" ? "vi-VN" : "en-GB";
+    var formats = {};
+    var state = { measuring: false, builtAt: null, paintedAt: null };
+
+    function fmtNum(v, digits) {
+      var key = String(digits);
+      if (!formats[key]) {
+        formats[key] = new Intl.NumberFormat(locale, {
+          minimumFractionDigits: 0,
+          maximumFractionDigits: digits,
+        });
+      }
+      return formats[key].format(v);
+    }
+    function fmtDate(day) {
+      var d = new Date(day * 86400000);
+      var y = d.getUTCFullYear();
+      var m = pad(d.getUTCMonth() + 1);
+      var dd = pad(d.getUTCDate());
+      return lang === "vi" ? dd + "/" + m + "/" + y : y + "-" + m + "-" + dd;
+    }
+    function fmtMonth(m) {
+      var y = Math.floor(m / 12);
+      var mo = pad((m % 12) + 1);
+      return lang === "vi" ? mo + "/" + y : y + "-" + mo;
+    }
+    function fmtCell(col, i) {
+      var v = col.v[i];
+      if (col.type === "coded") return v < 0 ? null : col.dict[v];
+      if (v === null || v === undefined) return null;
+      if (col.type === "num") return fmtNum(v, col.digits) + (col.unit || "");
+      if (col.type === "date") return fmtDate(v);
+      return String(v);
+    }
+
+    // ------------------------------------------------------------ popups
+    // Keep popups clear of the search box (top left) and the layer control (right).
+    var popup = L.popup({
+      maxWidth: 360,
+      maxHeight: 420,
+      autoPanPaddingTopLeft: [260, 20],
+      autoPanPaddingBottomRight: [300, 20],
+    });
+
+    function table(rows, parent) {
+      var tbl = el("table", "ict-rows", null, parent);
+      rows.forEach(function (row) {
+        var tr = el("tr", null, null, tbl);
+        el("th", null, row[0], tr);
+        el("td", null, row[1] === null ? "–" : row[1], tr);
+      });
+      return tbl;
+    }
+    function featureContent(layer, i) {
+      var box = el("div", "ict-popup");
+      el("h3", null, layer.title[i] === null ? "–" : layer.title[i], box);
+      table(
+        layer.cols.map(function (col) {
+          return [col.label, fmtCell(col, i)];
+        }),
+        box
+      );
+      return box;
+    }
+    function unitContent(props) {
+      var box = el("div", "ict-popup ict-unit-popup");
+      el("h3", null, props.name === null ? props.code : props.name, box);
+      el("p", "ict-metric", data.choropleth.title + ": " + props.value, box);
+      props.sections.forEach(function (section) {
+        el("h4", null, section[0], box);
+        table(section[1], box);
+      });
+      return box;
+    }
+    function openPopup(latlng, content) {
+      popup.setLatLng(latlng).setContent(content).openOn(map);
+    }
+
+    // ------------------------------------------------------------ panes
+    map.createPane("ictBase").style.zIndex = 200;
+    var outlinePane = map.createPane("ictOutline");
+    outlinePane.style.zIndex = 450;
+    outlinePane.style.pointerEvents = "none";
+    var labelPane = map.createPane("ictLabels");
+    labelPane.style.zIndex = 460;
+    labelPane.style.pointerEvents = "none";
+    var baseRenderer = L.canvas({ pane: "ictBase" });
+    var outlineRenderer = L.canvas({ pane: "ictOutline" });
+
+    map.attributionControl.addAttribution(data.attribution);
+    L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
+
+    // ------------------------------------------------------------ base maps
+    var baseLayers = {};
+    var adminBase = L.geoJSON(data.units, {
+      renderer: baseRenderer,
+      interactive: false,
+      style: { fillColor: "#f7f4ee", fillOpacity: 1, color: "#9e9e9e", weight: 1 },
+    });
+    baseLayers[esc(T.base_admin)] = adminBase;
+    var osm = null;
+    if (data.tiles) {
+      // Only with offline=False: the tile address and its attribution come from ict_gis.
+      osm = L.tileLayer(data.tiles.url, { maxZoom: 19, attribution: data.tiles.attribution });
+      baseLayers[esc(T.osm)] = osm;
+      osm.addTo(map);
+    } else {
+      adminBase.addTo(map);
+    }
+    if (data.outline) {
+      L.geoJSON(data.outline, {
+        renderer: outlineRenderer,
+        interactive: false,
+        style: { fill: false, color: "#424242", weight: 2.5 },
+      }).addTo(map);
+    }
+
+    // ------------------------------------------------------------ choropleth
+    var classes = data.choropleth.classes;
+    data.choropleth.title = data.choropleth.title || "";
+    var unitLayers = [];
+    var choropleth = L.geoJSON(data.units, {
+      style: function (f) {
+        var c = f.properties.c;
+        return {
+          fillColor: c >= 0 ? classes[c].color : data.choropleth.no_data,
+          fillOpacity: 0.7,
+          color: "#616161",
+          weight: 1,
+        };
+      },
+      onEachFeature: function (f, layer) {
+        unitLayers.push([f, layer]);
+        layer.bindTooltip(
+          function () {
+            var box = el("div", "ict-tip");
+            el("strong", null, f.properties.name === null ? f.properties.code : f.properties.name, box);
+            el("div", null, f.properties.value, box);
+            return box;
+          },
+          { sticky: true }
+        );
+        layer.on("click", function (e) {
+          if (state.measuring) return;
+          openPopup(e.latlng, unitContent(f.properties));
+        });
+      },
+    });
+    choropleth.addTo(map);
+
+    var labels = L.layerGroup();
+    data.units.features.forEach(function (f) {
+      var pos = f.properties.label;
+      if (pos[0] === null || f.properties.name === null) return;
+      var span = el("span", null, f.properties.name);
+      L.marker(pos, {
+        pane: "ictLabels",
+        interactive: false,
+        keyboard: false,
+        icon: L.divIcon({ className: "ict-label", html: span, iconSize: null }),
+      }).addTo(labels);
+    });
+    if (data.units.features.length <= 300) labels.addTo(map);
+
+    // The final view first: clusters are computed for it.
+    map.fitBounds(data.bounds, { animate: false });
+
+    // ------------------------------------------------------------ feature layers
+    var grouped = {};
+    grouped[data.choropleth.group] = {};
+    grouped[data.choropleth.group][data.choropleth.name] = choropleth;
+    grouped[esc(T.g_base)] = {};
+    grouped[esc(T.g_base)][esc(T.labels)] = labels;
+
+    // Points shared with another layer (a 2G switch-off at a BTS station):
+    // take back their id and position.
+    data.layers.forEach(function (layer) {
+      if (!layer.ref) return;
+      var base = data.layers.filter(function (b) {
+        return b.key === layer.ref.layer;
+      })[0];
+      layer.ref.index.forEach(function (j, i) {
+        if (j < 0) return;
+        layer.title[i] = base.title[j];
+        layer.lat[i] = base.lat[j];
+        layer.lon[i] = base.lon[j];
+      });
+    });
+
+    var built = data.layers.map(function (layer, li) {
+      return buildLayer(layer, li);
+    });
+
+    function styleOf(layer, s) {
+      return layer.styles[s];
+    }
+
+    function buildLayer(layer, li) {
+      var n = layer.title.length;
+      var objs = new Array(n);
+      var parent = null;
+      var subs;
+      if (layer.cluster) {
+        // Clustering is done at once (100,000 points take about 0.4 s):
+        // markercluster 1.1.0 fails when the map moves during chunked loading.
+        parent = L.markerClusterGroup({
+          chunkedLoading: false,
+          showCoverageOnHover: false,
+          maxClusterRadius: 45,
+          spiderfyOnMaxZoom: true,
+          disableClusteringAtZoom: 17,
+          iconCreateFunction: function (cluster) {
+            var n = cluster.getChildCount();
+            var size = n < 10 ? 28 : n < 100 ? 34 : n < 1000 ? 40 : 46;
+            var div = el("div");
+            el("span", null, fmtNum(n, 0), div);
+            return L.divIcon({ html: div, className: "ict-cluster", iconSize: L.point(size, size) });
+          },
+        });
+        subs = layer.subs.map(function () {
+          return L.featureGroup.subGroup(parent);
+        });
+        parent.addTo(map);
+      } else {
+        subs = layer.subs.map(function () {
+          return L.featureGroup();
+        });
+      }
+      var members = subs.map(function () {
+        return [];
+      });
+      var current = new Array(n);
+      for (var i = 0; i < n; i++) {
+        var obj = null;
+        if (layer.geom === "point") {
+          if (layer.lat[i] === null) continue;
+          obj = L.circleMarker([layer.lat[i], layer.lon[i]], styleOf(layer, layer.sty[i]));
+        } else if (layer.geom === "line") {
+          if (layer.paths[i] === null) continue;
+          obj = L.polyline(layer.paths[i], styleOf(layer, layer.sty[i]));
+          bindTip(obj, layer.tip[i]);
+        } else {
+          var shape = layer.shapes[i];
+          if (shape === null) continue;
+          obj = L.polygon(
+            L.GeoJSON.coordsToLatLngs(shape.coordinates, shape.type === "Polygon" ? 1 : 2),
+            styleOf(layer, layer.sty[i])
+          );
+        }
+        obj._ict = i;
+        objs[i] = obj;
+        current[i] = layer.sub[i];
+        members[layer.sub[i]].push(obj);
+      }
+      var onClick = function (e) {
+        if (state.measuring) return;
+        var i = e.layer._ict;
+        openPopup(layer.geom === "point" ? e.layer.getLatLng() : e.latlng, featureContent(layer, i));
+      };
+      if (parent) parent.on("click", onClick);
+      var group = {};
+      subs.forEach(function (sub, k) {
+        members[k].forEach(function (obj) {
+          sub.addLayer(obj);
+        });
+        if (!parent) sub.on("click", onClick);
+        if (layer.subs[k].show) sub.addTo(map);
+        group[layer.subs[k].name] = sub;
+      });
+      grouped[layer.group] = group;
+      return { data: layer, objs: objs, subs: subs, parent: parent, current: current, index: li };
+    }
+
+    // Drawing order on the shared canvas, bottom to top: units, coverage areas,
+    // cable routes, points (a layer switched on is drawn on top, so restack).
+    function restack() {
+      ["line", "area"].forEach(function (geom) {
+        built.forEach(function (b) {
+          if (b.data.geom !== geom) return;
+          b.subs.forEach(function (sub) {
+            if (map.hasLayer(sub)) sub.bringToBack();
+          });
+        });
+      });
+      if (map.hasLayer(choropleth)) choropleth.bringToBack();
+    }
+    map.on("overlayadd", restack);
+    restack();
+
+    // ------------------------------------------------------------ controls
+    var layerControl = L.control.groupedLayers(baseLayers, grouped, {
+      collapsed: false,
+      position: "topright",
+    });
+    layerControl.addTo(map);
+    L.control
+      .fullscreen({
+        position: "topleft",
+        title: T.fullscreen,
+        titleCancel: T.exit_fullscreen,
+        forceSeparateButton: true,
+      })
+      .addTo(map);
+
+    // Minimap: the province outline and units, no tiles.
+    var miniLayer = L.geoJSON(data.units, {
+      interactive: false,
+      style: { fillColor: "#f7f4ee", fillOpacity: 1, color: "#9e9e9e", weight: 0.5 },
+    });
+    var minimap = new L.Control.MiniMap(miniLayer, {
+      position: "bottomright",
+      width: 130,
+      height: 130,
+      zoomLevelOffset: -4,
+      toggleDisplay: false,
+      aimingRectOptions: { color: "#d62728", weight: 1, interactive: false },
+      shadowRectOptions: { color: "#000000", weight: 1, opacity: 0, fillOpacity: 0, interactive: false },
+    });
+    minimap.addTo(map);
+
+    // ------------------------------------------------------------ search
+    var index = null;
+    function buildIndex() {
+      index = [];
+      data.units.features.forEach(function (f, k) {
+        var name = f.properties.name === null ? f.properties.code : f.properties.name;
+        index.push({ key: fold(name + " " + f.properties.code), text: name, what: T.unit, unit: k });
+      });
+      built.forEach(function (b) {
+        if (!b.data.search) return;
+        var title = b.data.title;
+        var alt = b.data.alt;
+        for (var i = 0; i < title.length; i++) {
+          if (!b.objs[i]) continue;
+          var text = title[i] === null ? "" : title[i];
+          if (alt && alt[i]) text += " – " + alt[i];
+          index.push({ key: fold(text), text: text, what: b.data.label, layer: b, i: i });
+        }
+      });
+    }
+    function focus(hit) {
+      if (hit.unit !== undefined) {
+        var pair = unitLayers[hit.unit];
+        if (!map.hasLayer(choropleth)) choropleth.addTo(map);
+        map.fitBounds(pair[1].getBounds(), { maxZoom: 14, animate: false });
+        openPopup(pair[1].getBounds().getCenter(), unitContent(pair[0].properties));
+        return;
+      }
+      var b = hit.layer;
+      var obj = b.objs[hit.i];
+      var sub = b.subs[b.current[hit.i]];
+      if (!map.hasLayer(sub)) sub.addTo(map);
+      var show = function () {
+        var at = b.data.geom === "point" ? obj.getLatLng() : obj.getBounds().getCenter();
+        openPopup(at, featureContent(b.data, hit.i));
+      };
+      // Clusters open up at zoom 17 (markercluster's zoomToShowLayer needs icons,
+      // and our points are canvas circles).
+      if (b.data.geom === "point") {
+        map.setView(obj.getLatLng(), Math.max(map.getZoom(), b.parent ? 17 : 16), { animate: false });
+      } else {
+        map.fitBounds(obj.getBounds(), { maxZoom: 17, animate: false });
+      }
+      show();
+    }
+    var Search = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var box = L.DomUtil.create("div", "leaflet-control leaflet-bar ict-search");
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        var input = el("input", null, null, box);
+        input.type = "search";
+        input.placeholder = T.search;
+        input.title = T.search_title;
+        input.setAttribute("aria-label", T.search_title);
+        var list = el("ul", "ict-results", null, box);
+        var run = function () {
+          var q = fold(input.value.trim());
+          list.textContent = "";
+          if (q.length < 2) return;
+          if (index === null) buildIndex();
+          var hits = [];
+          for (var k = 0; k < index.length && hits.length < 10; k++) {
+            if (index[k].key.indexOf(q) >= 0) hits.push(index[k]);
+          }
+          if (!hits.length) {
+            el("li", "ict-none", T.no_results, list);
+            return;
+          }
+          hits.forEach(function (hit) {
+            var li = el("li", null, null, list);
+            var a = el("a", null, hit.text, li);
+            a.href = "#";
+            el("small", null, hit.what, li);
+            L.DomEvent.on(a, "click", function (e) {
+              // Stop the click here: once the list is emptied the link is detached,
+              // and the map would take the click as its own and close the popup.
+              L.DomEvent.stop(e);
+              list.textContent = "";
+              focus(hit);
+            });
+          });
+        };
+        L.DomEvent.on(input, "input", run);
+        L.DomEvent.on(input, "keydown", function (e) {
+          if (e.key === "Enter") {
+            var first = list.querySelector("a");
+            if (first) first.click();
+          }
+        });
+        return box;
+      },
+    });
+    new Search().addTo(map);
+
+    // ------------------------------------------------------------ measure
+    var measure = { points: [], line: null, shape: null };
+    function distance(pts) {
+      var d = 0;
+      for (var k = 1; k < pts.length; k++) d += pts[k - 1].distanceTo(pts[k]);
+      return d;
+    }
+    function area(pts) {
+      if (pts.length < 3) return 0;
+      var a = 0;
+      for (var k = 0; k < pts.length; k++) {
+        var p1 = pts[k];
+        var p2 = pts[(k + 1) % pts.length];
+        a += (p2.lng - p1.lng) * DEG * (2 + Math.sin(p1.lat * DEG) + Math.sin(p2.lat * DEG));
+      }
+      return Math.abs((a * R * R) / 2);
+    }
+    function fmtDistance(m) {
+      return m < 1000 ? fmtNum(m, 0) + " m" : fmtNum(m / 1000, 2) + " km";
+    }
+    function fmtArea(m2) {
+      return m2 < 1e5 ? fmtNum(m2, 0) + " m²" : fmtNum(m2 / 1e6, 2) + " km²";
+    }
+    var Measure = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var box = L.DomUtil.create("div", "leaflet-control leaflet-bar ict-measure");
+        L.DomEvent.disableClickPropagation(box);
+        var button = el("a", "ict-measure-button", null, box);
+        button.href = "#";
+        button.title = T.measure;
+        button.setAttribute("role", "button");
+        button.setAttribute("aria-label", T.measure);
+        this._result = el("div", "ict-measure-result", null, box);
+        this._button = button;
+        L.DomEvent.on(button, "click", function (e) {
+          L.DomEvent.preventDefault(e);
+          if (state.measuring) stopMeasure();
+          else startMeasure();
+        });
+        return box;
+      },
+    });
+    var measureControl = new Measure();
+    measureControl.addTo(map);
+    function showMeasure() {
+      var pts = measure.points;
+      var box = measureControl._result;
+      box.textContent = "";
+      if (state.measuring && pts.length < 2) {
+        el("div", null, T.measure_hint, box);
+      }
+      if (pts.length >= 2) el("div", "ict-distance", T.distance + ": " + fmtDistance(distance(pts)), box);
+      if (pts.length >= 3) el("div", "ict-area", T.area + ": " + fmtArea(area(pts)), box);
+    }
+    function clearMeasure() {
+      if (measure.line) map.removeLayer(measure.line);
+      if (measure.shape) map.removeLayer(measure.shape);
+      measure.points = [];
+      measure.line = measure.shape = null;
+    }
+    function startMeasure() {
+      clearMeasure();
+      state.measuring = true;
+      map.closePopup();
+      map.doubleClickZoom.disable();
+      L.DomUtil.addClass(map.getContainer(), "ict-measuring");
+      L.DomUtil.addClass(measureControl._button, "ict-active");
+      showMeasure();
+    }
+    function stopMeasure() {
+      state.measuring = false;
+      map.doubleClickZoom.enable();
+      L.DomUtil.removeClass(map.getContainer(), "ict-measuring");
+      L.DomUtil.removeClass(measureControl._button, "ict-active");
+      showMeasure();
+    }
+    map.on("click", function (e) {
+      if (!state.measuring) return;
+      measure.points.push(e.latlng);
+      var pts = measure.points;
+      if (!measure.line) {
+        measure.line = L.polyline(pts, { color: "#000000", weight: 2, dashArray: "6 4", interactive: false }).addTo(map);
+      } else {
+        measure.line.setLatLngs(pts);
+      }
+      if (pts.length >= 3) {
+        if (!measure.shape) {
+          measure.shape = L.polygon(pts, { color: "#000000", weight: 0, fillOpacity: 0.08, interactive: false }).addTo(map);
+        } else {
+          measure.shape.setLatLngs(pts);
+        }
+      }
+      showMeasure();
+    });
+    map.on("dblclick", function () {
+      if (state.measuring) stopMeasure();
+    });
+
+    // ------------------------------------------------------------ month slider
+    var slider = null;
+    var timed = built.filter(function (b) {
+      return b.data.time;
+    });
+    function applyMonth(month) {
+      var counts = { n: 0, km: 0 };
+      timed.forEach(function (b) {
+        var d = b.data;
+        var time = d.time;
+        var moves = b.subs.map(function () {
+          return { add: [], remove: [] };
+        });
+        for (var i = 0; i < b.objs.length; i++) {
+          var obj = b.objs[i];
+          if (!obj) continue;
+          var finalSub = d.sub[i];
+          var done = finalSub !== time.todo_sub && (time.m[i] === null || time.m[i] <= month);
+          var target = done ? finalSub : time.todo_sub;
+          if (done) counts[time.count] += time.count === "km" ? d.km[i] : 1;
+          if (target !== b.current[i]) {
+            moves[b.current[i]].remove.push(obj);
+            moves[target].add.push(obj);
+            obj.setStyle(styleOf(d, target === finalSub ? d.sty[i] : time.todo_sty));
+            b.current[i] = target;
+          }
+        }
+        moves.forEach(function (mv, k) {
+          mv.remove.forEach(function (obj) {
+            b.subs[k].removeLayer(obj);
+          });
+          mv.add.forEach(function (obj) {
+            b.subs[k].addLayer(obj);
+          });
+        });
+      });
+      return counts;
+    }
+    if (data.slider && timed.length) {
+      var Slider = L.Control.extend({
+        options: { position: "bottomleft" },
+        onAdd: function () {
+          var box = L.DomUtil.create("div", "leaflet-control ict-slider");
+          L.DomEvent.disableClickPropagation(box);
+          L.DomEvent.disableScrollPropagation(box);
+          var head = el("div", "ict-slider-head", null, box);
+          var play = el("button", "ict-play", "▶", head);
+          play.type = "button";
+          play.title = T.play;
+          play.setAttribute("aria-label", T.play);
+          el("span", null, T.month + " ", head);
+          var label = el("strong", "ict-month", "", head);
+          var input = el("input", null, null, box);
+          input.type = "range";
+          input.min = data.slider.first;
+          input.max = data.slider.last;
+          input.step = 1;
+          input.value = data.slider.last;
+          input.setAttribute("aria-label", T.month);
+          var stats = el("div", "ict-slider-stats", "", box);
+          var timer = null;
+          var update = function () {
+            var month = parseInt(input.value, 10);
+            label.textContent = fmtMonth(month);
+            var c = applyMonth(month);
+            restack();
+            var parts = [];
+            timed.forEach(function (b) {
+              if (b.data.time.count === "n") parts.push(T.slider_2g.replace("{n}", fmtNum(c.n, 0)));
+              else parts.push(T.slider_cables.replace("{km}", fmtNum(c.km, 1)));
+            });
+            stats.textContent = parts.join(" · ");
+          };
+          var stop = function () {
+            if (timer !== null) clearInterval(timer);
+            timer = null;
+            play.textContent = "▶";
+            play.title = T.play;
+          };
+          L.DomEvent.on(input, "input", function () {
+            stop();
+            update();
+          });
+          L.DomEvent.on(play, "click", function () {
+            if (timer !== null) return stop();
+            if (parseInt(input.value, 10) >= data.slider.last) input.value = data.slider.first;
+            update();
+            play.textContent = "⏸";
+            play.title = T.pause;
+            timer = setInterval(function () {
+              var next = parseInt(input.value, 10) + 1;
+              if (next > data.slider.last) return stop();
+              input.value = next;
+              update();
+            }, 700);
+          });
+          this.update = update;
+          this.input = input;
+          return box;
+        },
+      });
+      slider = new Slider();
+      slider.addTo(map);
+      slider.update();
+    }
+
+    // ------------------------------------------------------------ legend
+    var Legend = L.Control.extend({
+      options: { position: "bottomleft" },
+      onAdd: function () {
+        var box = L.DomUtil.create("div", "leaflet-control ict-legend");
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        el("h3", null, T.legend, box);
+        this._body = el("div", "ict-legend-body", null, box);
+        return box;
+      },
+    });
+    var legend = new Legend();
+    legend.addTo(map);
+    function updateLegend() {
+      var html = "";
+      if (map.hasLayer(choropleth)) html += "<section>" + data.choropleth.legend + "</section>";
+      built.forEach(function (b) {
+        var on = b.subs.some(function (s) {
+          return map.hasLayer(s);
+        });
+        if (on) html += "<section>" + b.data.legend + "</section>";
+      });
+      // Every fragment was built by ict_gis with its values escaped.
+      legend._body.innerHTML = html;
+    }
+    map.on("overlayadd overlayremove", updateLegend);
+    updateLegend();
+
+    restack();
+    // Timings for benchmarks/bench_map.py (ms since the start of navigation).
+    state.builtAt = performance.now();
+    requestAnimationFrame(function () {
+      requestAnimationFrame(function () {
+        state.paintedAt = performance.now();
+      });
+    });
+    return {
+      map: map,
+      layers: built,
+      choropleth: choropleth,
+      labels: labels,
+      layerControl: layerControl,
+      slider: slider,
+      search: function (text) {
+        if (index === null) buildIndex();
+        var q = fold(text);
+        return index.filter(function (h) {
+          return h.key.indexOf(q) >= 0;
+        });
+      },
+      focus: focus,
+      measure: {
+        start: startMeasure,
+        stop: stopMeasure,
+        points: function () {
+          return measure.points.slice();
+        },
+      },
+      unitLayers: unitLayers,
+      get builtAt() {
+        return state.builtAt;
+      },
+      get paintedAt() {
+        return state.paintedAt;
+      },
+    };
+  }
+
+  window.IctMap = { build: build };
+})();
