@@ -62,7 +62,7 @@ from ict_gis.numbers import (
     percent,
 )
 from ict_gis.render.tables import COLUMN_LABELS, ROW_NAMES, VALUE_LABELS
-from ict_gis.settings import CABLE_CATEGORIES, OPERATORS
+from ict_gis.settings import CABLE_CATEGORIES, OPERATOR_COLOURS, OPERATORS, OTHER_COLOUR
 
 __all__ = [
     "CHART_FONT",
@@ -87,15 +87,6 @@ CHART_FONT = "DejaVu Sans"
 #: File formats :func:`save_figure` and :func:`figure_bytes` write.
 CHART_FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
 
-#: Colour of each operator (the same as on the maps).
-OPERATOR_COLOURS: dict[str, str] = {
-    "Viettel": "#d62728",
-    "VNPT": "#1f77b4",
-    "MobiFone": "#17becf",
-    "Vietnamobile": "#ff7f0e",
-    "Gmobile": "#9467bd",
-}
-_OTHER_COLOUR = "#7f7f7f"
 _DONE = "#31a354"
 _PLANNED = "#d9d9d9"
 _UNDERGROUND = "#3f007d"
@@ -345,7 +336,7 @@ def _bar_label(ax: Axes, y: float, x: float, text: str, xmax: float) -> None:
 
 
 def _operator_colour(operator: str) -> str:
-    return OPERATOR_COLOURS.get(operator, _OTHER_COLOUR)
+    return OPERATOR_COLOURS.get(operator, OTHER_COLOUR)
 
 
 def _operators_in(columns: Sequence[str]) -> list[str]:
@@ -739,7 +730,7 @@ def timeline_chart(timeline: pd.DataFrame, *, lang: str = "vi", title: str | Non
             (
                 c,
                 VALUE_LABELS.get(c.removesuffix("_cumulative_km"), (c, c))[i],
-                _CATEGORY_COLOURS.get(c.removesuffix("_cumulative_km"), _OTHER_COLOUR),
+                _CATEGORY_COLOURS.get(c.removesuffix("_cumulative_km"), OTHER_COLOUR),
             )
             for c in timeline.columns
             if c.endswith("_cumulative_km") and c != "total_cumulative_km"

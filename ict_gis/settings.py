@@ -21,6 +21,16 @@ OPERATOR_ALIASES: dict[str, str] = {
     "gtel": "Gmobile",
 }
 
+#: Colour of each operator on maps and charts, and of any other operator.
+OPERATOR_COLOURS: dict[str, str] = {
+    "Viettel": "#d62728",
+    "VNPT": "#1f77b4",
+    "MobiFone": "#17becf",
+    "Vietnamobile": "#ff7f0e",
+    "Gmobile": "#9467bd",
+}
+OTHER_COLOUR: str = "#7f7f7f"
+
 #: Mobile country code of Viet Nam and the network code of each operator.
 MCC: int = 452
 MNC: dict[int, str] = {1: "MobiFone", 2: "VNPT", 4: "Viettel", 5: "Vietnamobile", 7: "Gmobile"}

@@ -58,7 +58,9 @@ from ict_gis.settings import (
     BTS_STATUSES,
     CABLE_CATEGORIES,
     CABLE_STATUSES,
+    OPERATOR_COLOURS,
     OPERATORS,
+    OTHER_COLOUR,
     TECHNOLOGIES,
 )
 from ict_gis.units import geodesic_length_m, to_date, unit_frame
@@ -271,15 +273,6 @@ _STATUS_TEXT = {
 
 # --------------------------------------------------------------------------- styles
 
-#: Colour of each operator on every map.
-OPERATOR_COLOURS: dict[str, str] = {
-    "Viettel": "#d62728",
-    "VNPT": "#1f77b4",
-    "MobiFone": "#17becf",
-    "Vietnamobile": "#ff7f0e",
-    "Gmobile": "#9467bd",
-}
-_OTHER_COLOUR = "#7f7f7f"
 
 #: Colour of each cable route status.
 CABLE_COLOURS: dict[str, str] = {
@@ -838,7 +831,7 @@ def _op_label(op: str, lang: str) -> str:
 
 
 def _op_colour(op: str) -> str:
-    return OPERATOR_COLOURS.get(op, _OTHER_COLOUR)
+    return OPERATOR_COLOURS.get(op, OTHER_COLOUR)
 
 
 # --------------------------------------------------------------------------- layers
@@ -1071,8 +1064,7 @@ def _cables_layer(routes: gpd.GeoDataFrame, as_of, lang: str) -> dict:
     ]
     months = _month(dates.where(done & ~after))
     styles = [
-        {"color": CABLE_COLOURS.get(s, _OTHER_COLOUR), "weight": 4, "opacity": 0.9}
-        for s in statuses
+        {"color": CABLE_COLOURS.get(s, OTHER_COLOUR), "weight": 4, "opacity": 0.9} for s in statuses
     ]
     streets = _texts(routes["street"])
     tips = [
@@ -1090,7 +1082,7 @@ def _cables_layer(routes: gpd.GeoDataFrame, as_of, lang: str) -> dict:
         "search": True,
         "subs": [
             {
-                "name": f"{swatch(CABLE_COLOURS.get(s, _OTHER_COLOUR), shape='line')} "
+                "name": f"{swatch(CABLE_COLOURS.get(s, OTHER_COLOUR), shape='line')} "
                 f"{escape(st.get(s, s))}",
                 "show": True,
             }
@@ -1116,7 +1108,7 @@ def _cables_layer(routes: gpd.GeoDataFrame, as_of, lang: str) -> dict:
         "time": {"m": months, "todo_sub": planned, "todo_sty": planned, "count": "km"},
         "legend": _legend_lines(
             t["g_cables"],
-            [(st.get(s, s), CABLE_COLOURS.get(s, _OTHER_COLOUR)) for s in statuses],
+            [(st.get(s, s), CABLE_COLOURS.get(s, OTHER_COLOUR)) for s in statuses],
         ),
     }
 
@@ -1173,7 +1165,7 @@ def _coverage_layer(
         k = add_sub(
             tech,
             label,
-            _TECH_COLOURS.get(tech, _OTHER_COLOUR),
+            _TECH_COLOURS.get(tech, OTHER_COLOUR),
             {"weight": 0.5, "fillOpacity": 0.25, "interactive": False},
         )
         union = shapely.union_all(np.asarray(mine.geometry.array, dtype=object))
