@@ -1,0 +1,442 @@
+"""Time the naive coverage recipe against ict_gis on the same data, in the same run.
+
+Usage::
+
+    python benchmarks/run.py DIR [--cases province,country-700,country-3300]
+                                 [--repeat 3] [--no-db] [--scaling]
+
+DIR holds the cases of ``benchmarks/generate.py`` (generated when missing).
+Every measurement is a fresh ``python`` subprocess (interpreter start and
+imports included) whose wall time and peak RSS (``os.wait4``) are recorded;
+the median of ``--repeat`` runs is reported. The task is the same for every
+method: per unit, the area covered by the 4G footprints of any operator
+(radii from ict_gis's default circle model, environment from the unit type).
+
+Methods
+-------
+naive
+    Read the layers, buffer every site (shapely's default 16 segments per
+    quarter), ``union_all``, ``geopandas.overlay`` with the units, areas.
+polygons
+    ict_gis's vector recipe as a library call: circles of 8 segments per
+    quarter with an area-corrected radius, one STRtree bulk query, per unit
+    the union of only the footprints touching it, clipped, thread pool.
+exact
+    ``ict-gis coverage CASE --tech 4G --operator any --format csv -o FILE``:
+    the command as a user runs it (reading and validating the layers
+    included); the circles are integrated exactly along their arcs.
+fast
+    The same command with ``--mode fast`` (50 m raster cells).
+duckdb, postgis
+    The per-unit recipe in SQL (``ST_Union`` of the buffers meeting each unit,
+    ``ST_Intersection`` with it), when the DuckDB spatial extension (PyPI
+    ``duckdb-extension-spatial``) or a local PostgreSQL with PostGIS is
+    available. Their times are for the query only: the sites (with their
+    radii) and units are loaded and indexed before the clock starts.
+
+Accuracy is the per-unit relative error of ``covered_km2`` against a
+reference: polygons of 64 segments per quarter (area-corrected), for a
+sample of units; the exact method is also compared on every unit with the
+polygons method.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+PYTHON = sys.executable
+#: The ``ict-gis`` command as a user runs it.
+ICT_GIS = [
+    shutil.which("ict-gis") or PYTHON,
+    *([] if shutil.which("ict-gis") else ["-c", "from ict_gis.cli.main import cli; cli()"]),
+]
+
+
+# --------------------------------------------------------------------------- one run
+
+
+def _radii_table(gpkg: Path):
+    """Sites (x, y, radius) and units in the metric CRS, as ict_gis would draw them."""
+    import shapely
+
+    from ict_gis.footprints import FootprintModel
+    from ict_gis.layerset import read_layers
+    from ict_gis.metrics.coverage import (
+        _build_footprints,
+        _prepare_units,
+        radiating_stations,
+    )
+    from ict_gis.units import metric_crs
+
+    layers = read_layers(gpkg)
+    units = _prepare_units(layers, None, None, None)
+    crs = metric_crs(units)
+    geoms = np.asarray(units.geometry.to_crs(crs).values, dtype=object)
+    stations = radiating_stations(layers, tech="4G")
+    fp = _build_footprints(
+        stations,
+        tech="4G",
+        model=FootprintModel(),
+        crs=crs,
+        units=units,
+        unit_geoms=geoms,
+        operators=None,
+        polygons=False,
+    )
+    return layers, units, crs, geoms, fp, shapely
+
+
+def one_naive(gpkg: Path, out: Path) -> None:
+    import geopandas as gpd
+
+    layers, units, crs, geoms, fp, shapely = _radii_table(gpkg)
+    circles = shapely.buffer(shapely.points(fp.x, fp.y), fp.radius)  # 16 segments per quarter
+    covered = shapely.union_all(circles)
+    frame = gpd.GeoDataFrame({"code": units.index}, geometry=geoms, crs=crs)
+    pieces = gpd.overlay(frame, gpd.GeoDataFrame(geometry=[covered], crs=crs), how="intersection")
+    result = pieces.assign(covered_km2=pieces.area / 1e6).groupby("code")["covered_km2"].sum()
+    result.reindex(units.index, fill_value=0.0).to_csv(out)
+
+
+def one_polygons(gpkg: Path, out: Path, quad_segs: int = 8, sample: int | None = None) -> None:
+    from ict_gis.footprints import FootprintModel
+    from ict_gis.layerset import read_layers
+    from ict_gis.metrics.coverage import coverage
+    from ict_gis.units import unit_frame
+
+    layers = read_layers(gpkg)
+    units = unit_frame(layers)
+    if sample:
+        pick = np.random.default_rng(1).choice(len(units), min(sample, len(units)), replace=False)
+        units = units.iloc[np.sort(pick)]
+    table = coverage(
+        layers,
+        units,
+        tech="4G",
+        operator="any",
+        engine="polygons",
+        model=FootprintModel(quad_segs=quad_segs),
+    )
+    table.drop(index="total")["covered_km2"].to_csv(out)
+
+
+def _sql_inputs(gpkg: Path, folder: Path) -> tuple[Path, Path]:
+    """Sites (x, y, radius) and units (code, wkt) in metres, as CSV for the databases."""
+    from ict_gis.footprints import area_corrected_radius
+
+    _, units, _, geoms, fp, shapely = _radii_table(gpkg)
+    sites = folder / "sites.csv"
+    unit_csv = folder / "units.csv"
+    pd.DataFrame({"x": fp.x, "y": fp.y, "radius": area_corrected_radius(fp.radius, 32)}).to_csv(
+        sites, index=False
+    )
+    pd.DataFrame({"code": units.index, "wkt": shapely.to_wkt(geoms, rounding_precision=3)}).to_csv(
+        unit_csv, index=False
+    )
+    return sites, unit_csv
+
+
+DUCKDB_QUERY = """
+SELECT u.code, ST_Area(ST_Intersection(any_value(u.geom),
+       ST_Union_Agg(ST_Buffer(s.geom, s.radius, 8)))) / 1e6 AS covered_km2
+FROM units u JOIN sites s ON ST_DWithin(u.geom, s.geom, s.radius)
+GROUP BY u.code
+"""
+
+
+def one_duckdb(folder: Path, out: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"LOAD '{spatial_extension()}'")
+    con.execute(
+        f"CREATE TABLE sites AS SELECT ST_Point(x, y) AS geom, radius "
+        f"FROM read_csv_auto('{folder / 'sites.csv'}')"
+    )
+    con.execute(
+        f"CREATE TABLE units AS SELECT CAST(code AS VARCHAR) AS code, ST_GeomFromText(wkt) AS geom "
+        f"FROM read_csv_auto('{folder / 'units.csv'}', types={{'code': 'VARCHAR'}})"
+    )
+    con.execute("CREATE INDEX sites_idx ON sites USING RTREE (geom)")
+    start = time.perf_counter()
+    frame = con.execute(DUCKDB_QUERY).df()
+    elapsed = time.perf_counter() - start
+    frame.set_index("code")["covered_km2"].to_csv(out)
+    out.with_suffix(".seconds").write_text(f"{elapsed}")
+
+
+POSTGIS_LOAD = """
+DROP TABLE IF EXISTS sites; DROP TABLE IF EXISTS units;
+CREATE TABLE sites (x float8, y float8, radius float8);
+CREATE TABLE units (code text, wkt text);
+\\copy sites FROM '{sites}' CSV HEADER
+\\copy units FROM '{units}' CSV HEADER
+ALTER TABLE sites ADD COLUMN geom geometry(Point);
+UPDATE sites SET geom = ST_MakePoint(x, y);
+ALTER TABLE units ADD COLUMN geom geometry;
+UPDATE units SET geom = ST_GeomFromText(wkt);
+CREATE INDEX ON sites USING GIST (geom);
+CREATE INDEX ON units USING GIST (geom);
+ANALYZE sites; ANALYZE units;
+"""
+
+POSTGIS_QUERY = (
+    "\\copy (SELECT u.code, ST_Area(ST_Intersection(u.geom, "
+    "ST_Union(ST_Buffer(s.geom, s.radius, 'quad_segs=8')))) / 1e6 AS covered_km2 "
+    "FROM units u JOIN sites s ON ST_DWithin(u.geom, s.geom, s.radius) "
+    "GROUP BY u.code, u.geom) TO '{out}' CSV HEADER\n"
+)
+
+
+def _psql(sql: str) -> None:
+    subprocess.run(
+        ["su", "postgres", "-c", "psql -q -v ON_ERROR_STOP=1 -d ictgis_bench"],
+        input=sql,
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+
+
+def postgis_available() -> bool:
+    if shutil.which("psql") is None or os.geteuid() != 0:
+        return False
+    probe = subprocess.run(
+        ["su", "postgres", "-c", "psql -tAc 'select 1'"], capture_output=True, text=True
+    )
+    if probe.returncode != 0:
+        return False
+    subprocess.run(
+        ["su", "postgres", "-c", "createdb ictgis_bench"], capture_output=True, text=True
+    )
+    try:
+        _psql("CREATE EXTENSION IF NOT EXISTS postgis;")
+    except subprocess.CalledProcessError:
+        return False
+    return True
+
+
+def spatial_extension() -> str | None:
+    """Path of the DuckDB spatial extension shipped by the PyPI package, if installed."""
+    try:
+        import duckdb  # noqa: F401
+        import duckdb_extension_spatial
+    except ImportError:
+        return None
+    found = list(Path(duckdb_extension_spatial.__file__).parent.rglob("spatial.duckdb_extension"))
+    return str(found[0]) if found else None
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def measure(args: list[str], *, cwd: Path | None = None) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of a subprocess (and its children)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=cwd)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed with {proc.returncode}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def run_method(method: str, gpkg: Path, out: Path, repeat: int, extra: list[str] | None = None):
+    times, peaks = [], []
+    for _ in range(repeat):
+        if method in ("exact", "fast"):
+            # The command exactly as a user types it.
+            cmd = [
+                *ICT_GIS, "-q", "coverage", str(gpkg), "--tech", "4G",
+                "--operator", "any", "--mode", method, "--format", "csv", "-o", str(out),
+            ]  # fmt: skip
+            if out.exists():
+                out.unlink()
+        else:
+            cmd = [
+                PYTHON,
+                str(Path(__file__)),
+                "--one",
+                method,
+                str(gpkg),
+                str(out),
+                *(extra or []),
+            ]
+        seconds, peak = measure(cmd)
+        if method in ("duckdb", "postgis"):
+            seconds = float(out.with_suffix(".seconds").read_text())
+        times.append(seconds)
+        peaks.append(peak)
+        print(f"  {gpkg.stem:>13} {method:>9}: {seconds:7.2f} s, peak {peak:6.0f} MiB", flush=True)
+    return statistics.median(times), max(peaks), times
+
+
+def read_result(path: Path) -> pd.Series:
+    frame = pd.read_csv(path, dtype={"code": str})
+    if "operator" in frame.columns:
+        frame = frame[(frame["operator"] == "any") & (frame["code"] != "total")]
+    return frame.set_index("code")["covered_km2"]
+
+
+def errors(values: pd.Series, reference: pd.Series) -> tuple[float, float]:
+    ref = reference.reindex(values.index)
+    common = ref.notna() & (ref > 0.01)
+    rel = (values[common] - ref[common]).abs() / ref[common]
+    return float(rel.quantile(0.95) * 100), float(rel.max() * 100)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("dir", type=Path)
+    parser.add_argument("--cases", default="province,country-700,country-3300")
+    parser.add_argument("--methods", default="naive,polygons,exact,fast,duckdb,postgis")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--naive-repeat", type=int, default=None)
+    parser.add_argument("--db-repeat", type=int, default=1, help="runs of DuckDB and PostGIS")
+    parser.add_argument("--sample", type=int, default=100, help="units in the 64-segment reference")
+    parser.add_argument("--scaling", action="store_true", help="also time 25k and 50k sites")
+    args = parser.parse_args()
+    args.dir.mkdir(parents=True, exist_ok=True)
+    cases = args.cases.split(",")
+    methods = args.methods.split(",")
+    if "province" in cases and not (args.dir / "province.gpkg").exists():
+        subprocess.run([PYTHON, str(HERE / "generate.py"), "province", str(args.dir)], check=True)
+    if any(c.startswith("country") for c in cases) and not (args.dir / "country-700.gpkg").exists():
+        subprocess.run([PYTHON, str(HERE / "generate.py"), "country", str(args.dir)], check=True)
+    have_duckdb = spatial_extension() is not None
+    have_postgis = postgis_available()
+    yes = {True: "yes", False: "no"}
+    print(f"DuckDB spatial: {yes[have_duckdb]}; PostGIS: {yes[have_postgis]}")
+    results = []
+    work = Path(tempfile.mkdtemp(prefix="ictgis-bench-"))
+    work.chmod(0o777)  # the PostgreSQL server user reads and writes there
+    for case in cases:
+        gpkg = args.dir / f"{case}.gpkg"
+        row: dict = {"case": case}
+        outputs: dict[str, Path] = {}
+        sql_dir = work / case
+        sql_dir.mkdir(exist_ok=True)
+        sql_dir.chmod(0o777)
+        if ("duckdb" in methods and have_duckdb) or ("postgis" in methods and have_postgis):
+            _sql_inputs(gpkg, sql_dir)
+        for method in methods:
+            if method == "duckdb" and not have_duckdb:
+                continue
+            if method == "postgis" and not have_postgis:
+                continue
+            out = work / f"{case}-{method}.csv"
+            repeat = args.repeat
+            if method == "naive" and args.naive_repeat:
+                repeat = args.naive_repeat
+            if method in ("duckdb", "postgis"):
+                repeat = args.db_repeat
+            if method == "postgis":
+                _psql(POSTGIS_LOAD.format(sites=sql_dir / "sites.csv", units=sql_dir / "units.csv"))
+            target = sql_dir if method == "duckdb" else gpkg
+            median, peak, times = run_method(method, target, out, repeat)
+            row[method] = {"median_s": median, "peak_mib": peak, "runs": times}
+            outputs[method] = out
+        # Reference: 64 segments per quarter on a sample of units.
+        ref_out = work / f"{case}-reference.csv"
+        subprocess.run(
+            [PYTHON, str(Path(__file__)), "--one", "reference", str(gpkg), str(ref_out),
+             str(args.sample)],
+            check=True,
+        )  # fmt: skip
+        reference = read_result(ref_out)
+        for method, out in outputs.items():
+            p95, worst = errors(read_result(out), reference)
+            row[method].update({"p95_error_pct": p95, "max_error_pct": worst})
+        if "exact" in outputs and "polygons" in outputs:
+            p95, worst = errors(read_result(outputs["exact"]), read_result(outputs["polygons"]))
+            row["exact_vs_polygons_all_units"] = {"p95_error_pct": p95, "max_error_pct": worst}
+        results.append(row)
+    if args.scaling:
+        results.append(scaling(args.dir, work, args.repeat))
+    (args.dir / "results.json").write_text(json.dumps(results, indent=2))
+    print_table(results)
+
+
+def scaling(folder: Path, work: Path, repeat: int) -> dict:
+    row: dict = {"case": "scaling"}
+    for sites in (25_000, 50_000, 100_000):
+        sub = folder / f"sites-{sites}"
+        sub.mkdir(exist_ok=True)
+        gpkg = sub / "country-700.gpkg"
+        if not gpkg.exists():
+            subprocess.run(
+                [PYTHON, str(HERE / "generate.py"), "country", str(sub), "--sites", str(sites),
+                 "--units", "700"],
+                check=True,
+            )  # fmt: skip
+        median, peak, _ = run_method("exact", gpkg, work / f"scaling-{sites}.csv", repeat)
+        row[str(sites)] = {"median_s": median, "peak_mib": peak}
+    return row
+
+
+def print_table(results: list[dict]) -> None:
+    print()
+    print("| case | method | median s | naive / method | peak MiB | p95 error % | max error % |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for row in results:
+        if row["case"] == "scaling":
+            continue
+        naive = row.get("naive", {}).get("median_s")
+        for method, data in row.items():
+            if not isinstance(data, dict) or "median_s" not in data:
+                continue
+            ratio = f"{naive / data['median_s']:.1f}×" if naive else "–"
+            print(
+                f"| {row['case']} | {method} | {data['median_s']:.2f} | {ratio} | "
+                f"{data['peak_mib']:.0f} | {data.get('p95_error_pct', float('nan')):.3f} | "
+                f"{data.get('max_error_pct', float('nan')):.3f} |"
+            )
+        if "exact_vs_polygons_all_units" in row:
+            e = row["exact_vs_polygons_all_units"]
+            print(
+                f"| {row['case']} | exact vs polygons, every unit | | | | "
+                f"{e['p95_error_pct']:.3f} | {e['max_error_pct']:.3f} |"
+            )
+    for row in results:
+        if row["case"] == "scaling":
+            print()
+            print("| sites | exact median s | peak MiB |")
+            print("|---:|---:|---:|")
+            for sites, data in row.items():
+                if isinstance(data, dict):
+                    print(f"| {int(sites):,} | {data['median_s']:.2f} | {data['peak_mib']:.0f} |")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--one":
+        what, target, output = sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
+        if what == "naive":
+            one_naive(target, output)
+        elif what == "polygons":
+            one_polygons(target, output)
+        elif what == "reference":
+            one_polygons(target, output, quad_segs=64, sample=int(sys.argv[5]))
+        elif what == "duckdb":
+            one_duckdb(target, output)
+        elif what == "postgis":
+            start = time.perf_counter()
+            _psql(POSTGIS_QUERY.format(out=output))
+            output.with_suffix(".seconds").write_text(f"{time.perf_counter() - start}")
+        else:
+            raise SystemExit(f"unknown method {what}")
+    else:
+        main()

@@ -1,0 +1,254 @@
+"""``ict-gis coverage``: covered area and population per unit, technology and operator."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from ict_gis.cli.footprint_options import footprint_model, footprint_options, mode_option
+from ict_gis.cli.options import (
+    as_of_option,
+    emit,
+    format_option,
+    layers_argument,
+    load_valid_layers,
+    output_option,
+    refuse_binary_on_terminal,
+)
+from ict_gis.cli.plot_option import plot_option, write_plot
+from ict_gis.errors import IctGisError
+from ict_gis.settings import TECHNOLOGIES, UNIT_LEVELS
+
+#: Output formats of ``ict-gis coverage``.
+FORMATS = ("table", "csv", "json", "md", "xlsx", "gpkg")
+
+#: Column headers (Vietnamese, English).
+LABELS: dict[str, tuple[str, str]] = {
+    "tech": ("Công nghệ", "Technology"),
+    "operator": ("Doanh nghiệp", "Operator"),
+    "area_km2": ("Diện tích (km²)", "Area (km²)"),
+    "covered_km2": ("Diện tích được phủ sóng (km²)", "Covered (km²)"),
+    "covered_pct": ("Tỷ lệ diện tích phủ sóng", "Area covered (%)"),
+    "population": ("Dân số", "Population"),
+    "population_covered": ("Dân số được phủ sóng", "People covered"),
+    "population_pct": ("Tỷ lệ dân số được phủ sóng", "Population covered (%)"),
+}
+
+
+def labels(lang: str) -> dict[str, str]:
+    """Headers of the coverage columns in ``lang`` (``vi`` or ``en``)."""
+    return {k: v[0 if lang == "vi" else 1] for k, v in LABELS.items()}
+
+
+def _techs(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    from ict_gis.schema import split_list
+
+    items = [t.strip().upper() for t in split_list(value)]
+    unknown = [t for t in items if t not in TECHNOLOGIES]
+    if unknown or not items:
+        raise click.BadParameter(
+            f"{value!r}: use technologies from {', '.join(TECHNOLOGIES)}, comma separated."
+        )
+    return items
+
+
+def _operators(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]):
+    if not values:
+        return None
+    from ict_gis.schema import split_list
+    from ict_gis.settings import OPERATOR_ALIASES, OPERATORS
+
+    items = [item for value in values for item in split_list(value)]
+    known = {o.lower() for o in OPERATORS} | set(OPERATOR_ALIASES) | {"any", "all"}
+    unknown = [item for item in items if item.strip().lower() not in known]
+    if unknown:
+        raise click.BadParameter(
+            f"unknown operator(s) {', '.join(map(repr, unknown))}; use {', '.join(OPERATORS)}, "
+            "'any' or 'all'."
+        )
+    return items
+
+
+def progress_bar(ctx: click.Context, label: str) -> tuple[Callable[[int, int], None], Callable]:
+    """Return a ``progress(done, total)`` callback drawing a bar on stderr, and a closer.
+
+    Silent with ``-q`` and when stderr is not a terminal.
+    """
+    quiet = bool((ctx.obj or {}).get("quiet"))
+    state: dict = {}
+    if quiet or not sys.stderr.isatty():
+        return (lambda done, total: None), (lambda: None)
+
+    def update(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
+            bar.__enter__()
+            state["bar"] = bar
+            state["done"] = 0
+        step = done - state["done"]
+        if step > 0:
+            bar.update(step)
+            state["done"] = done
+
+    def close() -> None:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+
+    return update, close
+
+
+def _present_techs(layers) -> list[str]:
+    """Technologies with at least one station in the layer set."""
+    from ict_gis.schema import split_list
+
+    found: set[str] = set()
+    if "bts_stations" in set(layers):
+        for value in layers["bts_stations"]["technologies"].dropna().unique():
+            found.update(split_list(value))
+    if "sites_5g" in set(layers) and len(layers["sites_5g"]):
+        found.add("5G")
+    return [t for t in TECHNOLOGIES if t in found] or ["4G"]
+
+
+@click.command("coverage")
+@layers_argument
+@click.option(
+    "--tech",
+    callback=_techs,
+    metavar="2G,4G,5G",
+    help="Technologies, comma separated. [default: every technology in the layers]",
+)
+@click.option(
+    "--operator",
+    "operator",
+    multiple=True,
+    callback=_operators,
+    help="Operators to report (repeatable or comma separated), and/or 'any' (covered by "
+    "at least one) and 'all' (covered by every one). [default: each operator, any, all]",
+)
+@footprint_options
+@mode_option
+@as_of_option
+@click.option(
+    "--level",
+    type=click.Choice(UNIT_LEVELS),
+    help="Report on the units of this level of the districts layer (default: all).",
+)
+@format_option(*FORMATS)
+@click.option(
+    "--lang",
+    type=click.Choice(("vi", "en")),
+    default="vi",
+    show_default=True,
+    help="Language of headers and numbers (table, md, xlsx).",
+)
+@output_option
+@plot_option
+@click.pass_context
+def command(
+    ctx: click.Context,
+    layers: Path | None,
+    tech: list[str] | None,
+    operator: list[str] | None,
+    model: str | None,
+    radius: dict[str, float],
+    config,
+    mode: str,
+    as_of: dt.date | None,
+    level: str | None,
+    fmt: str,
+    lang: str,
+    output: Path | None,
+    plot: Path | None,
+) -> None:
+    r"""Covered area and population per unit, technology and operator.
+
+    For each administrative unit (then the province total, code "total"):
+    area (km²), area covered by the footprints of the stations on air on
+    --as-of (km² and %), and the population covered when the units have a
+    population. Rows for each operator, for "any" (at least one operator)
+    and "all" (every operator with stations of that technology). Stations
+    switched off (shutdowns_2g) up to --as-of no longer radiate 2G.
+
+    \b
+    Examples:
+      ict-gis coverage --tech 4G --as-of 2024-12-31
+      ict-gis coverage --tech 2G,4G --operator any --format csv -o coverage.csv
+      ict-gis coverage --model hata --radius 4G:urban=900 --format md
+      ict-gis coverage --format gpkg -o coverage.gpkg   # for QGIS
+    """
+    from ict_gis.metrics.coverage import coverage
+
+    if fmt == "gpkg" and output is None:
+        raise click.UsageError(
+            "--format gpkg writes a GeoPackage: give the file with -o FILE.gpkg."
+        )
+    refuse_binary_on_terminal(fmt, output)
+    layer_set = load_valid_layers(layers, None)
+    fp_model = footprint_model(model, radius, config)
+    techs = tech or _present_techs(layer_set)
+    update, close = progress_bar(ctx, "Coverage")
+    try:
+        table = coverage(
+            layer_set,
+            tech=techs,
+            operator=operator,
+            model=fp_model,
+            as_of=as_of,
+            mode=mode,
+            level=level,
+            progress=update,
+        )
+    except IctGisError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        close()
+    if fmt == "gpkg":
+        _write_gpkg(layer_set, table, output, techs, operator, fp_model, as_of, level)
+        write_plot(table, plot, lang=lang)
+        return
+    from ict_gis.render.tables import render_table
+
+    vi = lang == "vi"
+    title = "Phủ sóng" if vi else "Coverage"
+    if as_of is not None:
+        title += f" ({'đến ngày' if vi else 'as of'} {as_of:%Y-%m-%d})"
+    emit(render_table(table, fmt, lang=lang, title=title, labels=labels(lang)), output)
+    write_plot(table, plot, lang=lang)
+
+
+def _write_gpkg(layer_set, table, output, techs, operator, model, as_of, level) -> None:
+    """Write the units with their coverage rows, and the footprints, to a GeoPackage."""
+    import geopandas as gpd
+
+    from ict_gis import io
+    from ict_gis.metrics.coverage import coverage_footprints
+    from ict_gis.units import unit_frame
+
+    units = unit_frame(layer_set, as_of=as_of, level=level)
+    rows = table.drop(index="total", errors="ignore").reset_index()
+    geoms = units.geometry.reindex(rows["code"]).to_numpy()
+    layer = gpd.GeoDataFrame(rows, geometry=geoms, crs=units.crs)
+    try:
+        fps = coverage_footprints(
+            layer_set, tech=techs, operator=operator, model=model, as_of=as_of, level=level
+        )
+        io.write_layers(
+            {
+                "coverage": layer,
+                "footprints": fps,
+                "coverage_total": pd.DataFrame(table.loc[["total"]].reset_index()),
+            },
+            output,
+        )
+    except IctGisError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Wrote {output} ({output.stat().st_size:,} bytes).", err=True)

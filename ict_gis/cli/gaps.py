@@ -1,0 +1,97 @@
+"""``ict-gis gaps``: the areas that lose every service when a technology is switched off."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from ict_gis.cli.coverage import progress_bar
+from ict_gis.cli.footprint_options import footprint_model, footprint_options
+from ict_gis.cli.options import as_of_option, layers_argument, load_valid_layers
+from ict_gis.errors import IctGisError
+from ict_gis.settings import UNIT_LEVELS
+
+
+@click.command("gaps")
+@layers_argument
+@click.option(
+    "--switch-off",
+    "switch_off",
+    type=click.Choice(("2G", "3G")),
+    default="2G",
+    show_default=True,
+    help="The technology being switched off.",
+)
+@footprint_options
+@as_of_option
+@click.option(
+    "--level",
+    type=click.Choice(UNIT_LEVELS),
+    help="Report on the units of this level of the districts layer (default: all).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("gaps.gpkg"),
+    show_default=True,
+    help="GeoPackage (or .geojson) to write, atomically: one layer 'gaps'.",
+)
+@click.pass_context
+def command(
+    ctx: click.Context,
+    layers: Path | None,
+    switch_off: str,
+    model: str | None,
+    radius: dict[str, float],
+    config,
+    as_of: dt.date | None,
+    level: str | None,
+    output: Path,
+) -> None:
+    r"""Polygons served by a technology and by no newer one, per unit.
+
+    Writes one polygon layer 'gaps' with the unit code and name, the scenario
+    and the area in km²: 'before' (every station on air on --as-of, as if
+    nothing had been switched off), 'after' (after the switch-offs listed up
+    to --as-of: what goes dark when the remaining stations are switched off
+    too) and 'lost' (served before, and by no technology after: already
+    dark). A summary per unit goes to stderr.
+
+    \b
+    Examples:
+      ict-gis gaps --switch-off 2G --as-of 2024-12-31 -o gaps.gpkg
+      ict-gis gaps --radius 2G=5000 --radius 4G=1500 -o gaps.gpkg
+    """
+    from ict_gis import io
+    from ict_gis.metrics.coverage import switch_off_gaps
+
+    layer_set = load_valid_layers(layers, None)
+    update, close = progress_bar(ctx, "Gaps")
+    try:
+        gaps = switch_off_gaps(
+            layer_set,
+            tech=switch_off,
+            as_of=as_of,
+            model=footprint_model(model, radius, config),
+            level=level,
+            progress=update,
+        )
+    except IctGisError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        close()
+    try:
+        io.write_layers({"gaps": gaps}, output)
+    except IctGisError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not (ctx.obj or {}).get("quiet"):
+        summary = gaps.groupby("scenario", sort=False)["area_km2"].sum()
+        parts = ", ".join(f"{name} {value:,.2f} km²" for name, value in summary.items())
+        click.echo(
+            f"Wrote {output}: {len(gaps)} gap polygon(s) in {gaps['code'].nunique()} unit(s)"
+            + (f" ({parts})." if parts else "."),
+            err=True,
+        )

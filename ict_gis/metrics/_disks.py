@@ -1,0 +1,526 @@
+"""Exact area of unions of disks inside polygons, from circular arcs (no polygons).
+
+The covered area of a unit is ``area(P ∩ U)`` where ``P`` is the unit polygon
+and ``U`` the union of the footprint disks. By Green's theorem it is half the
+integral of ``x dy - y dx`` along the boundary of ``P ∩ U``, which is made of
+
+* arcs of the circles that lie on the boundary of ``U`` (not inside another
+  disk) and inside ``P``;
+* pieces of the edges of ``P`` that lie inside ``U``.
+
+Both are found with interval arithmetic on angles (arcs) and on edge
+parameters (edges), all pairs at once with numpy, and integrated in closed
+form: an arc of radius ``r`` centred on ``(cx, cy)`` from angle ``a`` to ``b``
+contributes ``r²(b - a) + r(cx(sin b - sin a) - cy(cos b - cos a))``; an edge
+piece from ``p`` to ``q`` contributes ``p.x q.y - q.x p.y``. The result is the
+area of the true circles: no polygonisation, so no segment-count error.
+
+Three unions are supported: per operator group, of every disk ("any"), and the
+intersection of the group unions ("all": the boundary of ``∩ U_g`` is made of
+the pieces of each ``∂U_g`` lying inside every other ``U_h``). Identical disks
+are counted once (in "all", the boundary of identical disks of several groups
+belongs to the group with the lowest index).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import shapely
+
+TWO_PI = 2.0 * np.pi
+_EMPTY_F = np.empty(0)
+_EMPTY_I = np.empty(0, dtype=np.int64)
+
+
+# --------------------------------------------------------------------------- intervals
+
+
+def _merge(key: np.ndarray, a: np.ndarray, b: np.ndarray, width: float):
+    """Merge overlapping intervals ``[a, b]`` of the same key; sorted by key, then a."""
+    keep = b > a
+    if not keep.all():
+        key, a, b = key[keep], a[keep], b[keep]
+    if not len(key):
+        return _EMPTY_I, _EMPTY_F, _EMPTY_F
+    offset = key.astype(float) * width
+    s = a + offset
+    order = np.argsort(s)
+    key, s, offset = key[order], s[order], offset[order]
+    e = b[order] + offset
+    run = np.maximum.accumulate(e)
+    start = np.ones(len(s), dtype=bool)
+    start[1:] = s[1:] > run[:-1]
+    idx = np.flatnonzero(start)
+    ends = np.maximum.reduceat(e, idx)
+    return key[idx], s[idx] - offset[idx], ends - offset[idx]
+
+
+def _complement(key, a, b, universe: np.ndarray, length: float):
+    """Gaps of merged intervals within ``[0, length)``, for every key of ``universe``."""
+    out_k, out_a, out_b = [], [], []
+    if len(key):
+        same = key[1:] == key[:-1]
+        out_k.append(key[:-1][same])
+        out_a.append(b[:-1][same])
+        out_b.append(a[1:][same])
+        first = np.ones(len(key), dtype=bool)
+        first[1:] = ~same
+        last = np.ones(len(key), dtype=bool)
+        last[:-1] = ~same
+        out_k.append(key[first])
+        out_a.append(np.zeros(int(first.sum())))
+        out_b.append(a[first])
+        out_k.append(key[last])
+        out_a.append(b[last])
+        out_b.append(np.full(int(last.sum()), length))
+    bare = np.setdiff1d(universe, key, assume_unique=False)
+    out_k.append(bare)
+    out_a.append(np.zeros(len(bare)))
+    out_b.append(np.full(len(bare), length))
+    k = np.concatenate(out_k).astype(np.int64)
+    lo = np.concatenate(out_a)
+    hi = np.concatenate(out_b)
+    keep = hi > lo
+    k, lo, hi = k[keep], lo[keep], hi[keep]
+    order = np.argsort(k.astype(float) * (length + 1) + lo)
+    return k[order], lo[order], hi[order]
+
+
+def _count_at_least(key, a, b, need: int, width: float):
+    """Where at least ``need`` of the given (per-source disjoint) intervals overlap."""
+    if need <= 1:
+        return _merge(key, a, b, width)
+    if not len(key):
+        return _EMPTY_I, _EMPTY_F, _EMPTY_F
+    offset = key.astype(float) * width
+    pos = np.concatenate([a + offset, b + offset])
+    delta = np.concatenate([np.ones(len(a), dtype=np.int64), -np.ones(len(b), dtype=np.int64)])
+    keys = np.concatenate([key, key])
+    order = np.lexsort((delta, pos))  # at a tie, ends (-1) before starts (+1)
+    # (positions are offset by key, so sorting by position sorts by key too)
+    pos, delta, keys = pos[order], delta[order], keys[order]
+    count = np.cumsum(delta)
+    sel = np.flatnonzero(count[:-1] >= need)
+    lo, hi, k = pos[sel], pos[sel + 1], keys[sel]
+    keep = hi > lo
+    lo, hi, k = lo[keep], hi[keep], k[keep]
+    off = k.astype(float) * width
+    # Sorted by key then position, disjoint (pieces may touch end to start).
+    return k, lo - off, hi - off
+
+
+def _intersect(k1, a1, b1, k2, a2, b2, width: float):
+    """Intersection of two sets of merged intervals, key by key."""
+    return _count_at_least(
+        np.concatenate([k1, k2]), np.concatenate([a1, a2]), np.concatenate([b1, b2]), 2, width
+    )
+
+
+def _expand(src_key, src_a, src_b, targets: np.ndarray):
+    """For each target t (a key of the source), copy the source intervals of key t.
+
+    Returns (target position, a, b).
+    """
+    lo = np.searchsorted(src_key, targets, side="left")
+    hi = np.searchsorted(src_key, targets, side="right")
+    counts = hi - lo
+    total = int(counts.sum())
+    if not total:
+        return _EMPTY_I, _EMPTY_F, _EMPTY_F
+    owner = np.repeat(np.arange(len(targets)), counts)
+    starts = np.repeat(lo, counts)
+    within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    idx = starts + within
+    return owner, src_a[idx], src_b[idx]
+
+
+def _angle_intervals(key, centre, half):
+    """Intervals ``[centre - half, centre + half]`` on the circle, split at 0."""
+    start = np.mod(centre - half, TWO_PI)
+    end = start + 2 * half
+    wraps = end > TWO_PI
+    k = np.concatenate([key, key[wraps]])
+    a = np.concatenate([start, np.zeros(int(wraps.sum()))])
+    b = np.concatenate([np.minimum(end, TWO_PI), end[wraps] - TWO_PI])
+    return k, a, b
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+def _cover_of_circles(i, j, x, y, r):
+    """Angular intervals of circle ``i`` covered by disk ``j`` (pairs of arrays)."""
+    dx = x[j] - x[i]
+    dy = y[j] - y[i]
+    d = np.hypot(dx, dy)
+    ri, rj = r[i], r[j]
+    full = d + ri <= rj
+    partial = ~full & (d < ri + rj) & (d + rj > ri) & (d > 0)
+    k_full = i[full]
+    ip = i[partial]
+    cos_a = (ri[partial] ** 2 + d[partial] ** 2 - rj[partial] ** 2) / (2 * ri[partial] * d[partial])
+    half = np.arccos(np.clip(cos_a, -1.0, 1.0))
+    phi = np.arctan2(dy[partial], dx[partial])
+    k, a, b = _angle_intervals(ip, phi, half)
+    return (
+        np.concatenate([k_full, k]),
+        np.concatenate([np.zeros(len(k_full)), a]),
+        np.concatenate([np.full(len(k_full), TWO_PI), b]),
+    )
+
+
+def _arc_integral(cx, cy, r, a, b):
+    """Integral of ``x dy - y dx`` along the arc from angle a to b (counter-clockwise)."""
+    return r * r * (b - a) + r * (cx * (np.sin(b) - np.sin(a)) - cy * (np.cos(b) - np.cos(a)))
+
+
+def _unit_edges(units: np.ndarray):
+    """Oriented ring edges of the units (exterior counter-clockwise, holes clockwise).
+
+    Returns (unit index, x0, y0, x1, y1) arrays.
+    """
+    oriented = shapely.orient_polygons(units, exterior_cw=False)
+    parts, part_unit = shapely.get_parts(oriented, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+    same = coord_ring[1:] == coord_ring[:-1]
+    start = coords[:-1][same]
+    end = coords[1:][same]
+    unit = part_unit[ring_part[coord_ring[:-1][same]]]
+    nonzero = (start != end).any(axis=1)
+    return unit[nonzero], start[nonzero, 0], start[nonzero, 1], end[nonzero, 0], end[nonzero, 1]
+
+
+# --------------------------------------------------------------------------- main
+
+
+def disk_coverage_areas(
+    units: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    r: np.ndarray,
+    group: np.ndarray,
+    groups: int,
+    *,
+    unit_of_centre: np.ndarray,
+    want_groups: bool = True,
+    want_any: bool = True,
+    want_all: bool = True,
+    use_numba: bool = True,
+):
+    """Areas of ``unit ∩ union of disks`` per unit: per group, any, all.
+
+    Parameters
+    ----------
+    units
+        Polygons (metres), one per unit.
+    x, y, r
+        Disk centres and radii (same CRS).
+    group
+        Operator group of each disk, ``0 .. groups - 1``.
+    groups
+        Number of groups.
+    unit_of_centre
+        Position in ``units`` of the unit containing each disk's centre, -1
+        when none (from the caller's point-in-polygon, so it is not redone).
+    want_groups, want_any, want_all
+        Which unions to compute.
+    use_numba
+        Use the compiled kernel when numba is installed (the numpy code
+        computes the same).
+
+    Returns
+    -------
+    tuple of (numpy.ndarray, numpy.ndarray, numpy.ndarray)
+        Areas (m²): ``(n_units, groups)`` per group, ``(n_units,)`` any and all
+        (zeros where not asked for).
+    """
+    n_units = len(units)
+    per_group = np.zeros((n_units, groups))
+    area_any = np.zeros(n_units)
+    area_all = np.zeros(n_units)
+    n = len(x)
+    if not n or not n_units:
+        return per_group, area_any, area_all
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    r = np.asarray(r, dtype=float)
+    group = np.asarray(group, dtype=np.int64)
+
+    width = TWO_PI + 1
+
+    # Local origin per unit, to keep the Green sums well conditioned.
+    bounds = shapely.bounds(units)
+    ox = (bounds[:, 0] + bounds[:, 2]) / 2
+    oy = (bounds[:, 1] + bounds[:, 3]) / 2
+
+    # --- disk-disk candidate pairs (bounding boxes meet), sorted by the first disk
+    boxes = shapely.box(x - r, y - r, x + r, y + r)
+    disk_tree = shapely.STRtree(boxes)
+    qi, qj = disk_tree.query(boxes)
+    if len(qi) > 1 and (np.diff(qi) < 0).any():
+        order = np.argsort(qi, kind="stable")
+        qi, qj = qi[order], qj[order]
+    starts = np.searchsorted(qi, np.arange(n + 1))
+
+    # Identical disks are counted once: the later of two (in a group, or overall) is dropped.
+    dup_any = _duplicates(np.column_stack([x, y, r]))
+    dup_group = _duplicates(np.column_stack([x, y, r, group.astype(float)]))
+
+    kernel = _arcs_kernel() if use_numba else None
+    filtered: list = []
+
+    def pairs():
+        """Overlapping pairs (i != j) with their flags, computed once when needed."""
+        if not filtered:
+            keep = qi != qj
+            pi_, pj = qi[keep], qj[keep]
+            near = np.hypot(x[pj] - x[pi_], y[pj] - y[pi_]) < r[pi_] + r[pj]
+            pi_, pj = pi_[near], pj[near]
+            identical = (x[pi_] == x[pj]) & (y[pi_] == y[pj]) & (r[pi_] == r[pj])
+            filtered.extend([pi_, pj, identical, group[pi_] == group[pj]])
+        return filtered
+
+    def uncovered(same: bool, dup: np.ndarray):
+        """Arcs of the non-duplicate circles not covered by another (same-group) disk."""
+        if kernel is not None:
+            # The kernel releases the GIL: halves of the disks in two threads.
+            active = ~dup
+            cuts = [0, n // 2, n] if n > 20_000 else [0, n]
+            with ThreadPoolExecutor(max_workers=len(cuts) - 1) as pool:
+                parts = list(
+                    pool.map(
+                        lambda k: kernel(
+                            starts, qj, x, y, r, group, active, same, cuts[k], cuts[k + 1]
+                        ),
+                        range(len(cuts) - 1),
+                    )
+                )
+            return tuple(np.concatenate([p[c] for p in parts]) for c in range(3))
+        pi_, pj, _, same_group = pairs()
+        sel = ~dup[pi_] & ~dup[pj]
+        if same:
+            sel &= same_group
+        ck, ca, cb = _cover_of_circles(pi_[sel], pj[sel], x, y, r)
+        ck, ca, cb = _merge(ck, ca, cb, width)
+        return _complement(ck, ca, cb, np.flatnonzero(~dup), TWO_PI)
+
+    # --- unit edges and edge-disk pairs
+    e_unit, ex0, ey0, ex1, ey1 = _unit_edges(units)
+    # Candidates by bounding boxes; the exact test is the quadratic below.
+    seg_boxes = shapely.box(
+        np.minimum(ex0, ex1), np.minimum(ey0, ey1), np.maximum(ex0, ex1), np.maximum(ey0, ey1)
+    )
+    e_idx, d_idx = disk_tree.query(seg_boxes)
+
+    # Parameter intervals of each edge inside each disk.
+    vx, vy = ex1[e_idx] - ex0[e_idx], ey1[e_idx] - ey0[e_idx]
+    wx, wy = ex0[e_idx] - x[d_idx], ey0[e_idx] - y[d_idx]
+    aa = vx * vx + vy * vy
+    bb = wx * vx + wy * vy
+    cc = wx * wx + wy * wy - r[d_idx] ** 2
+    disc = bb * bb - aa * cc
+    ok = disc > 0
+    root = np.sqrt(np.where(ok, disc, 0.0))
+    t1 = (-bb - root) / aa
+    t2 = (-bb + root) / aa
+    ta = np.clip(t1, 0.0, 1.0)
+    tb = np.clip(t2, 0.0, 1.0)
+    ok &= tb > ta
+    ed_edge, ed_disk, ed_a, ed_b = e_idx[ok], d_idx[ok], ta[ok], tb[ok]
+
+    # Crossings of circles with edges (for the arcs inside each unit).
+    cross_t = []
+    cross_pair_disk = []
+    cross_pair_edge = []
+    for t in (t1, t2):
+        inside = ok & (t > 0.0) & (t < 1.0)
+        cross_t.append(t[inside])
+        cross_pair_disk.append(d_idx[inside])
+        cross_pair_edge.append(e_idx[inside])
+    c_t = np.concatenate(cross_t)
+    c_disk = np.concatenate(cross_pair_disk)
+    c_edge = np.concatenate(cross_pair_edge)
+    c_unit = e_unit[c_edge]
+    px = ex0[c_edge] + c_t * (ex1[c_edge] - ex0[c_edge])
+    py = ey0[c_edge] + c_t * (ey1[c_edge] - ey0[c_edge])
+    c_theta = np.mod(np.arctan2(py - y[c_disk], px - x[c_disk]), TWO_PI)
+
+    # --- (unit, disk) pairs: disks crossing or reaching a unit's edges, and
+    # disks whose centre is in a unit.
+    pair_codes = np.concatenate(
+        [
+            e_unit[ed_edge].astype(np.int64) * n + ed_disk,
+            np.flatnonzero(unit_of_centre >= 0)
+            + unit_of_centre[unit_of_centre >= 0].astype(np.int64) * n,
+        ]
+    )
+    pair_codes = np.unique(pair_codes)
+    p_unit = pair_codes // n
+    p_disk = pair_codes % n
+    n_pairs = len(pair_codes)
+
+    # Arcs of each pair's circle inside the unit.
+    c_pair = np.searchsorted(pair_codes, c_unit.astype(np.int64) * n + c_disk)
+    order = np.lexsort((c_theta, c_pair))
+    c_pair, c_theta = c_pair[order], c_theta[order]
+    counts = np.bincount(c_pair, minlength=n_pairs)
+    has = counts > 0
+    first = np.cumsum(counts) - counts
+    nxt = np.arange(len(c_pair)) + 1
+    last_of_pair = np.zeros(len(c_pair), dtype=bool)
+    if len(c_pair):
+        last_of_pair[first[has] + counts[has] - 1] = True
+    nxt[last_of_pair] = first[c_pair[last_of_pair]]
+    arc_lo = c_theta
+    arc_hi = np.where(last_of_pair, c_theta[nxt] + TWO_PI, c_theta[nxt])
+    arc_pair = c_pair
+    # Pairs without crossings: the whole circle is inside or outside.
+    bare = np.flatnonzero(~has)
+    arc_lo = np.concatenate([arc_lo, np.zeros(len(bare))])
+    arc_hi = np.concatenate([arc_hi, np.full(len(bare), TWO_PI)])
+    arc_pair = np.concatenate([arc_pair, bare])
+    mid = (arc_lo + arc_hi) / 2
+    # A circle without crossings is inside or outside as a whole (it may touch
+    # an edge at one point): test it at an angle unlikely to be such a point.
+    mid[len(mid) - len(bare) :] = 2.3999632297286535  # the golden angle
+    mdisk = p_disk[arc_pair]
+    mx = x[mdisk] + r[mdisk] * np.cos(mid)
+    my = y[mdisk] + r[mdisk] * np.sin(mid)
+    shapely.prepare(units)
+    inside = shapely.contains_xy(units[p_unit[arc_pair]], mx, my)
+    arc_lo, arc_hi, arc_pair = arc_lo[inside], arc_hi[inside], arc_pair[inside]
+    wrap = arc_hi > TWO_PI
+    in_key = np.concatenate([arc_pair, arc_pair[wrap]])
+    in_a = np.concatenate([arc_lo, np.zeros(int(wrap.sum()))])
+    in_b = np.concatenate([np.minimum(arc_hi, TWO_PI), arc_hi[wrap] - TWO_PI])
+    in_key, in_a, in_b = _merge(in_key, in_a, in_b, TWO_PI + 1)
+
+    def boundary_area(bk, ba, bb_):
+        """Sum per unit of the arcs (keyed by disk) inside their units."""
+        # bk is sorted by disk; pairs are sorted by (unit, disk), so the
+        # expanded intervals come out sorted by pair, then angle.
+        owner, ua, ub = _expand(bk, ba, bb_, p_disk)
+        k, lo, hi = _intersect(owner, ua, ub, in_key, in_a, in_b, width)
+        d = p_disk[k]
+        u = p_unit[k]
+        val = _arc_integral(x[d] - ox[u], y[d] - oy[u], r[d], lo, hi)
+        return u, d, val
+
+    def edge_area(key_edge, ta_, tb_):
+        """Sum per unit of the edge pieces ``[ta, tb]`` (keyed by edge)."""
+        e = key_edge
+        u = e_unit[e]
+        x0 = ex0[e] - ox[u]
+        y0 = ey0[e] - oy[u]
+        dx = ex1[e] - ex0[e]
+        dy = ey1[e] - ey0[e]
+        p_x, p_y = x0 + ta_ * dx, y0 + ta_ * dy
+        q_x, q_y = x0 + tb_ * dx, y0 + tb_ * dy
+        return u, p_x * q_y - q_x * p_y
+
+    # --- any: arcs of unique disks not covered by any other unique disk
+    if want_any:
+        uk, ua, ub = uncovered(False, dup_any)
+        u, _, val = boundary_area(uk, ua, ub)
+        total = _sum_by(u, val, n_units)
+        k, a, b = _merge(ed_edge, ed_a, ed_b, 2.0)
+        u, val = edge_area(k, a, b)
+        total += _sum_by(u, val, n_units)
+        area_any = total / 2
+
+    need_groups = (want_groups or want_all) and groups > 0
+    if need_groups:
+        own_k, own_a, own_b = uncovered(True, dup_group)
+        # edges covered per (edge, group)
+        g_key = ed_edge.astype(np.int64) * groups + group[ed_disk]
+        gk, ga, gb = _merge(g_key, ed_a, ed_b, 2.0)
+
+    if want_groups and groups > 0:
+        u, d, val = boundary_area(own_k, own_a, own_b)
+        np.add.at(per_group, (u, group[d]), val)
+        eu, val = edge_area(gk // groups, ga, gb)
+        np.add.at(per_group, (eu, gk % groups), val)
+        per_group /= 2
+
+    if want_all and groups > 0:
+        if groups == 1:
+            u, _, val = boundary_area(own_k, own_a, own_b)
+            total = _sum_by(u, val, n_units)
+            eu, val = edge_area(gk, ga, gb)
+            total += _sum_by(eu, val, n_units)
+            area_all = total / 2
+        else:
+            # Arcs of ∂U_g inside every other group's union.
+            pi_, pj, identical, same_group = pairs()
+            other = ~same_group
+            # Identical disks of two groups: the lower group keeps the boundary.
+            other &= ~(identical & (group[pj] < group[pi_]))
+            other &= ~dup_group[pi_]
+            ck, ca, cb, cg = _cover_with_group(pi_[other], pj[other], x, y, r, group)
+            key2 = ck.astype(np.int64) * groups + cg
+            k2, a2, b2 = _merge(key2, ca, cb, width)
+            k3, a3, b3 = _count_at_least(k2 // groups, a2, b2, groups - 1, width)
+            bk, ba, bb2 = _intersect(own_k, own_a, own_b, k3, a3, b3, width)
+            u, _, val = boundary_area(bk, ba, bb2)
+            total = _sum_by(u, val, n_units)
+            # Edge pieces covered by every group.
+            ek, ea, eb = _count_at_least(gk // groups, ga, gb, groups, 2.0)
+            eu, val = edge_area(ek, ea, eb)
+            total += _sum_by(eu, val, n_units)
+            area_all = total / 2
+    return per_group, area_any, area_all
+
+
+def _duplicates(rows: np.ndarray) -> np.ndarray:
+    """Flag each row equal to an earlier row."""
+    if not len(rows):
+        return np.zeros(0, dtype=bool)
+    order = np.lexsort(rows.T[::-1])
+    sorted_rows = rows[order]
+    same = np.zeros(len(rows), dtype=bool)
+    same[1:] = (sorted_rows[1:] == sorted_rows[:-1]).all(axis=1)
+    out = np.zeros(len(rows), dtype=bool)
+    out[order] = same
+    return out
+
+
+def _arcs_kernel():
+    """Return the numba kernel of uncovered arcs, or ``None`` without numba."""
+    try:
+        from ict_gis.metrics._numba import uncovered_arcs
+    except ImportError:
+        return None
+    return uncovered_arcs
+
+
+def _sum_by(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Float sums of ``values`` per ``index`` in ``0 .. n - 1``."""
+    return np.bincount(index, weights=values, minlength=n).astype(float)
+
+
+def _cover_with_group(i, j, x, y, r, group):
+    """Like :func:`_cover_of_circles`, also returning the group of the covering disk."""
+    dx = x[j] - x[i]
+    dy = y[j] - y[i]
+    d = np.hypot(dx, dy)
+    ri, rj = r[i], r[j]
+    full = d + ri <= rj
+    partial = ~full & (d < ri + rj) & (d + rj > ri) & (d > 0)
+    ip = i[partial]
+    jp = j[partial]
+    cos_a = (ri[partial] ** 2 + d[partial] ** 2 - rj[partial] ** 2) / (2 * ri[partial] * d[partial])
+    half = np.arccos(np.clip(cos_a, -1.0, 1.0))
+    phi = np.arctan2(dy[partial], dx[partial])
+    start = np.mod(phi - half, TWO_PI)
+    end = start + 2 * half
+    wraps = end > TWO_PI
+    k = np.concatenate([i[full], ip, ip[wraps]])
+    g = np.concatenate([group[j[full]], group[jp], group[jp[wraps]]])
+    a = np.concatenate([np.zeros(int(full.sum())), start, np.zeros(int(wraps.sum()))])
+    b = np.concatenate(
+        [np.full(int(full.sum()), TWO_PI), np.minimum(end, TWO_PI), end[wraps] - TWO_PI]
+    )
+    return k, a, b, g
