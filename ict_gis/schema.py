@@ -9,7 +9,6 @@ it.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import difflib
 import unicodedata
@@ -417,37 +416,44 @@ def _fix_for(col: Column) -> str:
 def _convert(series: pd.Series, col: Column) -> tuple[pd.Series, list[tuple[object, object, str]]]:
     """Convert one column; return the converted column and the bad values.
 
-    Each distinct value is converted once, so columns with few distinct
-    values (operators, statuses, dates) convert quickly.
+    Each distinct value is converted once (``pandas.factorize``), so columns
+    with few distinct values (operators, statuses, dates) convert quickly;
+    numbers already stored as numbers are taken as they are.
     """
-    converted: dict[object, tuple[object, str]] = {}
-    values: list[object] = []
-    bad: list[tuple[object, object, str]] = []
-    for idx, raw in zip(series.index, series.to_numpy(dtype=object), strict=True):
-        try:
-            value, why = converted[raw]
-        except (KeyError, TypeError):  # TypeError: unhashable value
-            value, why = (None, "") if _missing(raw) else _convert_value(raw, col)
-            with contextlib.suppress(TypeError):
-                converted[raw] = (value, why)
-        if why:
-            bad.append((idx, raw, why))
-        values.append(value)
+    if col.dtype == "float" and _is_plain_numeric(series):
+        result = series.astype("float64")
+        bad = [(i, v, "is not a finite number.") for i, v in result[np.isinf(result)].items()]
+        return result.where(np.isfinite(result)), bad
+    raw = series.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    done = [(None, "") if _missing(u) else _convert_value(u, col) for u in uniques]
+    values = np.empty(len(uniques) + 1, dtype=object)  # last slot: missing (code -1)
+    values[:-1] = [v for v, _ in done]
+    values[-1] = None
+    row_values = values[codes]
+    bad_codes = np.flatnonzero([bool(why) for _, why in done])
+    bad = [
+        (series.index[row], raw[row], done[codes[row]][1])
+        for row in np.flatnonzero(np.isin(codes, bad_codes))
+    ]
     if col.dtype == "date":
-        result = pd.Series(
-            [pd.NaT if v is None else v for v in values], index=series.index, dtype="datetime64[ns]"
-        )
+        stamps = [pd.NaT if v is None else v for v in row_values]
+        result = pd.Series(stamps, index=series.index, dtype="datetime64[ns]")
     elif col.dtype == "int":
-        result = pd.Series(
-            [pd.NA if v is None else v for v in values], index=series.index, dtype="Int64"
-        )
+        numbers = [pd.NA if v is None else v for v in row_values]
+        result = pd.Series(numbers, index=series.index, dtype="Int64")
     elif col.dtype == "float":
-        result = pd.Series(
-            [np.nan if v is None else v for v in values], index=series.index, dtype="float64"
-        )
+        numbers = [np.nan if v is None else v for v in row_values]
+        result = pd.Series(numbers, index=series.index, dtype="float64")
     else:
-        result = pd.Series(values, index=series.index, dtype=object)
+        result = pd.Series(row_values, index=series.index, dtype=object)
     return result, bad
+
+
+def _is_plain_numeric(series: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
+        series.dtype
+    )
 
 
 def _convert_value(raw: object, col: Column) -> tuple[object, str]:
