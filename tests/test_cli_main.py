@@ -27,6 +27,7 @@ def test_every_command_exists_has_help_and_is_in_the_readme():
         result = runner.invoke(cli, [name, "--help"], catch_exceptions=False)
         assert result.exit_code == 0, result.output
         assert len(result.output.splitlines()) > 3
+        assert "\\b" not in result.output, f"{name}: a literal \\b in the help text"
         assert f"ict-gis {name}" in readme, f"README does not show `ict-gis {name}`"
 
 

@@ -169,7 +169,7 @@ def command(
     output: Path | None,
     plot: Path | None,
 ) -> None:
-    r"""Covered area and population per unit, technology and operator.
+    """Covered area and population per unit, technology and operator.
 
     For each administrative unit (then the province total, code "total"):
     area (km²), area covered by the footprints of the stations on air on

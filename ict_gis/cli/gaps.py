@@ -51,7 +51,7 @@ def command(
     level: str | None,
     output: Path,
 ) -> None:
-    r"""Polygons served by a technology and by no newer one, per unit.
+    """Polygons served by a technology and by no newer one, per unit.
 
     Writes one polygon layer 'gaps' with the unit code and name, the scenario
     and the area in km²: 'before' (every station on air on --as-of, as if

@@ -116,7 +116,7 @@ def _run(
 
 @click.group("progress")
 def command() -> None:
-    r"""Progress per administrative unit: 2G switch-off, 5G, BTS pipeline, cable tidying.
+    """Progress per administrative unit: 2G switch-off, 5G, BTS pipeline, cable tidying.
 
     Each subcommand prints one table, one row per unit of the districts layer
     (units merged by admin_changes on or before --as-of are reported as the

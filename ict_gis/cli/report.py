@@ -56,7 +56,7 @@ def command(
     fmt: str,
     output: Path | None,
 ) -> None:
-    r"""Print the annual report's telecom figures: sentences and one table per metric.
+    """Print the annual report's telecom figures: sentences and one table per metric.
 
     For the year: 2G stations switched off and subscribers moved to 4G, BTS
     locations approved and on air, new 5G sites per operator, cable routes
