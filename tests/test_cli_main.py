@@ -57,3 +57,17 @@ def test_unreadable_layer_is_a_clean_error(tmp_path):
     assert result.exit_code == 2
     assert "cannot read" in result.output
     assert "Traceback" not in result.output
+
+
+def test_quiet_writes_nothing_to_stderr(tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "report.md"
+    loud = runner.invoke(cli, ["report", "--format", "md", "-o", str(out)], catch_exceptions=False)
+    assert loud.exit_code == 0 and "Wrote" in loud.stderr
+    out.unlink()
+    quiet = runner.invoke(
+        cli, ["-q", "report", "--format", "md", "-o", str(out)], catch_exceptions=False
+    )
+    assert quiet.exit_code == 0
+    assert quiet.stderr == ""
+    assert out.read_text(encoding="utf-8").startswith("#")

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ict_gis.cli.footprint_options import footprint_model, footprint_options
-from ict_gis.cli.options import as_of_option, emit, layers_argument, load_layers
+from ict_gis.cli.options import as_of_option, emit, layers_argument, load_layers, note
 from ict_gis.errors import IctGisError
 from ict_gis.maps import MAP_METRICS, build_map
 
@@ -93,6 +93,4 @@ def command(
         emit(page, None)
         return
     emit(page, output)
-    click.echo(
-        f"Built in {seconds:.1f} s; open {output} in a browser (no internet needed).", err=True
-    )
+    note(f"Built in {seconds:.1f} s; open {output} in a browser (no internet needed).")

@@ -85,6 +85,18 @@ def load_layers(path: Path | None, kind: str | None = None) -> LayerSet:
         raise click.BadParameter(str(exc), param_hint="'[LAYERS]'") from exc
 
 
+def is_quiet() -> bool:
+    """Whether ``-q`` was given to the command group."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.find_root().obj and ctx.find_root().obj.get("quiet"))
+
+
+def note(message: str) -> None:
+    """Tell the user something on stderr, unless ``-q`` was given."""
+    if not is_quiet():
+        click.echo(message, err=True)
+
+
 def emit(data: str | bytes, output: Path | None) -> None:
     """Print ``data`` to stdout, or write it atomically to ``output``."""
     if output is None:
@@ -100,7 +112,7 @@ def emit(data: str | bytes, output: Path | None) -> None:
             io.write_text(data, output)
     except IctGisError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Wrote {output} ({output.stat().st_size:,} bytes).", err=True)
+    note(f"Wrote {output} ({output.stat().st_size:,} bytes).")
 
 
 def fail_on_invalid(exc: ValidationError) -> click.ClickException:

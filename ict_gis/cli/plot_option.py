@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from ict_gis.cli.options import note
 from ict_gis.errors import IctGisError
 
 F = Callable[..., object]
@@ -50,7 +51,7 @@ def write_figure(figure: object, path: Path) -> None:
         save_figure(figure, path)
     except IctGisError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Wrote {path} ({path.stat().st_size:,} bytes).", err=True)
+    note(f"Wrote {path} ({path.stat().st_size:,} bytes).")
 
 
 def write_plot(table: object, path: Path | None, *, lang: str = "vi") -> None:
