@@ -652,7 +652,7 @@ class FootprintModel:
                 f"Unknown technology {tech!r}; use one of {', '.join(TECHNOLOGIES)}."
             )
         n = len(environment)
-        bands = np.array([self.band_for(tech, b) for b in band_mhz], dtype=float)
+        bands = self._bands_for(tech, np.asarray(band_mhz, dtype=float))
         envs = np.asarray(environment, dtype=object)
         out = np.full(n, np.nan)
         if self.kind == "hata":
@@ -676,15 +676,24 @@ class FootprintModel:
                         city_size=self.city_size,
                         max_radius_m=self.max_radius_m,
                     )
-        else:
-            for i, (band, env) in enumerate(zip(bands, envs, strict=True)):
-                out[i] = DEFAULT_RADII_M[(tech, band)][ENVIRONMENTS.index(env)]
+        # Each distinct (band, environment) once.
+        combos, which = _combinations(bands, envs)
+        if self.kind != "hata":
+            table = np.array([DEFAULT_RADII_M[(tech, b)][ENVIRONMENTS.index(e)] for b, e in combos])
+            out = table[which] if n else out
         if self._overrides:  # type: ignore[attr-defined]
-            for i, (band, env) in enumerate(zip(bands, envs, strict=True)):
-                value = self._override(tech, band, env)
-                if value is not None:
-                    out[i] = value
+            found_values = (self._override(tech, b, e) for b, e in combos)
+            values = np.array([np.nan if v is None else v for v in found_values], dtype=float)
+            if n:
+                found = np.isfinite(values[which])
+                out[found] = values[which][found]
         return np.minimum(out, self.max_radius_m)
+
+    def _bands_for(self, tech: str, band_mhz: np.ndarray) -> np.ndarray:
+        """:meth:`band_for` of many stations (each distinct value once)."""
+        values, inverse = np.unique(np.asarray(band_mhz, dtype=float), return_inverse=True)
+        bands = np.array([self.band_for(tech, b) for b in values], dtype=float)
+        return bands[inverse.reshape(-1)] if len(band_mhz) else np.empty(0)
 
 
 def _positive_radius(key: str, value: object) -> float:
@@ -759,6 +768,62 @@ def environments_from_units(stations: gpd.GeoDataFrame, units: gpd.GeoDataFrame)
     return out
 
 
+def _combinations(bands: np.ndarray, envs: np.ndarray) -> tuple[list, np.ndarray]:
+    """Distinct (band, environment) pairs and the position of each row's pair."""
+    env_codes, env_names = pd.factorize(pd.Series(envs, dtype=object), use_na_sentinel=False)
+    band_values, band_codes = np.unique(np.asarray(bands, dtype=float), return_inverse=True)
+    key = band_codes.reshape(-1).astype(np.int64) * max(len(env_names), 1) + env_codes
+    keys, which = np.unique(key, return_inverse=True)
+    n_env = max(len(env_names), 1)
+    combos = [(float(band_values[k // n_env]), env_names[int(k % n_env)]) for k in keys]
+    return combos, which.reshape(-1)
+
+
+def _xy_in_crs(points: gpd.GeoSeries, crs: pyproj.CRS | str) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates of ``points`` in ``crs`` (NaN where a point is missing or empty)."""
+    arr = np.asarray(points.values, dtype=object)
+    if not len(arr):
+        return np.empty(0), np.empty(0)
+    kinds = shapely.get_type_id(arr)
+    if points.crs is None or not ((kinds == 0) | (kinds == -1)).all() or shapely.has_z(arr).any():
+        arr = np.asarray(_points_to_crs(points, crs).values, dtype=object)
+        return shapely.get_x(arr), shapely.get_y(arr)
+    x, y = shapely.get_x(arr), shapely.get_y(arr)
+    target = pyproj.CRS.from_user_input(crs)
+    if points.crs == target:
+        return x, y
+    transformer = pyproj.Transformer.from_crs(points.crs, target, always_xy=True)
+    tx, ty = transformer.transform(x, y)
+    tx, ty = np.asarray(tx, dtype=float), np.asarray(ty, dtype=float)
+    missing = np.isnan(x) | np.isnan(y)
+    tx[missing] = np.nan
+    ty[missing] = np.nan
+    return tx, ty
+
+
+def _points_to_crs(points: gpd.GeoSeries, crs: pyproj.CRS | str) -> gpd.GeoSeries:
+    """``points.to_crs(crs)`` for points, without rebuilding unchanged ones.
+
+    Transforms the coordinates arrays at once (several times faster than
+    GeoPandas for many points); other geometries go through GeoPandas.
+    """
+    if points.crs is None or not len(points):
+        return points
+    target = pyproj.CRS.from_user_input(crs)
+    if points.crs == target:
+        return points
+    arr = np.asarray(points.values, dtype=object)
+    kinds = shapely.get_type_id(arr)
+    if not (kinds == 0).all() or shapely.has_z(arr).any():
+        return points.to_crs(target)
+    transformer = pyproj.Transformer.from_crs(points.crs, target, always_xy=True)
+    tx, ty = transformer.transform(shapely.get_x(arr), shapely.get_y(arr))
+    out = shapely.points(tx, ty)
+    empty = shapely.is_empty(arr)
+    out[empty] = arr[empty]
+    return gpd.GeoSeries(out, index=points.index, crs=target)
+
+
 def _column(frame: pd.DataFrame, name: str, dtype: type = float) -> np.ndarray:
     if name in frame.columns:
         return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
@@ -773,6 +838,7 @@ def footprints(
     crs: pyproj.CRS | str | None = None,
     environment: pd.Series | str | None = None,
     _draw: bool = True,
+    _xy: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> gpd.GeoDataFrame:
     """Footprint polygons of ``stations`` for one technology.
 
@@ -819,13 +885,10 @@ def footprints(
         raise FootprintError(f"Unknown technology {tech!r}; use one of {', '.join(TECHNOLOGIES)}.")
     if crs is None:
         crs = metric_crs(stations) if len(stations) else "EPSG:3857"
-    points = stations.geometry
-    if points.crs is not None and len(points):
-        points = points.to_crs(crs)
     n = len(stations)
     envs = _environments(stations, model, environment)
     bands_in = _column(stations, "band_mhz")
-    bands = np.array([model.band_for(tech, b) for b in bands_in], dtype=float)
+    bands = model._bands_for(tech, bands_in)
     radius = model.radii_m(
         tech,
         band_mhz=bands_in,
@@ -833,8 +896,8 @@ def footprints(
         height_m=_column(stations, "height_m"),
         eirp_dbm=_column(stations, "eirp_dbm"),
     )
-    x = shapely.get_x(np.asarray(points.values, dtype=object)) if n else np.empty(0)
-    y = shapely.get_y(np.asarray(points.values, dtype=object)) if n else np.empty(0)
+    # (``_xy``: the caller has the coordinates in ``crs`` already.)
+    x, y = _xy if _xy is not None else _xy_in_crs(stations.geometry, crs)
 
     # One row per station, or per sector of a station with azimuths (sector model).
     rows = np.arange(n)
@@ -907,23 +970,36 @@ def _environments(
         envs[:] = stations["environment"].to_numpy(dtype=object)
     if environment is not None:
         from_units = environment.reindex(stations.index).to_numpy(dtype=object)
-        fill = np.array([not (isinstance(e, str) and e.strip()) for e in envs], dtype=bool)
-        envs[fill] = from_units[fill]
+        if "environment" in stations.columns:
+            fill = np.array([not (isinstance(e, str) and e.strip()) for e in envs], dtype=bool)
+            envs[fill] = from_units[fill]
+        else:
+            envs = from_units
     return _check_environments(stations, envs)
 
 
 def _check_environments(stations: gpd.GeoDataFrame, envs: np.ndarray) -> np.ndarray:
+    # Each distinct value once.
+    codes, values = pd.factorize(pd.Series(envs, dtype=object), use_na_sentinel=False)
+    checked = _check_environment_values(stations, np.asarray(values, dtype=object), codes)
+    return checked[codes] if len(envs) else np.empty(0, dtype=object)
+
+
+def _check_environment_values(
+    stations: gpd.GeoDataFrame, envs: np.ndarray, codes: np.ndarray
+) -> np.ndarray:
     n = len(envs)
     out = np.empty(n, dtype=object)
-    for i, env in enumerate(envs):
+    for k, env in enumerate(envs):
         text = str(env).strip().lower() if isinstance(env, str) and env.strip() else None
         if text == "open":
             text = "rural"
         if text is not None and text not in ENVIRONMENTS:
+            i = int(np.flatnonzero(codes == k)[0])
             site = stations["site_id"].iloc[i] if "site_id" in stations.columns else f"#{i}"
             raise FootprintError(
                 f"bts_stations [{site}] .environment: {env!r} is not one of "
                 f"{', '.join(ENVIRONMENTS)}."
             )
-        out[i] = text or DEFAULT_ENVIRONMENT
+        out[k] = text or DEFAULT_ENVIRONMENT
     return out

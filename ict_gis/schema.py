@@ -255,13 +255,28 @@ def feature_ids(frame: pd.DataFrame, schema: LayerSchema) -> pd.Series:
     fallback = pd.Series([f"#{i}" for i in range(len(frame))], index=frame.index, dtype=object)
     if not all(c in frame.columns for c in schema.id_columns):
         return fallback
-    parts = [frame[c].astype(object).map(_id_text) for c in schema.id_columns]
+    parts = [
+        pd.Series(_id_texts(frame[c].to_numpy(dtype=object)), index=frame.index, dtype=object)
+        for c in schema.id_columns
+    ]
     ids = parts[0]
     missing = ids.isna()
     for part in parts[1:]:
         missing |= part.isna()
         ids = ids.str.cat(part, sep="/")
     return ids.where(~missing, fallback).astype(object)
+
+
+def _id_texts(values: np.ndarray) -> np.ndarray:
+    """:func:`_id_text` of many values (a quicker path for ASCII text)."""
+    out = np.empty(len(values), dtype=object)
+    for i, value in enumerate(values):
+        if type(value) is str and value.isascii():
+            # ASCII text is NFC already; blank text is missing.
+            out[i] = value if value.strip() else None
+        else:
+            out[i] = _id_text(value)
+    return out
 
 
 def _id_text(value: object) -> str | None:

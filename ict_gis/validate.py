@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import shapely
 
 from ict_gis.errors import ValidationError
@@ -362,8 +363,48 @@ def _number(value: float) -> str:
     return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
-def _admin_area(layers: LayerSet, placed: np.ndarray | None) -> gpd.GeoSeries | None:
-    """Union of the placed districts buffered by :data:`AREA_TOLERANCE_M`, in a metric CRS.
+class _AdminArea:
+    """The placed districts in a metric CRS, for the admin-area check.
+
+    A feature is inside the admin area when it lies within
+    :data:`AREA_TOLERANCE_M` of them.
+
+    Points are tested against an STRtree of the districts (no union of the
+    districts is built); other geometries against the union of the districts
+    buffered by the tolerance, built only when needed.
+    """
+
+    def __init__(self, geoms: np.ndarray, crs: pyproj.CRS) -> None:
+        self.geoms = geoms
+        self.crs = crs
+        self.tree = shapely.STRtree(geoms)
+        self._union: shapely.Geometry | None = None
+
+    def union(self) -> shapely.Geometry:
+        if self._union is None:
+            self._union = shapely.union_all(self.geoms).buffer(AREA_TOLERANCE_M)
+            shapely.prepare(self._union)
+        return self._union
+
+    def points_inside(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Whether each point (metric CRS) lies within the tolerance of a district."""
+        inside = np.zeros(len(x), dtype=bool)
+        if not len(x):
+            return inside
+        points = shapely.points(x, y)
+        # Querying the districts against a tree of the points prepares each
+        # district once (much quicker than each point against the districts).
+        hit = shapely.STRtree(points).query(self.geoms, predicate="intersects")[1]
+        inside[hit] = True
+        rest = np.flatnonzero(~inside)
+        if len(rest):
+            near = self.tree.query(points[rest], predicate="dwithin", distance=AREA_TOLERANCE_M)[0]
+            inside[rest[near]] = True
+        return inside
+
+
+def _admin_area(layers: LayerSet, placed: np.ndarray | None) -> _AdminArea | None:
+    """Return the placed districts (see :class:`_AdminArea`), in a metric CRS.
 
     Invalid district polygons are made valid for this purpose only.
     """
@@ -374,43 +415,52 @@ def _admin_area(layers: LayerSet, placed: np.ndarray | None) -> gpd.GeoSeries | 
     geoms = gpd.GeoSeries(districts.geometry.to_numpy()[mask], crs=districts.crs)
     metric = geoms.estimate_utm_crs()
     metric_geoms = geoms.to_crs(metric).to_numpy()
-    area = shapely.union_all(shapely.make_valid(metric_geoms)).buffer(AREA_TOLERANCE_M)
-    return gpd.GeoSeries([area], crs=metric)
+    return _AdminArea(shapely.make_valid(metric_geoms), metric)
 
 
 def _check_area(
-    kind: str, frame: pd.DataFrame, mask: np.ndarray, area: gpd.GeoSeries | None, out: _Collector
+    kind: str, frame: pd.DataFrame, mask: np.ndarray, area: _AdminArea | None, out: _Collector
 ) -> None:
     if not mask.any():
         return
     geoms = frame.geometry.to_numpy()
     rows = np.flatnonzero(mask)
+    sub = geoms[rows]
+    points = shapely.get_type_id(sub) == int(shapely.GeometryType.POINT)
+    inside = np.empty(len(rows), dtype=bool)
+    partly = np.zeros(len(frame), dtype=bool)
+    lines = rows[~points]
     if area is None:
         if not frame.crs.is_geographic:
             return
         region = shapely.box(*VIETNAM_BOUNDS)
         where = "Viet Nam"
         fix = "check the coordinates (a mistyped digit?), or remove the feature."
+        shapely.prepare(region)
+        inside[points] = shapely.contains_xy(
+            region, shapely.get_x(sub[points]), shapely.get_y(sub[points])
+        )
+        inside[~points] = shapely.covered_by(sub[~points], region)
+        lines = rows[~inside & ~points]  # a point is either inside or outside
+        partly[lines] = shapely.intersects(geoms[lines], region)
     else:
-        region = area.to_crs(frame.crs).iloc[0]
         where = f"the admin area (the districts layer plus {AREA_TOLERANCE_M:g} m)"
         fix = (
             "check the coordinates (a mistyped digit?); if the feature belongs to another "
             "province, remove it from this layer."
         )
-    shapely.prepare(region)
-    sub = geoms[rows]
-    points = shapely.get_type_id(sub) == int(shapely.GeometryType.POINT)
-    inside = np.empty(len(rows), dtype=bool)
-    inside[points] = shapely.contains_xy(
-        region, shapely.get_x(sub[points]), shapely.get_y(sub[points])
-    )
-    inside[~points] = shapely.covered_by(sub[~points], region)
+        if points.any():
+            transformer = pyproj.Transformer.from_crs(frame.crs, area.crs, always_xy=True)
+            px, py = transformer.transform(shapely.get_x(sub[points]), shapely.get_y(sub[points]))
+            inside[points] = area.points_inside(np.asarray(px), np.asarray(py))
+        if (~points).any():
+            metric = gpd.GeoSeries(sub[~points], crs=frame.crs).to_crs(area.crs).to_numpy()
+            region = area.union()
+            inside[~points] = shapely.covered_by(metric, region)
+            lines = rows[~inside & ~points]
+            partly[lines] = shapely.intersects(metric[~inside[~points]], region)
     outside = np.zeros(len(frame), dtype=bool)
     outside[rows[~inside]] = True
-    partly = np.zeros(len(frame), dtype=bool)
-    lines = rows[~inside & ~points]  # a point is either inside or outside
-    partly[lines] = shapely.intersects(geoms[lines], region)
     out.add_rows(
         kind,
         outside,

@@ -24,6 +24,8 @@ belongs to the group with the lowest index).
 
 from __future__ import annotations
 
+import math
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -256,25 +258,46 @@ def disk_coverage_areas(
     ox = (bounds[:, 0] + bounds[:, 2]) / 2
     oy = (bounds[:, 1] + bounds[:, 3]) / 2
 
-    # --- disk-disk candidate pairs (bounding boxes meet), sorted by the first disk
-    boxes = shapely.box(x - r, y - r, x + r, y + r)
-    disk_tree = shapely.STRtree(boxes)
-    qi, qj = disk_tree.query(boxes)
-    if len(qi) > 1 and (np.diff(qi) < 0).any():
-        order = np.argsort(qi, kind="stable")
-        qi, qj = qi[order], qj[order]
-    starts = np.searchsorted(qi, np.arange(n + 1))
+    unit_of_centre = np.asarray(unit_of_centre, dtype=np.int64)
+    kernels = _kernels() if use_numba else None
+    grid = None
+    if kernels is not None:
+        # Disks in grid-cell order (the areas do not depend on the order):
+        # neighbours are then near in memory too.
+        grid = _grid(x, y, r)
+        order = grid[-1]
+        x, y, r, group, unit_of_centre = (
+            x[order],
+            y[order],
+            r[order],
+            group[order],
+            unit_of_centre[order],
+        )
+        grid = (*grid[:-1], np.arange(n, dtype=np.int64))
+    tree: list = []
+
+    def disk_tree():
+        """STRtree of the disks' bounding boxes and its self-query, built when needed."""
+        if not tree:
+            boxes = shapely.box(x - r, y - r, x + r, y + r)
+            t = shapely.STRtree(boxes)
+            qi, qj = t.query(boxes)
+            if len(qi) > 1 and (np.diff(qi) < 0).any():
+                order = np.argsort(qi, kind="stable")
+                qi, qj = qi[order], qj[order]
+            tree.extend([t, qi, qj])
+        return tree
 
     # Identical disks are counted once: the later of two (in a group, or overall) is dropped.
     dup_any = _duplicates(np.column_stack([x, y, r]))
     dup_group = _duplicates(np.column_stack([x, y, r, group.astype(float)]))
 
-    kernel = _arcs_kernel() if use_numba else None
     filtered: list = []
 
     def pairs():
         """Overlapping pairs (i != j) with their flags, computed once when needed."""
         if not filtered:
+            _, qi, qj = disk_tree()
             keep = qi != qj
             pi_, pj = qi[keep], qj[keep]
             near = np.hypot(x[pj] - x[pi_], y[pj] - y[pi_]) < r[pi_] + r[pj]
@@ -285,19 +308,20 @@ def disk_coverage_areas(
 
     def uncovered(same: bool, dup: np.ndarray):
         """Arcs of the non-duplicate circles not covered by another (same-group) disk."""
-        if kernel is not None:
-            # The kernel releases the GIL: halves of the disks in two threads.
+        if kernels is not None:
+            # The kernel releases the GIL: chunks of the disks in a thread pool.
             active = ~dup
-            cuts = [0, n // 2, n] if n > 20_000 else [0, n]
-            with ThreadPoolExecutor(max_workers=len(cuts) - 1) as pool:
-                parts = list(
-                    pool.map(
-                        lambda k: kernel(
-                            starts, qj, x, y, r, group, active, same, cuts[k], cuts[k + 1]
-                        ),
-                        range(len(cuts) - 1),
-                    )
-                )
+            cuts = np.linspace(0, n, 9 if n > 20_000 else 2).astype(np.int64)
+            workers = min(2, os.cpu_count() or 1, len(cuts) - 1)
+
+            def run(k):
+                return kernels[0](x, y, r, group, active, same, grid, cuts[k], cuts[k + 1])
+
+            if workers > 1:
+                with ThreadPoolExecutor(max_workers=workers) as pool:
+                    parts = list(pool.map(run, range(len(cuts) - 1)))
+            else:
+                parts = [run(k) for k in range(len(cuts) - 1)]
             return tuple(np.concatenate([p[c] for p in parts]) for c in range(3))
         pi_, pj, _, same_group = pairs()
         sel = ~dup[pi_] & ~dup[pj]
@@ -310,10 +334,13 @@ def disk_coverage_areas(
     # --- unit edges and edge-disk pairs
     e_unit, ex0, ey0, ex1, ey1 = _unit_edges(units)
     # Candidates by bounding boxes; the exact test is the quadratic below.
-    seg_boxes = shapely.box(
-        np.minimum(ex0, ex1), np.minimum(ey0, ey1), np.maximum(ex0, ex1), np.maximum(ey0, ey1)
-    )
-    e_idx, d_idx = disk_tree.query(seg_boxes)
+    if kernels is not None:
+        e_idx, d_idx = kernels[1](ex0, ey0, ex1, ey1, x, y, r, grid)
+    else:
+        seg_boxes = shapely.box(
+            np.minimum(ex0, ex1), np.minimum(ey0, ey1), np.maximum(ex0, ex1), np.maximum(ey0, ey1)
+        )
+        e_idx, d_idx = disk_tree()[0].query(seg_boxes)
 
     # Parameter intervals of each edge inside each disk.
     vx, vy = ex1[e_idx] - ex0[e_idx], ey1[e_idx] - ey0[e_idx]
@@ -487,13 +514,36 @@ def _duplicates(rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def _arcs_kernel():
-    """Return the numba kernel of uncovered arcs, or ``None`` without numba."""
+def _kernels():
+    """Return the numba kernels (uncovered arcs, edge-disk pairs), or ``None`` without numba."""
     try:
-        from ict_gis.metrics._numba import uncovered_arcs
+        from ict_gis.metrics._numba import edge_disk_pairs, uncovered_arcs
     except ImportError:
         return None
-    return uncovered_arcs
+    return uncovered_arcs, edge_disk_pairs
+
+
+def _grid(x: np.ndarray, y: np.ndarray, r: np.ndarray, max_cells: int = 1 << 20):
+    """Square grid of the disk centres for the kernels (see ``_numba.uncovered_arcs``).
+
+    Cells are half the largest radius wide (but fewer than ``max_cells``);
+    a disk meets only disks whose centre is in the cells within its radius
+    plus the largest radius.
+    """
+    rmax = float(r.max())
+    gx, gy = float(x.min()), float(y.min())
+    width = max(float(x.max()) - gx, 1.0)
+    height = max(float(y.max()) - gy, 1.0)
+    cell = max(0.5 * rmax, math.sqrt(width * height / max_cells), 1.0)
+    nx = int(width // cell) + 1
+    ny = int(height // cell) + 1
+    cx = np.minimum(((x - gx) // cell).astype(np.int64), nx - 1)
+    cy = np.minimum(((y - gy) // cell).astype(np.int64), ny - 1)
+    cell_id = cy * nx + cx
+    cell_disks = np.argsort(cell_id, kind="stable")
+    cell_start = np.zeros(nx * ny + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cell_id, minlength=nx * ny), out=cell_start[1:])
+    return gx, gy, cell, nx, ny, rmax, cell_start, cell_disks
 
 
 def _sum_by(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:

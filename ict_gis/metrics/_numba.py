@@ -2,7 +2,7 @@
 
 Imported only when numba is installed (``pip install 'ict_gis[fast]'``); the
 numpy code in :mod:`ict_gis.metrics.coverage` and :mod:`ict_gis.metrics._disks`
-computes the same, and the tests check that both agree. Only the two entry
+computes the same, and the tests check that both agree. Only the entry
 points are cached on disk; their helpers are inlined into them, so that a
 cached entry point never links to a stale helper.
 """
@@ -15,37 +15,6 @@ import numba
 import numpy as np
 
 
-@numba.njit(inline="always", nogil=True)
-def _inside(edges, x0, y0, res, nx, ny):  # pragma: no cover - compiled
-    """Cells whose centre is inside the rings (even-odd scan-line fill)."""
-    inside = np.zeros((ny, nx), dtype=np.bool_)
-    n_edges = edges.shape[0]
-    xs = np.empty(n_edges)
-    for row in range(ny):
-        y = y0 + (row + 0.5) * res
-        k = 0
-        for e in range(n_edges):
-            ya = edges[e, 1]
-            yb = edges[e, 3]
-            if (ya <= y and yb > y) or (yb <= y and ya > y):
-                t = (y - ya) / (yb - ya)
-                xs[k] = edges[e, 0] + t * (edges[e, 2] - edges[e, 0])
-                k += 1
-        if k < 2:
-            continue
-        crossings = np.sort(xs[:k])
-        for j in range(0, k - 1, 2):
-            c0 = int(math.ceil((crossings[j] - x0) / res - 0.5))
-            c1 = int(math.ceil((crossings[j + 1] - x0) / res - 0.5))
-            if c0 < 0:
-                c0 = 0
-            if c1 > nx:
-                c1 = nx
-            for c in range(c0, c1):
-                inside[row, c] = not inside[row, c]
-    return inside
-
-
 @numba.njit(cache=True, nogil=True)
 def raster_counts(
     edges, x0, y0, res, nx, ny, cx, cy, radius, azimuth, half_beam, group, groups
@@ -54,44 +23,165 @@ def raster_counts(
 
     Returns an array of length ``2**groups``: entry ``p`` is the number of
     cells inside the unit covered by exactly the groups whose bits are set in
-    ``p`` (entry 0: inside, not covered).
+    ``p`` (entry 0: inside, not covered). A cell is inside when its centre is
+    (even-odd rule along its row), and covered by a footprint when its centre
+    is in the circle or sector. Row by row, the runs of cells inside (between
+    the edge crossings) and covered (a circle's chord, a sector's cells) are
+    events sorted by column and swept: no grid of cells is built.
     """
-    inside = _inside(edges, x0, y0, res, nx, ny)
-    mask = np.zeros((ny, nx), dtype=np.int64)
-    for k in range(cx.shape[0]):
+    counts = np.zeros(np.int64(1) << groups, dtype=np.int64)
+    if nx <= 0 or ny <= 0:
+        return counts
+    # Edge crossings of each row's centre line (CSR by row).
+    n_edges = edges.shape[0]
+    cross_start = np.zeros(ny + 1, dtype=np.int64)
+    cross_x = np.empty(0)
+    fill = np.zeros(ny, dtype=np.int64)
+    for step in range(2):
+        if step == 1:
+            for row in range(ny):
+                cross_start[row + 1] += cross_start[row]
+            cross_x = np.empty(cross_start[ny])
+            fill = cross_start[:-1].copy()
+        for e in range(n_edges):
+            ya = edges[e, 1]
+            yb = edges[e, 3]
+            lo_row = max(0, int(math.floor((min(ya, yb) - y0) / res - 0.5)))
+            hi_row = min(ny, int(math.ceil((max(ya, yb) - y0) / res - 0.5)) + 1)
+            for row in range(lo_row, hi_row):
+                y = y0 + (row + 0.5) * res
+                if (ya <= y and yb > y) or (yb <= y and ya > y):
+                    if step == 0:
+                        cross_start[row + 1] += 1
+                    else:
+                        t = (y - ya) / (yb - ya)
+                        cross_x[fill[row]] = edges[e, 0] + t * (edges[e, 2] - edges[e, 0])
+                        fill[row] += 1
+    # Footprints meeting each row (CSR by row).
+    n_disks = cx.shape[0]
+    d_r0 = np.empty(n_disks, dtype=np.int64)
+    d_r1 = np.empty(n_disks, dtype=np.int64)
+    disk_start = np.zeros(ny + 1, dtype=np.int64)
+    for k in range(n_disks):
         r = radius[k]
-        bit = np.int64(1) << group[k]
-        r0 = max(0, int(math.floor((cy[k] - r - y0) / res - 0.5)))
-        r1 = min(ny, int(math.ceil((cy[k] + r - y0) / res + 0.5)))
-        sector = not math.isnan(azimuth[k])
-        for row in range(r0, r1):
-            dy = y0 + (row + 0.5) * res - cy[k]
+        d_r0[k] = max(0, int(math.floor((cy[k] - r - y0) / res - 0.5)))
+        d_r1[k] = min(ny, int(math.ceil((cy[k] + r - y0) / res + 0.5)))
+        for row in range(d_r0[k], d_r1[k]):
+            disk_start[row + 1] += 1
+    for row in range(ny):
+        disk_start[row + 1] += disk_start[row]
+    row_disks = np.empty(disk_start[ny], dtype=np.int64)
+    fill_d = disk_start[:-1].copy()
+    for k in range(n_disks):
+        for row in range(d_r0[k], d_r1[k]):
+            row_disks[fill_d[row]] = k
+            fill_d[row] += 1
+    # Events: a column and what changes there (-1: inside toggles; g: group g
+    # starts covering; groups + g: it stops).
+    cap = 64
+    ev_col = np.empty(cap, dtype=np.int64)
+    ev_what = np.empty(cap, dtype=np.int64)
+    active = np.zeros(max(groups, 1), dtype=np.int64)
+    for row in range(ny):
+        a = cross_start[row]
+        b = cross_start[row + 1]
+        if b - a < 2:
+            continue
+        crossings = np.sort(cross_x[a:b])
+        need = (b - a) + 2 * (disk_start[row + 1] - disk_start[row])
+        if need > cap:
+            cap = 2 * need
+            ev_col = np.empty(cap, dtype=np.int64)
+            ev_what = np.empty(cap, dtype=np.int64)
+        m = 0
+        for j in range(0, b - a - 1, 2):
+            c0 = max(0, int(math.ceil((crossings[j] - x0) / res - 0.5)))
+            c1 = min(nx, int(math.ceil((crossings[j + 1] - x0) / res - 0.5)))
+            if c1 > c0:
+                ev_col[m] = c0
+                ev_what[m] = -1
+                ev_col[m + 1] = c1
+                ev_what[m + 1] = -1
+                m += 2
+        if m == 0:
+            continue
+        y = y0 + (row + 0.5) * res
+        for p in range(disk_start[row], disk_start[row + 1]):
+            k = row_disks[p]
+            r = radius[k]
+            dy = y - cy[k]
             rem = r * r - dy * dy
             if rem < 0:
                 continue
             half = math.sqrt(rem)
             # Columns whose centre x satisfies |x - cx| <= half.
-            c0 = int(math.ceil((cx[k] - half - x0) / res - 0.5))
-            c1 = int(math.floor((cx[k] + half - x0) / res - 0.5)) + 1
-            if c0 < 0:
-                c0 = 0
-            if c1 > nx:
-                c1 = nx
-            if not sector:
-                for c in range(c0, c1):
-                    mask[row, c] |= bit
-            else:
-                for c in range(c0, c1):
+            c0 = max(0, int(math.ceil((cx[k] - half - x0) / res - 0.5)))
+            c1 = min(nx, int(math.floor((cx[k] + half - x0) / res - 0.5)) + 1)
+            if c1 <= c0:
+                continue
+            g = group[k]
+            sector = not math.isnan(azimuth[k])
+            # A circle: one run [c0, c1); a sector: the runs of cells whose
+            # centre is within the beam.
+            start = c0 if not sector else -1
+            last = c0 if not sector else c1 + 1
+            for c in range(c0, last):
+                hit = False
+                if c < c1:
                     dx = x0 + (c + 0.5) * res - cx[k]
                     bearing = math.degrees(math.atan2(dx, dy))
                     diff = abs((bearing - azimuth[k] + 180.0) % 360.0 - 180.0)
-                    if diff <= half_beam[k]:
-                        mask[row, c] |= bit
-    counts = np.zeros(np.int64(1) << groups, dtype=np.int64)
-    for row in range(ny):
-        for c in range(nx):
-            if inside[row, c]:
-                counts[mask[row, c]] += 1
+                    hit = diff <= half_beam[k]
+                if hit and start < 0:
+                    start = c
+                elif not hit and start >= 0:
+                    if m + 2 > cap:
+                        cap *= 2
+                        grown_c = np.empty(cap, dtype=np.int64)
+                        grown_w = np.empty(cap, dtype=np.int64)
+                        grown_c[:m] = ev_col[:m]
+                        grown_w[:m] = ev_what[:m]
+                        ev_col, ev_what = grown_c, grown_w
+                    ev_col[m] = start
+                    ev_what[m] = g
+                    ev_col[m + 1] = c
+                    ev_what[m + 1] = groups + g
+                    m += 2
+                    start = -1
+            if not sector:
+                if m + 2 > cap:
+                    cap *= 2
+                    grown_c = np.empty(cap, dtype=np.int64)
+                    grown_w = np.empty(cap, dtype=np.int64)
+                    grown_c[:m] = ev_col[:m]
+                    grown_w[:m] = ev_what[:m]
+                    ev_col, ev_what = grown_c, grown_w
+                ev_col[m] = c0
+                ev_what[m] = g
+                ev_col[m + 1] = c1
+                ev_what[m + 1] = groups + g
+                m += 2
+        order = np.argsort(ev_col[:m])
+        inside = False
+        pattern = np.int64(0)
+        prev = 0
+        for q in range(m):
+            i = order[q]
+            col = ev_col[i]
+            if inside and col > prev:
+                counts[pattern] += col - prev
+            prev = col
+            what = ev_what[i]
+            if what < 0:
+                inside = not inside
+            elif what < groups:
+                active[what] += 1
+                pattern |= np.int64(1) << what
+            else:
+                g = what - groups
+                active[g] -= 1
+                if active[g] == 0:
+                    pattern &= ~(np.int64(1) << g)
     return counts
 
 
@@ -139,25 +229,35 @@ def _gaps(la, lb, k, i, out_k, out_a, out_b, pos):  # pragma: no cover - compile
     return pos
 
 
+@numba.njit(inline="always", nogil=True)
+def _cell_range(lo, hi, origin, cell, n):  # pragma: no cover - compiled
+    """First and last (exclusive) grid cells met by the interval ``[lo, hi]``."""
+    c0 = int(math.floor((lo - origin) / cell))
+    c1 = int(math.floor((hi - origin) / cell)) + 1
+    c0 = min(max(c0, 0), n)
+    c1 = min(max(c1, c0), n)
+    return c0, c1
+
+
 @numba.njit(cache=True, nogil=True)
-def uncovered_arcs(
-    starts, neighbours, x, y, r, group, active, same_group, lo, hi
-):  # pragma: no cover
+def uncovered_arcs(x, y, r, group, active, same_group, grid, lo, hi):  # pragma: no cover - compiled
     """Arcs of each active circle not covered by another active disk (of its group).
 
-    ``starts``/``neighbours`` list, for each disk, the disks whose bounding
-    boxes meet its own (CSR); only disks ``lo`` to ``hi - 1`` are done (so
-    that threads can share the work). Returns ``(disk, start angle, end angle)``
-    arrays, sorted by disk then angle, angles in [0, 2π]. A circle is checked
-    for full coverage after 8, 16, 32, ... intervals, so that circles deep
-    inside a dense cluster stop early.
+    ``grid`` is ``(gx, gy, cell, nx, ny, rmax, cell_start, cell_disks)``: the
+    disks sorted by the square grid cell holding their centre (CSR), so that
+    the disks meeting circle ``i`` are found in the cells within
+    ``r[i] + rmax`` of its centre. Only disks ``lo`` to ``hi - 1`` are done
+    (so that threads can share the work). Returns ``(disk, start angle, end
+    angle)`` arrays, sorted by disk then angle, angles in [0, 2π]. A circle
+    is checked for full coverage after 8, 16, 32, ... intervals, so that
+    circles deep inside a dense cluster stop early.
     """
+    gx, gy, cell, nx, ny, rmax, cell_start, cell_disks = grid
     two_pi = 2.0 * math.pi
-    max_deg = 0
-    for i in range(lo, hi):
-        max_deg = max(max_deg, starts[i + 1] - starts[i])
-    la = np.empty(2 * max_deg + 2)
-    lb = np.empty(2 * max_deg + 2)
+    la = np.empty(64)
+    lb = np.empty(64)
+    span = int(4.0 * rmax / cell) + 3
+    ranges = np.empty((span * span, 2), dtype=np.int64)
     cap = hi - lo + 16
     out_k = np.empty(cap, dtype=np.int64)
     out_a = np.empty(cap)
@@ -169,50 +269,125 @@ def uncovered_arcs(
         k = 0
         full = False
         check = 8
-        for p in range(starts[i], starts[i + 1]):
-            j = neighbours[p]
-            if j == i or not active[j]:
-                continue
-            if same_group and group[j] != group[i]:
-                continue
-            dx = x[j] - x[i]
-            dy = y[j] - y[i]
-            d = math.hypot(dx, dy)
-            if d + r[i] <= r[j]:
-                full = True
+        reach = r[i] + rmax
+        c0, c1 = _cell_range(x[i] - reach, x[i] + reach, gx, cell, nx)
+        r0, r1 = _cell_range(y[i] - reach, y[i] + reach, gy, cell, ny)
+        # The cells in rings around the disk's own cell, nearest first: near
+        # disks cover most, so covered circles stop sooner.
+        cc = min(max(int((x[i] - gx) // cell), c0), c1 - 1)
+        cr = min(max(int((y[i] - gy) // cell), r0), r1 - 1)
+        rings = max(cr - r0, r1 - 1 - cr, cc - c0, c1 - 1 - cc)
+        nr = 0
+        for q in range(rings + 1):
+            for row in range(max(r0, cr - q), min(r1, cr + q + 1)):
+                if row == cr - q or row == cr + q:
+                    a = max(c0, cc - q)
+                    b = min(c1, cc + q + 1)
+                    if b > a:
+                        ranges[nr, 0] = cell_start[row * nx + a]
+                        ranges[nr, 1] = cell_start[row * nx + b]
+                        nr += 1
+                else:
+                    for col in (cc - q, cc + q):
+                        if c0 <= col < c1:
+                            ranges[nr, 0] = cell_start[row * nx + col]
+                            ranges[nr, 1] = cell_start[row * nx + col + 1]
+                            nr += 1
+        for g in range(nr):
+            if full:
                 break
-            if d >= r[i] + r[j] or d + r[j] <= r[i] or d == 0.0:
-                continue
-            cos_a = (r[i] * r[i] + d * d - r[j] * r[j]) / (2.0 * r[i] * d)
-            cos_a = min(1.0, max(-1.0, cos_a))
-            half = math.acos(cos_a)
-            start = (math.atan2(dy, dx) - half) % two_pi
-            end = start + 2.0 * half
-            if end > two_pi:
-                la[k] = start
-                lb[k] = two_pi
-                la[k + 1] = 0.0
-                lb[k + 1] = end - two_pi
-                k += 2
-            else:
-                la[k] = start
-                lb[k] = end
-                k += 1
-            if k >= check:
-                if _fully_covered(la, lb, k):
+            for p in range(ranges[g, 0], ranges[g, 1]):
+                j = cell_disks[p]
+                if j == i or not active[j]:
+                    continue
+                if same_group and group[j] != group[i]:
+                    continue
+                dx = x[j] - x[i]
+                dy = y[j] - y[i]
+                d = math.hypot(dx, dy)
+                if d + r[i] <= r[j]:
                     full = True
                     break
-                check *= 2
+                if d >= r[i] + r[j] or d + r[j] <= r[i] or d == 0.0:
+                    continue
+                cos_a = (r[i] * r[i] + d * d - r[j] * r[j]) / (2.0 * r[i] * d)
+                cos_a = min(1.0, max(-1.0, cos_a))
+                half = math.acos(cos_a)
+                start = (math.atan2(dy, dx) - half) % two_pi
+                end = start + 2.0 * half
+                if k + 2 > la.shape[0]:
+                    grown_a = np.empty(2 * la.shape[0])
+                    grown_b = np.empty(2 * la.shape[0])
+                    grown_a[:k] = la[:k]
+                    grown_b[:k] = lb[:k]
+                    la, lb = grown_a, grown_b
+                if end > two_pi:
+                    la[k] = start
+                    lb[k] = two_pi
+                    la[k + 1] = 0.0
+                    lb[k + 1] = end - two_pi
+                    k += 2
+                else:
+                    la[k] = start
+                    lb[k] = end
+                    k += 1
+                if k >= check:
+                    if _fully_covered(la, lb, k):
+                        full = True
+                        break
+                    check *= 2
         if full:
             continue
         if pos + k + 1 > cap:
             cap = 2 * (pos + k + 1)
             grown_k = np.empty(cap, dtype=np.int64)
-            grown_a = np.empty(cap)
-            grown_b = np.empty(cap)
+            grown_oa = np.empty(cap)
+            grown_ob = np.empty(cap)
             grown_k[:pos] = out_k[:pos]
-            grown_a[:pos] = out_a[:pos]
-            grown_b[:pos] = out_b[:pos]
-            out_k, out_a, out_b = grown_k, grown_a, grown_b
+            grown_oa[:pos] = out_a[:pos]
+            grown_ob[:pos] = out_b[:pos]
+            out_k, out_a, out_b = grown_k, grown_oa, grown_ob
         pos = _gaps(la, lb, k, i, out_k, out_a, out_b, pos)
     return out_k[:pos].copy(), out_a[:pos].copy(), out_b[:pos].copy()
+
+
+@numba.njit(cache=True, nogil=True)
+def edge_disk_pairs(ex0, ey0, ex1, ey1, x, y, r, grid):  # pragma: no cover - compiled
+    """Pairs (edge, disk) whose bounding boxes meet, found through the disk grid.
+
+    ``grid`` as for :func:`uncovered_arcs`. Returns ``(edge, disk)`` arrays,
+    sorted by edge.
+    """
+    gx, gy, cell, nx, ny, rmax, cell_start, cell_disks = grid
+    cap = 4 * ex0.shape[0] + 16
+    out_e = np.empty(cap, dtype=np.int64)
+    out_d = np.empty(cap, dtype=np.int64)
+    pos = 0
+    for e in range(ex0.shape[0]):
+        minx = min(ex0[e], ex1[e])
+        maxx = max(ex0[e], ex1[e])
+        miny = min(ey0[e], ey1[e])
+        maxy = max(ey0[e], ey1[e])
+        c0, c1 = _cell_range(minx - rmax, maxx + rmax, gx, cell, nx)
+        r0, r1 = _cell_range(miny - rmax, maxy + rmax, gy, cell, ny)
+        for row in range(r0, r1):
+            for p in range(cell_start[row * nx + c0], cell_start[row * nx + c1]):
+                j = cell_disks[p]
+                if (
+                    x[j] - r[j] > maxx
+                    or x[j] + r[j] < minx
+                    or y[j] - r[j] > maxy
+                    or y[j] + r[j] < miny
+                ):
+                    continue
+                if pos == cap:
+                    cap *= 2
+                    grown_e = np.empty(cap, dtype=np.int64)
+                    grown_d = np.empty(cap, dtype=np.int64)
+                    grown_e[:pos] = out_e[:pos]
+                    grown_d[:pos] = out_d[:pos]
+                    out_e, out_d = grown_e, grown_d
+                out_e[pos] = e
+                out_d[pos] = j
+                pos += 1
+    return out_e[:pos].copy(), out_d[:pos].copy()

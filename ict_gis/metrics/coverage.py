@@ -70,6 +70,7 @@ from ict_gis.errors import IctGisError
 from ict_gis.footprints import (
     UNIT_TYPE_ENVIRONMENTS,
     FootprintModel,
+    _xy_in_crs,
     footprints,
     resolve_model,
 )
@@ -398,6 +399,44 @@ def _unit_positions(points: np.ndarray, unit_geoms: np.ndarray) -> np.ndarray:
     return out
 
 
+def _unit_positions_xy(x: np.ndarray, y: np.ndarray, unit_geoms: np.ndarray) -> np.ndarray:
+    """Like :func:`_unit_positions`, from coordinates (NaN: no point).
+
+    The points are sorted along the longer side of their extent; each unit
+    tests only the points in its slab (prepared once), lowest unit first.
+    """
+    out = np.full(len(x), -1, dtype=np.int64)
+    ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    if not len(ok) or not len(unit_geoms):
+        return out
+    along, across = (x, y) if np.ptp(x[ok]) >= np.ptp(y[ok]) else (y, x)
+    order = ok[np.argsort(along[ok], kind="stable")]
+    key = along[order]
+    bounds = shapely.bounds(unit_geoms)
+    if along is y:
+        bounds = bounds[:, [1, 0, 3, 2]]
+    lo = np.searchsorted(key, bounds[:, 0], side="left")
+    hi = np.searchsorted(key, bounds[:, 2], side="right")
+    for u in range(len(unit_geoms)):
+        geom = unit_geoms[u]
+        if hi[u] <= lo[u] or geom is None or geom.is_empty:
+            continue
+        cand = order[lo[u] : hi[u]]
+        a = across[cand]
+        cand = cand[(a >= bounds[u, 1]) & (a <= bounds[u, 3]) & (out[cand] < 0)]
+        if not len(cand):
+            continue
+        # Prepared for the test only: the caller's geometry is left as it was
+        # (a prepared polygon makes later overlays of it slower).
+        was_prepared = shapely.is_prepared(geom)
+        shapely.prepare(geom)
+        hit = shapely.intersects_xy(geom, x[cand], y[cand])
+        if not was_prepared:
+            shapely.destroy_prepared(geom)
+        out[cand[hit]] = u
+    return out
+
+
 def _unit_environments(units: gpd.GeoDataFrame, unit_pos: np.ndarray) -> pd.Series | None:
     """Environment of each station from the ``unit_type`` of its unit (None if unknown)."""
     if "unit_type" not in units.columns:
@@ -407,8 +446,8 @@ def _unit_environments(units: gpd.GeoDataFrame, unit_pos: np.ndarray) -> pd.Seri
     values = envs.to_numpy(dtype=object)
     out = np.full(len(unit_pos), None, dtype=object)
     inside = unit_pos >= 0
+    values = np.array([v if isinstance(v, str) else None for v in values], dtype=object)
     out[inside] = values[unit_pos[inside]]
-    out = np.array([v if isinstance(v, str) else None for v in out], dtype=object)
     return pd.Series(out, dtype=object)
 
 
@@ -431,21 +470,29 @@ def _build_footprints(
     names = list(operators) if operators is not None else [o for o in OPERATORS if o in present]
     if operators is None:
         names += sorted(present - set(OPERATORS))
-    points = stations.geometry.to_crs(crs) if len(stations) else stations.geometry
-    point_arr = np.asarray(points.values, dtype=object)
-    unit_pos = _unit_positions(point_arr, unit_geoms)
+    sx, sy = _xy_in_crs(stations.geometry, crs)
+    unit_pos = _unit_positions_xy(sx, sy, unit_geoms)
     envs = None if model.environment is not None else _unit_environments(units, unit_pos)
     # Without polygons only the analytic shapes are needed (centre, radius, azimuth).
-    frame = footprints(stations, tech=tech, model=model, crs=crs, environment=envs, _draw=polygons)
+    frame = footprints(
+        stations,
+        tech=tech,
+        model=model,
+        crs=crs,
+        environment=envs,
+        _draw=polygons,
+        _xy=(sx, sy),
+    )
     rows = frame.index.to_numpy(dtype=np.int64)
-    centres = point_arr[rows]
     geoms = np.asarray(frame.geometry.values, dtype=object)
     if not polygons:
         geoms = np.full(len(frame), None, dtype=object)
-    x = shapely.get_x(centres) if len(centres) else np.empty(0)
-    y = shapely.get_y(centres) if len(centres) else np.empty(0)
+    x = sx[rows]
+    y = sy[rows]
+    codes, values = pd.factorize(frame["operator"])
     lookup = {name: i for i, name in enumerate(names)}
-    group = np.array([lookup.get(o, -1) for o in frame["operator"]], dtype=np.int64)
+    known = np.array([lookup.get(o, -1) for o in values], dtype=np.int64)
+    group = np.where(codes >= 0, known[codes] if len(known) else -1, -1).astype(np.int64)
     ok = (group >= 0) & np.isfinite(x) & np.isfinite(y)
     return _Footprints(
         geoms=geoms[ok],
@@ -712,14 +759,21 @@ def _areas_raster(
     groups = len(fp.operators)
     n = len(unit_geoms)
     kernel = _numba_kernel() if use_numba else None
-    if len(fp.x):
-        boxes = shapely.box(fp.x - fp.radius, fp.y - fp.radius, fp.x + fp.radius, fp.y + fp.radius)
-        u_idx, f_idx = shapely.STRtree(boxes).query(unit_geoms)
-    else:
-        u_idx = f_idx = np.empty(0, dtype=np.int64)
-    order = np.argsort(u_idx, kind="stable")
-    u_idx, f_idx = u_idx[order], f_idx[order]
-    bounds = np.searchsorted(u_idx, np.arange(n + 1))
+    # Footprints whose bounding box meets a unit's: sorted by x, a unit looks
+    # only at the slab of its own x range (widened by the largest radius).
+    order = np.argsort(fp.x, kind="stable")
+    sorted_x = fp.x[order]
+    reach = float(fp.radius.max()) if len(fp.radius) else 0.0
+
+    def candidates(unit: shapely.Geometry) -> np.ndarray:
+        minx, miny, maxx, maxy = unit.bounds
+        lo, hi = np.searchsorted(sorted_x, [minx - reach, maxx + reach], side="left")
+        idx = order[lo:hi]
+        r = fp.radius[idx]
+        x, y = fp.x[idx], fp.y[idx]
+        meets = (x - r <= maxx) & (x + r >= minx) & (y - r <= maxy) & (y + r >= miny)
+        return np.sort(idx[meets])
+
     patterns = np.arange(1 << groups)
     bits = [(patterns >> g) & 1 == 1 for g in range(groups)]
     full = (1 << groups) - 1
@@ -728,7 +782,7 @@ def _areas_raster(
         unit = unit_geoms[i]
         if unit is None or unit.is_empty:
             return np.zeros(groups), 0.0, 0.0
-        idx = f_idx[bounds[i] : bounds[i + 1]]
+        idx = candidates(unit)
         minx, miny, maxx, maxy = unit.bounds
         nx = max(1, math.ceil((maxx - minx) / resolution_m))
         ny = max(1, math.ceil((maxy - miny) / resolution_m))
