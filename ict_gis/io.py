@@ -17,7 +17,6 @@ import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-import fiona
 import geopandas as gpd
 import pandas as pd
 import pyogrio
@@ -46,6 +45,13 @@ def is_input(path: str | os.PathLike) -> bool:
     return Path(path).resolve() in _inputs
 
 
+def _fiona():
+    """Import fiona when first needed: it adds 0.2 s to every command's start."""
+    import fiona
+
+    return fiona
+
+
 def _check_exists(path: Path) -> None:
     if not path.exists():
         raise LayerReadError(f"{path}: no such file or folder.")
@@ -64,8 +70,8 @@ def list_layers(path: str | os.PathLike) -> list[str]:
     if path.suffix.lower() in TABLE_SUFFIXES:
         return [path.stem]
     try:
-        return list(fiona.listlayers(_gdal_path(path)))
-    except fiona.errors.DriverError as exc:
+        return list(_fiona().listlayers(_gdal_path(path)))
+    except _fiona().errors.DriverError as exc:
         raise LayerReadError(f"{path}: cannot list layers ({exc}).") from exc
 
 
@@ -74,9 +80,9 @@ def read_schema(path: str | os.PathLike, *, layer: str | None = None) -> dict:
     path = Path(path)
     _check_exists(path)
     try:
-        with fiona.open(_gdal_path(path), layer=layer) as src:
+        with _fiona().open(_gdal_path(path), layer=layer) as src:
             return dict(src.schema)
-    except fiona.errors.DriverError as exc:
+    except _fiona().errors.DriverError as exc:
         raise LayerReadError(f"{path}: cannot read the schema ({exc}).") from exc
 
 
@@ -89,14 +95,14 @@ def iter_features(path: str | os.PathLike, *, layer: str | None = None) -> Itera
     _check_exists(path)
     _remember_input(path)
     try:
-        with fiona.open(_gdal_path(path), layer=layer) as src:
+        with _fiona().open(_gdal_path(path), layer=layer) as src:
             for feature in src:
                 yield {
                     "id": feature.id,
                     "properties": dict(feature.properties),
                     "geometry": None if feature.geometry is None else dict(feature.geometry),
                 }
-    except fiona.errors.DriverError as exc:
+    except _fiona().errors.DriverError as exc:
         raise LayerReadError(f"{path}: cannot read features ({exc}).") from exc
 
 
