@@ -153,23 +153,29 @@ def _angle_intervals(key, centre, half):
 
 
 def _cover_of_circles(i, j, x, y, r):
-    """Angular intervals of circle ``i`` covered by disk ``j`` (pairs of arrays)."""
+    """Angular intervals of circle ``i`` covered by disk ``j``.
+
+    Returns arrays (circle, start angle, end angle, covering disk), one entry
+    per interval; intervals are split at angle 0 so that none wraps.
+    """
     dx = x[j] - x[i]
     dy = y[j] - y[i]
     d = np.hypot(dx, dy)
     ri, rj = r[i], r[j]
     full = d + ri <= rj
     partial = ~full & (d < ri + rj) & (d + rj > ri) & (d > 0)
-    k_full = i[full]
     ip = i[partial]
+    jp = j[partial]
     cos_a = (ri[partial] ** 2 + d[partial] ** 2 - rj[partial] ** 2) / (2 * ri[partial] * d[partial])
     half = np.arccos(np.clip(cos_a, -1.0, 1.0))
     phi = np.arctan2(dy[partial], dx[partial])
-    k, a, b = _angle_intervals(ip, phi, half)
+    pos, a, b = _angle_intervals(np.arange(len(ip)), phi, half)
+    n_full = int(full.sum())
     return (
-        np.concatenate([k_full, k]),
-        np.concatenate([np.zeros(len(k_full)), a]),
-        np.concatenate([np.full(len(k_full), TWO_PI), b]),
+        np.concatenate([i[full], ip[pos]]),
+        np.concatenate([np.zeros(n_full), a]),
+        np.concatenate([np.full(n_full, TWO_PI), b]),
+        np.concatenate([j[full], jp[pos]]),
     )
 
 
@@ -327,7 +333,7 @@ def disk_coverage_areas(
         sel = ~dup[pi_] & ~dup[pj]
         if same:
             sel &= same_group
-        ck, ca, cb = _cover_of_circles(pi_[sel], pj[sel], x, y, r)
+        ck, ca, cb, _ = _cover_of_circles(pi_[sel], pj[sel], x, y, r)
         ck, ca, cb = _merge(ck, ca, cb, width)
         return _complement(ck, ca, cb, np.flatnonzero(~dup), TWO_PI)
 
@@ -486,7 +492,8 @@ def disk_coverage_areas(
             # Identical disks of two groups: the lower group keeps the boundary.
             other &= ~(identical & (group[pj] < group[pi_]))
             other &= ~dup_group[pi_]
-            ck, ca, cb, cg = _cover_with_group(pi_[other], pj[other], x, y, r, group)
+            ck, ca, cb, cj = _cover_of_circles(pi_[other], pj[other], x, y, r)
+            cg = group[cj]
             key2 = ck.astype(np.int64) * groups + cg
             k2, a2, b2 = _merge(key2, ca, cb, width)
             k3, a3, b3 = _count_at_least(k2 // groups, a2, b2, groups - 1, width)
@@ -549,28 +556,3 @@ def _grid(x: np.ndarray, y: np.ndarray, r: np.ndarray, max_cells: int = 1 << 20)
 def _sum_by(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """Float sums of ``values`` per ``index`` in ``0 .. n - 1``."""
     return np.bincount(index, weights=values, minlength=n).astype(float)
-
-
-def _cover_with_group(i, j, x, y, r, group):
-    """Like :func:`_cover_of_circles`, also returning the group of the covering disk."""
-    dx = x[j] - x[i]
-    dy = y[j] - y[i]
-    d = np.hypot(dx, dy)
-    ri, rj = r[i], r[j]
-    full = d + ri <= rj
-    partial = ~full & (d < ri + rj) & (d + rj > ri) & (d > 0)
-    ip = i[partial]
-    jp = j[partial]
-    cos_a = (ri[partial] ** 2 + d[partial] ** 2 - rj[partial] ** 2) / (2 * ri[partial] * d[partial])
-    half = np.arccos(np.clip(cos_a, -1.0, 1.0))
-    phi = np.arctan2(dy[partial], dx[partial])
-    start = np.mod(phi - half, TWO_PI)
-    end = start + 2 * half
-    wraps = end > TWO_PI
-    k = np.concatenate([i[full], ip, ip[wraps]])
-    g = np.concatenate([group[j[full]], group[jp], group[jp[wraps]]])
-    a = np.concatenate([np.zeros(int(full.sum())), start, np.zeros(int(wraps.sum()))])
-    b = np.concatenate(
-        [np.full(int(full.sum()), TWO_PI), np.minimum(end, TWO_PI), end[wraps] - TWO_PI]
-    )
-    return k, a, b, g
