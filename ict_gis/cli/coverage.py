@@ -15,14 +15,16 @@ from ict_gis.cli.options import (
     as_of_option,
     emit,
     format_option,
+    lang_option,
     layers_argument,
+    level_option,
     load_valid_layers,
     output_option,
     refuse_binary_on_terminal,
 )
 from ict_gis.cli.plot_option import plot_option, write_plot
 from ict_gis.errors import IctGisError
-from ict_gis.settings import TECHNOLOGIES, UNIT_LEVELS
+from ict_gis.settings import TECHNOLOGIES
 
 #: Output formats of ``ict-gis coverage``.
 FORMATS = ("table", "csv", "json", "md", "xlsx", "gpkg")
@@ -137,19 +139,9 @@ def _present_techs(layers) -> list[str]:
 @footprint_options
 @mode_option
 @as_of_option
-@click.option(
-    "--level",
-    type=click.Choice(UNIT_LEVELS),
-    help="Report on the units of this level of the districts layer (default: all).",
-)
+@level_option
 @format_option(*FORMATS)
-@click.option(
-    "--lang",
-    type=click.Choice(("vi", "en")),
-    default="vi",
-    show_default=True,
-    help="Language of headers and numbers (table, md, xlsx).",
-)
+@lang_option("headers and numbers (table, md, xlsx)")
 @output_option
 @plot_option
 @click.pass_context

@@ -9,9 +9,8 @@ import click
 
 from ict_gis.cli.coverage import progress_bar
 from ict_gis.cli.footprint_options import footprint_model, footprint_options
-from ict_gis.cli.options import as_of_option, layers_argument, load_valid_layers
+from ict_gis.cli.options import as_of_option, layers_argument, level_option, load_valid_layers
 from ict_gis.errors import IctGisError
-from ict_gis.settings import UNIT_LEVELS
 
 
 @click.command("gaps")
@@ -26,11 +25,7 @@ from ict_gis.settings import UNIT_LEVELS
 )
 @footprint_options
 @as_of_option
-@click.option(
-    "--level",
-    type=click.Choice(UNIT_LEVELS),
-    help="Report on the units of this level of the districts layer (default: all).",
-)
+@level_option
 @click.option(
     "-o",
     "--output",

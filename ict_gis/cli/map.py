@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ict_gis.cli.footprint_options import footprint_model, footprint_options
-from ict_gis.cli.options import as_of_option, emit, layers_argument, load_layers, note
+from ict_gis.cli.options import as_of_option, emit, lang_option, layers_argument, load_layers, note
 from ict_gis.errors import IctGisError
 from ict_gis.maps import MAP_METRICS, build_map
 
@@ -32,13 +32,7 @@ from ict_gis.maps import MAP_METRICS, build_map
     help="What the administrative units are coloured by.",
 )
 @as_of_option
-@click.option(
-    "--lang",
-    type=click.Choice(["vi", "en"]),
-    default="vi",
-    show_default=True,
-    help="Language of the map's labels.",
-)
+@lang_option("the map's labels")
 @click.option(
     "--online-tiles",
     is_flag=True,

@@ -14,6 +14,7 @@ from ict_gis.errors import IctGisError, ValidationError
 from ict_gis.layerset import LayerSet, read_layers
 from ict_gis.problems import Problem
 from ict_gis.schema import LAYER_KINDS
+from ict_gis.settings import UNIT_LEVELS
 
 F = Callable[..., object]
 
@@ -53,6 +54,26 @@ def as_of_option(func: F) -> F:
         metavar="YYYY-MM-DD",
         help="Count only what happened up to and including this date.",
     )(func)
+
+
+def level_option(func: F) -> F:
+    """``--level``: report on the units of one level of the districts layer."""
+    return click.option(
+        "--level",
+        type=click.Choice(UNIT_LEVELS),
+        help="Report on the units of this level of the districts layer (default: all).",
+    )(func)
+
+
+def lang_option(what: str = "headers and numbers") -> Callable[[F], F]:
+    """``--lang vi|en``: the language of ``what`` (Vietnamese by default)."""
+    return click.option(
+        "--lang",
+        type=click.Choice(("vi", "en")),
+        default="vi",
+        show_default=True,
+        help=f"Language of {what}.",
+    )
 
 
 def format_option(*choices: str, default: str | None = None) -> Callable[[F], F]:

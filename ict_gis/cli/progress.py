@@ -15,7 +15,9 @@ from ict_gis.cli.options import (
     emit,
     format_option,
     kind_option,
+    lang_option,
     layers_argument,
+    level_option,
     load_valid_layers,
     output_option,
     parse_date,
@@ -25,7 +27,7 @@ from ict_gis.cli.options import (
 from ict_gis.cli.plot_option import plot_option, write_plot
 from ict_gis.errors import IctGisError
 from ict_gis.layerset import LayerSet
-from ict_gis.settings import TECHNOLOGIES, UNIT_LEVELS
+from ict_gis.settings import TECHNOLOGIES
 
 #: Formats of ``ict-gis progress``.
 TABLE_FORMATS = ("table", "csv", "json", "md", "xlsx")
@@ -49,19 +51,9 @@ def _common(func: F) -> F:
             layers_argument,
             kind_option,
             as_of_option,
-            click.option(
-                "--level",
-                type=click.Choice(UNIT_LEVELS),
-                help="Report on the units of this level of the districts layer (default: all).",
-            ),
+            level_option,
             format_option(*TABLE_FORMATS),
-            click.option(
-                "--lang",
-                type=click.Choice(("vi", "en")),
-                default="vi",
-                show_default=True,
-                help="Language of headers and numbers (table, md, xlsx).",
-            ),
+            lang_option("headers and numbers (table, md, xlsx)"),
             output_option,
             plot_option,
         )

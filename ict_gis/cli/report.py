@@ -11,14 +11,15 @@ from ict_gis.cli.options import (
     emit,
     format_option,
     kind_option,
+    lang_option,
     layers_argument,
+    level_option,
     load_valid_layers,
     output_option,
     refuse_binary_on_terminal,
     report_problems,
 )
 from ict_gis.errors import IctGisError
-from ict_gis.settings import UNIT_LEVELS
 
 
 @click.command("report")
@@ -31,18 +32,8 @@ from ict_gis.settings import UNIT_LEVELS
     show_default=True,
     help="The year reported (1 January to 31 December).",
 )
-@click.option(
-    "--lang",
-    type=click.Choice(("vi", "en")),
-    default="vi",
-    show_default=True,
-    help="Language of the text, headers and numbers.",
-)
-@click.option(
-    "--level",
-    type=click.Choice(UNIT_LEVELS),
-    help="Report on the units of this level of the districts layer (default: all).",
-)
+@lang_option("the text, headers and numbers")
+@level_option
 @format_option("text", "md", "json", "xlsx")
 @output_option
 @click.pass_context
