@@ -544,3 +544,18 @@ def test_english_labels(tiny):
     sections = dict((title, dict(rows)) for title, rows in _unit(data, "101")["sections"])
     assert sections["2G switch-off"]["Switched off"] == "1 (25%)"
     assert data["text"]["search"].startswith("Find site id")
+
+
+def test_unit_names_sit_at_the_pole_of_inaccessibility_of_the_largest_part():
+    import geopandas as gpd
+    from shapely.geometry import MultiPolygon, box
+
+    from ict_gis.render.maps import _label_points
+
+    thin = box(0, 0, 10, 1)  # its widest inscribed circle has radius 0.5
+    islands = MultiPolygon([box(20, 0, 21, 1), box(30, 0, 34, 4)])
+    points = _label_points(gpd.GeoSeries([thin, islands, None]))
+    assert thin.exterior.distance(points.iloc[0]) >= 0.49
+    assert box(30, 0, 34, 4).contains(points.iloc[1])  # the larger island
+    assert points.iloc[1].distance(box(30, 0, 34, 4).exterior) >= 1.98
+    assert points.iloc[2] is None

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from branca.element import CssLink, JavascriptLink, MacroElement
+from shapely.ops import polylabel
 
 from ict_gis.errors import IctGisError
 from ict_gis.layerset import bundled_path
@@ -749,6 +750,25 @@ def _paths(geom: shapely.Geometry | None) -> list | None:
     return [[[y, x] for x, y, *_ in part.coords] for part in geom.geoms if not part.is_empty]
 
 
+def _label_points(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
+    """Where to write each unit's name: the pole of inaccessibility of its largest part.
+
+    Unlike a representative point it stays away from the unit's edges, so the
+    names of long, thin units do not run into their neighbours'.
+    """
+
+    def place(geom: shapely.Geometry | None) -> shapely.Geometry | None:
+        if geom is None or geom.is_empty:
+            return None
+        parts = shapely.get_parts(geom)
+        largest = parts[int(np.argmax(shapely.area(parts)))]
+        if largest.geom_type != "Polygon":
+            return shapely.point_on_surface(largest)
+        return polylabel(largest, tolerance=max(largest.length, 1e-9) / 1000)
+
+    return gpd.GeoSeries([place(g) for g in geoms], index=geoms.index, crs=geoms.crs)
+
+
 def _latlon(geoms: gpd.GeoSeries) -> tuple[list, list, np.ndarray]:
     """Latitudes and longitudes (6 decimals; ``None`` without geometry), and which exist.
 
@@ -1306,7 +1326,7 @@ def map_payload(
     tol = _tolerance(bounds)
     shapes = _display_polygons(geoms, tol)
     names = units["name"].astype(object) if "name" in units.columns else pd.Series(units.index)
-    label_lat, label_lon, _ = _latlon(geoms)
+    label_lat, label_lon, _ = _latlon(_label_points(geoms))
     features = []
     for i, code in enumerate(units.index):
         if shapes[i] is None:
