@@ -441,28 +441,37 @@ def _convert(series: pd.Series, col: Column) -> tuple[pd.Series, list[tuple[obje
         return result.where(np.isfinite(result)), bad
     raw = series.to_numpy(dtype=object)
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    done = [(None, "") if _missing(u) else _convert_value(u, col) for u in uniques]
-    values = np.empty(len(uniques) + 1, dtype=object)  # last slot: missing (code -1)
-    values[:-1] = [v for v, _ in done]
-    values[-1] = None
-    row_values = values[codes]
+    if col.dtype == "str" and col.allowed is None and all(isinstance(u, str) for u in uniques):
+        done = [(t or None, "") for t in _nfc_texts(uniques)]
+    else:
+        done = [(None, "") if _missing(u) else _convert_value(u, col) for u in uniques]
     bad_codes = np.flatnonzero([bool(why) for _, why in done])
     bad = [
         (series.index[row], raw[row], done[codes[row]][1])
         for row in np.flatnonzero(np.isin(codes, bad_codes))
     ]
+    # One typed value per distinct value, plus a last slot for missing values
+    # (code -1 picks it), then one take per row.
+    converted = [v for v, _ in done]
     if col.dtype == "date":
-        stamps = [pd.NaT if v is None else v for v in row_values]
-        result = pd.Series(stamps, index=series.index, dtype="datetime64[ns]")
+        table = pd.array([*converted, None], dtype="datetime64[ns]")
     elif col.dtype == "int":
-        numbers = [pd.NA if v is None else v for v in row_values]
-        result = pd.Series(numbers, index=series.index, dtype="Int64")
+        table = pd.array([*converted, None], dtype="Int64")
     elif col.dtype == "float":
-        numbers = [np.nan if v is None else v for v in row_values]
-        result = pd.Series(numbers, index=series.index, dtype="float64")
+        table = pd.array([*converted, None], dtype="float64")
     else:
-        result = pd.Series(row_values, index=series.index, dtype=object)
-    return result, bad
+        table = np.array([*converted, None], dtype=object)
+    values = table.take(codes) if len(codes) else table[:0]
+    dtype = object if isinstance(table, np.ndarray) else None  # text stays object, not "str"
+    return pd.Series(values, index=series.index, dtype=dtype), bad
+
+
+def _nfc_texts(texts: np.ndarray) -> list[str]:
+    """Strip and NFC-normalise many texts at once (only non-ASCII ones need NFC)."""
+    stripped = pd.Series(texts, dtype=object).str.strip()
+    non_ascii = ~stripped.map(str.isascii)
+    stripped[non_ascii] = stripped[non_ascii].map(lambda t: unicodedata.normalize("NFC", t))
+    return stripped.tolist()
 
 
 def _is_plain_numeric(series: pd.Series) -> bool:

@@ -157,3 +157,24 @@ def test_impossible_date_is_reported():
         pd.DataFrame({"old_code": ["1"], "new_code": ["2"], "effective_date": ["31/02/2024"]}),
     )
     assert [(p.feature_id, p.column) for p in problems] == [("1", "effective_date")]
+
+
+def test_text_columns_stay_python_text_with_none_for_missing():
+    raw = gpd.GeoDataFrame(
+        {
+            "route_id": ["R1", "R2"],
+            "street": ["  Đường Trần Hưng Đạo ", "   "],
+            "category": ["with_messenger"] * 2,
+            "plan": [None, "49/KH-UBND"],
+            "status": ["planned"] * 2,
+            "done_date": [None, None],
+            "operators": ["VNPT", None],
+        },
+        geometry=[None, None],
+        crs=4326,
+    )
+    frame, problems = coerce("cable_routes", raw)
+    assert problems == []
+    assert frame["street"].dtype == object
+    assert frame["street"].tolist() == ["Đường Trần Hưng Đạo", None]  # blank is missing
+    assert frame["plan"].tolist() == [None, "49/KH-UBND"]
