@@ -526,7 +526,7 @@ def cable_chart(table: pd.DataFrame, *, lang: str = "vi", title: str | None = No
             heading = VALUE_LABELS.get(category, (category, category))[i]
             if _TOTAL in sums.index.get_level_values("code"):
                 tot = sums.loc[(_TOTAL, category)]
-                share = percent(round(tot["tidied_km"] * 1000), round(tot["planned_km"] * 1000))
+                share = percent(tot["tidied_km"], tot["planned_km"])
                 heading += (
                     f": {format_ratio(tot['tidied_km'], tot['planned_km'], lang=lang, km=True)} "
                     f"km ({format_percent(share, lang=lang)})"

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import decimal
 import math
+from collections.abc import Iterable
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from numbers import Integral, Real
 from typing import Literal
@@ -69,6 +70,17 @@ def percent(part: float, whole: float) -> float:
     if is_missing(part) or is_missing(whole) or whole == 0:
         return math.nan
     return 100.0 * float(part) / float(whole)
+
+
+def percents(parts: Iterable[float], wholes: Iterable[float]) -> list[float]:
+    """Return :func:`percent` of each pair: a column of shares.
+
+    Examples
+    --------
+    >>> percents([1, 2, 3], [4, 0, None])
+    [25.0, nan, nan]
+    """
+    return [percent(a, b) for a, b in zip(parts, wholes, strict=True)]
 
 
 def _decimal(value: float) -> Decimal:

@@ -74,6 +74,7 @@ from ict_gis.footprints import (
     footprints,
     resolve_model,
 )
+from ict_gis.numbers import percents
 from ict_gis.schema import split_list
 from ict_gis.settings import OPERATOR_ALIASES, OPERATORS, TECHNOLOGIES
 from ict_gis.units import metric_crs, to_date, unit_frame
@@ -1267,16 +1268,10 @@ def _assemble(units: gpd.GeoDataFrame, per_tech: list[pd.DataFrame]) -> pd.DataF
         totals.append(total)
     total_frame = pd.DataFrame(totals).sort_values(["_t", "_o"], kind="stable")
     out = pd.concat([rows, total_frame], ignore_index=True)
-    out["covered_pct"] = np.where(
-        out["area_km2"] > 0,
-        100.0 * out["covered_km2"] / out["area_km2"].where(out["area_km2"] > 0, 1),
-        np.nan,
-    )
+    out["covered_pct"] = percents(out["covered_km2"], out["area_km2"])
     if has_pop:
         pop = out["population"].astype(float)
-        out["population_pct"] = np.where(
-            pop > 0, 100.0 * out["population_covered"].astype(float) / pop.where(pop > 0, 1), np.nan
-        )
+        out["population_pct"] = percents(out["population_covered"].astype(float), pop)
         if "population" in out:
             out["population"] = out["population"].astype(float)
     out = out.drop(columns=["_u", "_t", "_o"])

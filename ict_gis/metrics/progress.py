@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ict_gis.errors import IctGisError
-from ict_gis.numbers import percent
+from ict_gis.numbers import percents
 from ict_gis.problems import Problem
 from ict_gis.schema import split_list
 from ict_gis.settings import CABLE_CATEGORIES, OPERATORS, TECHNOLOGIES
@@ -372,7 +372,6 @@ def switch_off_progress(
             "switched_off": pd.Series(~is_station, index=codes.index),
         },
     ).drop(columns="name")
-    _station_columns(out)
 
     subs, found, period = _subscriber_table(layers, units, as_of, tech)
     problems += found
@@ -383,28 +382,21 @@ def switch_off_progress(
     rows += [OUTSIDE] if OUTSIDE in out.index or OUTSIDE in subs.index else []
     rows += [TOTAL]
     out = out.reindex(rows)
-    for col in ("stations", "switched_off", "remaining"):
+    for col in ("stations", "switched_off"):
         out[col] = out[col].fillna(0).astype("int64")
-    out["switched_off_pct"] = [
-        percent(a, b) for a, b in zip(out["switched_off"], out["stations"], strict=True)
-    ]
+    _station_columns(out)
     subs = subs.reindex(rows)
     out["subscribers"] = subs["subscribers"].astype("Int64")
     out["migrated"] = subs["migrated"].astype("Int64")
     out["not_migrated"] = (out["subscribers"] - out["migrated"]).astype("Int64")
-    out["migrated_pct"] = [
-        np.nan if pd.isna(a) or pd.isna(b) else percent(a, b)
-        for a, b in zip(out["migrated"], out["subscribers"], strict=True)
-    ]
+    out["migrated_pct"] = percents(out["migrated"], out["subscribers"])
     out = _finish(out, units)
     return _attrs(out, problems, **attrs)
 
 
 def _station_columns(out: pd.DataFrame) -> None:
     out["remaining"] = (out["stations"] - out["switched_off"]).astype("int64")
-    out["switched_off_pct"] = [
-        percent(a, b) for a, b in zip(out["switched_off"], out["stations"], strict=True)
-    ]
+    out["switched_off_pct"] = percents(out["switched_off"], out["stations"])
 
 
 def _subscriber_table(
@@ -580,7 +572,7 @@ def rollout_5g(
         values[op] = new[on_air] & (sites.loc[on_air, "operator"] == op)
     out = _tabulate(units, codes, values)
     total = out.at[TOTAL, "new"]
-    out["share_pct"] = [percent(n, total) for n in out["new"]]
+    out["share_pct"] = percents(out["new"], [total] * len(out))
     return _attrs(out, problems, as_of=as_of, since=since, metric="sites_5g")
 
 
@@ -650,7 +642,7 @@ def bts_pipeline(
             "dismantled": status == "dismantled",
         },
     )
-    out["on_air_pct"] = [percent(a, b) for a, b in zip(out["on_air"], out["approved"], strict=True)]
+    out["on_air_pct"] = percents(out["on_air"], out["approved"])
     return _attrs(out, problems, as_of=as_of, since=since, metric="bts")
 
 
@@ -672,11 +664,6 @@ def _route_lengths(
 
 def _done(routes: pd.DataFrame, status: str, as_of: pd.Timestamp | None) -> pd.Series:
     return (routes["status"] == status) & _upto(routes["done_date"], as_of)
-
-
-def _km_share(part_km: pd.Series, whole_km: pd.Series) -> list[float]:
-    """Percentages of lengths, exact."""
-    return [percent(a, b) for a, b in zip(part_km, whole_km, strict=True)]
 
 
 def cable_progress(
@@ -780,7 +767,7 @@ def cable_progress(
     )
     out = pd.concat([sums, totals]).reindex(index, fill_value=0.0)
     out["remaining_km"] = out["planned_km"] - out["tidied_km"] - out["underground_km"]
-    out["pct"] = _km_share(out["tidied_km"], out["planned_km"])
+    out["pct"] = percents(out["tidied_km"], out["planned_km"])
     out = _finish(out, units)
     return _attrs(out, problems, as_of=as_of, since=None, metric="cables", plan=plan)
 
@@ -923,8 +910,6 @@ def switch_off_timeline(
     out.insert(out.columns.get_loc("total") + 1, "in_month", out["total"].diff())
     out.iloc[0, out.columns.get_loc("in_month")] = out["total"].iloc[0] - before
     out["in_month"] = out["in_month"].astype("int64")
-    out["switched_off_pct"] = [
-        percent(a, b) for a, b in zip(out["total"], out["stations"], strict=True)
-    ]
+    out["switched_off_pct"] = percents(out["total"], out["stations"])
     out.attrs = attrs
     return out

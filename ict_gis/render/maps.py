@@ -51,6 +51,8 @@ from ict_gis.numbers import (
     format_number,
     format_percent,
     is_missing,
+    percent,
+    percents,
 )
 from ict_gis.render._html import escape, inline_script, inline_style, json_for_script, swatch
 from ict_gis.render.assets import ASSETS, OfflineFigure, RawHTML, own_files
@@ -473,11 +475,7 @@ def _cable_table(layers: Mapping[str, pd.DataFrame], units, as_of, metric: str) 
     full = cable_progress(layers, units=units, as_of=as_of)
     cols = ["planned_km", "tidied_km", "underground_km"]
     sums = full[cols].groupby(level="code", sort=False).sum()
-    sums["pct"] = np.where(
-        sums["planned_km"] > 0,
-        100.0 * sums["tidied_km"] / sums["planned_km"].where(lambda s: s > 0),
-        np.nan,
-    )
+    sums["pct"] = percents(sums["tidied_km"], sums["planned_km"])
     by_cat = full[cols].groupby(level=["code", "category"], sort=False).sum()
     for cat in by_cat.index.get_level_values("category").unique():
         part = by_cat.xs(cat, level="category")
@@ -649,7 +647,7 @@ def _unit_sections(code: str, tables: Mapping[str, pd.DataFrame], lang: str) -> 
                     [
                         f"– {_STATUS_TEXT[lang][cat]}",
                         f"{format_km(done, lang=lang)}/{format_km(plan, lang=lang)} km "
-                        f"({_fmt_pct(100.0 * done / plan, lang)})",
+                        f"({_fmt_pct(percent(done, plan), lang)})",
                     ]
                 )
         sections.append([t["s_cables"], rows])
