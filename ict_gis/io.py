@@ -70,8 +70,8 @@ def list_layers(path: str | os.PathLike) -> list[str]:
     if path.suffix.lower() in TABLE_SUFFIXES:
         return [path.stem]
     try:
-        return list(_fiona().listlayers(_gdal_path(path)))
-    except _fiona().errors.DriverError as exc:
+        return [str(name) for name, _ in pyogrio.list_layers(_gdal_path(path))]
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise LayerReadError(f"{path}: cannot list layers ({exc}).") from exc
 
 

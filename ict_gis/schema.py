@@ -252,9 +252,8 @@ def split_list(value: object) -> list[str]:
 
 def feature_ids(frame: pd.DataFrame, schema: LayerSchema) -> pd.Series:
     """Return one printable id per row: the id columns, or ``#<row>`` if missing."""
-    fallback = pd.Series([f"#{i}" for i in range(len(frame))], index=frame.index, dtype=object)
     if not all(c in frame.columns for c in schema.id_columns):
-        return fallback
+        return pd.Series([f"#{i}" for i in range(len(frame))], index=frame.index, dtype=object)
     parts = [
         pd.Series(_id_texts(frame[c].to_numpy(dtype=object)), index=frame.index, dtype=object)
         for c in schema.id_columns
@@ -264,19 +263,19 @@ def feature_ids(frame: pd.DataFrame, schema: LayerSchema) -> pd.Series:
     for part in parts[1:]:
         missing |= part.isna()
         ids = ids.str.cat(part, sep="/")
-    return ids.where(~missing, fallback).astype(object)
+    if missing.any():
+        rows = np.flatnonzero(missing.to_numpy())
+        ids = ids.astype(object)
+        ids.iloc[rows] = [f"#{i}" for i in rows]
+    return ids.astype(object)
 
 
-def _id_texts(values: np.ndarray) -> np.ndarray:
-    """:func:`_id_text` of many values (a quicker path for ASCII text)."""
-    out = np.empty(len(values), dtype=object)
-    for i, value in enumerate(values):
-        if type(value) is str and value.isascii():
-            # ASCII text is NFC already; blank text is missing.
-            out[i] = value if value.strip() else None
-        else:
-            out[i] = _id_text(value)
-    return out
+def _id_texts(values: np.ndarray) -> list[str | None]:
+    """:func:`_id_text` of many values (a quicker path for ASCII text, NFC already)."""
+    return [
+        value if type(value) is str and value.isascii() and value.strip() else _id_text(value)
+        for value in values
+    ]
 
 
 def _id_text(value: object) -> str | None:
@@ -358,7 +357,14 @@ def coerce(kind: str, frame: pd.DataFrame, *, layer: str | None = None):
     layer = layer or kind
     out = frame.copy()
     problems: list[Problem] = []
-    ids = feature_ids(frame, schema)
+    found_ids: list[pd.Series] = []
+
+    def ids(idx: object) -> str:
+        """Return the feature id of row label ``idx`` (all ids are computed once, if needed)."""
+        if not found_ids:
+            found_ids.append(feature_ids(frame, schema))
+        return found_ids[0][idx]
+
     lower_cols = {str(c).lower(): c for c in frame.columns}
     for col in schema.columns:
         if col.name not in out.columns:
@@ -378,14 +384,14 @@ def coerce(kind: str, frame: pd.DataFrame, *, layer: str | None = None):
         out[col.name] = converted
         for idx, raw, why in bad:
             problems.append(
-                Problem(layer, ids[idx], col.name, "error", f"value {raw!r} {why}", _fix_for(col))
+                Problem(layer, ids(idx), col.name, "error", f"value {raw!r} {why}", _fix_for(col))
             )
         if not col.nullable:
             for idx in converted.index[converted.isna()]:
                 if frame.at[idx, col.name] is not None and not _missing(frame.at[idx, col.name]):
                     continue  # already reported as unconvertible
                 problems.append(
-                    Problem(layer, ids[idx], col.name, "error", "value is missing.", _fix_for(col))
+                    Problem(layer, ids(idx), col.name, "error", "value is missing.", _fix_for(col))
                 )
     known = set(schema.column_names) | {"geometry"}
     for name in frame.columns:
@@ -443,6 +449,8 @@ def _convert(series: pd.Series, col: Column) -> tuple[pd.Series, list[tuple[obje
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     if col.dtype == "str" and col.allowed is None and all(isinstance(u, str) for u in uniques):
         done = [(t or None, "") for t in _nfc_texts(uniques)]
+    elif col.dtype == "date":
+        done = _convert_dates(uniques, col)
     else:
         done = [(None, "") if _missing(u) else _convert_value(u, col) for u in uniques]
     bad_codes = np.flatnonzero([bool(why) for _, why in done])
@@ -464,6 +472,20 @@ def _convert(series: pd.Series, col: Column) -> tuple[pd.Series, list[tuple[obje
     values = table.take(codes) if len(codes) else table[:0]
     dtype = object if isinstance(table, np.ndarray) else None  # text stays object, not "str"
     return pd.Series(values, index=series.index, dtype=dtype), bad
+
+
+def _convert_dates(values: np.ndarray, col: Column) -> list[tuple[object, str]]:
+    """Convert distinct date values: ISO texts in one parse, the others one by one."""
+    texts = [v if isinstance(v, str) else None for v in values]
+    iso = pd.to_datetime(pd.Series(texts, dtype=object), format="%Y-%m-%d", errors="coerce")
+    return [
+        (stamp, "")
+        if not pd.isna(stamp)
+        else (None, "")
+        if _missing(raw)
+        else _convert_value(raw, col)
+        for raw, stamp in zip(values, iso, strict=True)
+    ]
 
 
 def _nfc_texts(texts: np.ndarray) -> list[str]:

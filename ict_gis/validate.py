@@ -76,10 +76,15 @@ class _Collector:
 
     def register(self, kind: str, ids: np.ndarray) -> None:
         self._ids[kind] = ids
-        rows: dict[str, int] = {}
-        for row, fid in enumerate(ids.tolist()):
-            rows.setdefault(fid, row)
-        self._rows[kind] = rows
+
+    def _row_of(self, kind: str, feature_id: str) -> int | None:
+        """Position of the first feature with this id (the lookup is built when first needed)."""
+        if kind not in self._rows:
+            rows: dict[str, int] = {}
+            for row, fid in enumerate(self._ids.get(kind, np.empty(0)).tolist()):
+                rows.setdefault(fid, row)
+            self._rows[kind] = rows
+        return self._rows[kind].get(feature_id)
 
     def ids(self, kind: str) -> np.ndarray:
         return self._ids[kind]
@@ -88,7 +93,8 @@ class _Collector:
         """Add a problem found elsewhere (e.g. while reading), locating its row."""
         row = -1
         if problem.feature_id is not None:
-            row = self._rows.get(problem.layer, {}).get(problem.feature_id, -2)
+            found = self._row_of(problem.layer, problem.feature_id)
+            row = -2 if found is None else found
             if row == -2 and problem.feature_id.startswith("#"):
                 row = int(problem.feature_id[1:]) if problem.feature_id[1:].isdigit() else -2
             if row == -2:
