@@ -27,6 +27,7 @@ import pyproj
 import shapely
 
 from ict_gis.errors import ValidationError
+from ict_gis.geometry import polygon_positions
 from ict_gis.layerset import LayerSet
 from ict_gis.problems import Problem, Severity
 from ict_gis.schema import LAYER_KINDS, SCHEMAS, LayerSchema, feature_ids, split_list
@@ -71,23 +72,29 @@ class _Collector:
 
     def __init__(self) -> None:
         self.found: list[tuple[int, int, int, Problem]] = []
-        self._ids: dict[str, np.ndarray] = {}
+        self._ids: dict[str, np.ndarray | Callable[[], np.ndarray]] = {}
         self._rows: dict[str, dict[str, int]] = {}
 
-    def register(self, kind: str, ids: np.ndarray) -> None:
-        self._ids[kind] = ids
+    def register(self, kind: str, frame: pd.DataFrame, schema: LayerSchema) -> None:
+        """Register a layer; its feature ids are built when a problem first needs them."""
+        self._ids[kind] = lambda: feature_ids(frame, schema).to_numpy(dtype=object)
 
     def _row_of(self, kind: str, feature_id: str) -> int | None:
         """Position of the first feature with this id (the lookup is built when first needed)."""
         if kind not in self._rows:
             rows: dict[str, int] = {}
-            for row, fid in enumerate(self._ids.get(kind, np.empty(0)).tolist()):
+            ids = self.ids(kind) if kind in self._ids else np.empty(0)
+            for row, fid in enumerate(ids.tolist()):
                 rows.setdefault(fid, row)
             self._rows[kind] = rows
         return self._rows[kind].get(feature_id)
 
     def ids(self, kind: str) -> np.ndarray:
-        return self._ids[kind]
+        """Return the feature ids of a registered layer."""
+        ids = self._ids[kind]
+        if callable(ids):
+            ids = self._ids[kind] = ids()
+        return ids
 
     def add_problem(self, problem: Problem) -> None:
         """Add a problem found elsewhere (e.g. while reading), locating its row."""
@@ -111,7 +118,7 @@ class _Collector:
         fix: str,
     ) -> None:
         """Add a problem of feature ``row`` (position), or of the layer if ``None``."""
-        fid = None if row is None else str(self._ids[kind][row])
+        fid = None if row is None else str(self.ids(kind)[row])
         problem = Problem(kind, fid, column, severity, message, fix)
         self.found.append(
             (_layer_order(kind), -1 if row is None else int(row), len(self.found), problem)
@@ -370,47 +377,65 @@ def _number(value: float) -> str:
 
 
 class _AdminArea:
-    """The placed districts in a metric CRS, for the admin-area check.
+    """The placed districts, for the admin-area check.
 
     A feature is inside the admin area when it lies within
-    :data:`AREA_TOLERANCE_M` of them.
-
-    Points are tested against an STRtree of the districts (no union of the
-    districts is built); other geometries against the union of the districts
-    buffered by the tolerance, built only when needed.
+    :data:`AREA_TOLERANCE_M` of the districts. Points are first tested
+    against the districts in their own CRS (a sorted sweep, no shapely
+    points); only the points outside every district are measured in metres,
+    against an STRtree of the districts in a UTM CRS. Other geometries are
+    tested against the union of the districts buffered by the tolerance.
+    The metric districts and their union are built only when needed.
     """
 
     def __init__(self, geoms: np.ndarray, crs: pyproj.CRS) -> None:
         self.geoms = geoms
         self.crs = crs
-        self.tree = shapely.STRtree(geoms)
+        self._metric: tuple[pyproj.CRS, np.ndarray, shapely.STRtree] | None = None
         self._union: shapely.Geometry | None = None
 
+    def metric(self) -> tuple[pyproj.CRS, np.ndarray, shapely.STRtree]:
+        """Return the UTM CRS of the districts' centre, the districts in it and their tree."""
+        if self._metric is None:
+            minx, miny, maxx, maxy = (
+                gpd.GeoSeries(self.geoms, crs=self.crs).to_crs(4326).total_bounds
+            )
+            lon, lat = (minx + maxx) / 2, (miny + maxy) / 2
+            zone = min(60, int((lon + 180) // 6) + 1)
+            utm = pyproj.CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+            geoms = gpd.GeoSeries(self.geoms, crs=self.crs).to_crs(utm).to_numpy()
+            self._metric = (utm, geoms, shapely.STRtree(geoms))
+        return self._metric
+
     def union(self) -> shapely.Geometry:
+        """Return the metric districts' union, buffered by the tolerance (prepared)."""
         if self._union is None:
-            self._union = shapely.union_all(self.geoms).buffer(AREA_TOLERANCE_M)
+            self._union = shapely.union_all(self.metric()[1]).buffer(AREA_TOLERANCE_M)
             shapely.prepare(self._union)
         return self._union
 
-    def points_inside(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Whether each point (metric CRS) lies within the tolerance of a district."""
-        inside = np.zeros(len(x), dtype=bool)
+    def points_inside(self, x: np.ndarray, y: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
+        """Whether each point (coordinates in ``crs``) lies within the tolerance of a district."""
         if not len(x):
-            return inside
-        points = shapely.points(x, y)
-        # Querying the districts against a tree of the points prepares each
-        # district once (much quicker than each point against the districts).
-        hit = shapely.STRtree(points).query(self.geoms, predicate="intersects")[1]
-        inside[hit] = True
+            return np.zeros(0, dtype=bool)
+        if not pyproj.CRS.from_user_input(crs).equals(self.crs):
+            to_own = pyproj.Transformer.from_crs(crs, self.crs, always_xy=True)
+            x, y = (np.asarray(v) for v in to_own.transform(x, y))
+            crs = self.crs
+        inside = polygon_positions(x, y, self.geoms) >= 0
         rest = np.flatnonzero(~inside)
         if len(rest):
-            near = self.tree.query(points[rest], predicate="dwithin", distance=AREA_TOLERANCE_M)[0]
+            utm, _, tree = self.metric()
+            to_metric = pyproj.Transformer.from_crs(crs, utm, always_xy=True)
+            mx, my = to_metric.transform(x[rest], y[rest])
+            points = shapely.points(np.asarray(mx), np.asarray(my))
+            near = tree.query(points, predicate="dwithin", distance=AREA_TOLERANCE_M)[0]
             inside[rest[near]] = True
         return inside
 
 
 def _admin_area(layers: LayerSet, placed: np.ndarray | None) -> _AdminArea | None:
-    """Return the placed districts (see :class:`_AdminArea`), in a metric CRS.
+    """Return the placed districts (see :class:`_AdminArea`).
 
     Invalid district polygons are made valid for this purpose only.
     """
@@ -418,10 +443,7 @@ def _admin_area(layers: LayerSet, placed: np.ndarray | None) -> _AdminArea | Non
     if "districts" not in layers or mask is None or not mask.any():
         return None
     districts = layers["districts"]
-    geoms = gpd.GeoSeries(districts.geometry.to_numpy()[mask], crs=districts.crs)
-    metric = geoms.estimate_utm_crs()
-    metric_geoms = geoms.to_crs(metric).to_numpy()
-    return _AdminArea(shapely.make_valid(metric_geoms), metric)
+    return _AdminArea(shapely.make_valid(districts.geometry.to_numpy()[mask]), districts.crs)
 
 
 def _check_area(
@@ -456,11 +478,11 @@ def _check_area(
             "province, remove it from this layer."
         )
         if points.any():
-            transformer = pyproj.Transformer.from_crs(frame.crs, area.crs, always_xy=True)
-            px, py = transformer.transform(shapely.get_x(sub[points]), shapely.get_y(sub[points]))
-            inside[points] = area.points_inside(np.asarray(px), np.asarray(py))
+            px, py = shapely.get_x(sub[points]), shapely.get_y(sub[points])
+            inside[points] = area.points_inside(px, py, frame.crs)
         if (~points).any():
-            metric = gpd.GeoSeries(sub[~points], crs=frame.crs).to_crs(area.crs).to_numpy()
+            metric_crs = area.metric()[0]
+            metric = gpd.GeoSeries(sub[~points], crs=frame.crs).to_crs(metric_crs).to_numpy()
             region = area.union()
             inside[~points] = shapely.covered_by(metric, region)
             lines = rows[~inside & ~points]
@@ -741,7 +763,7 @@ def validate(layers: LayerSet, *, strict: bool = False) -> list[Problem]:
     for kind in kinds:
         schema = SCHEMAS.get(kind)
         if schema is not None:
-            out.register(kind, feature_ids(layers[kind], schema).to_numpy(dtype=object))
+            out.register(kind, layers[kind], schema)
     for problem in layers.problems:
         out.add_problem(problem)
     checked: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
@@ -824,7 +846,7 @@ def repair(layers: LayerSet) -> tuple[LayerSet, list[Problem]]:
         invalid = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms) & ~shapely.is_valid(geoms)
         if not invalid.any():
             continue
-        out.register(kind, feature_ids(frame, schema).to_numpy(dtype=object))
+        out.register(kind, frame, schema)
         polygonal = set(schema.geometry) <= {"Polygon", "MultiPolygon"}
         method = {"method": "structure", "keep_collapsed": False} if polygonal else {}
         new = geoms.copy()

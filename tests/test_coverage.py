@@ -161,36 +161,8 @@ def test_fast_mode_is_within_half_a_percent():
     }
     exact = coverage(layers, tech="4G", model=MODEL, as_of="2024-12-31")
     fast = coverage(layers, tech="4G", model=MODEL, mode="fast", as_of="2024-12-31")
-    assert fast.attrs["engine"] == "raster"
+    assert fast.attrs["engine"] == "scanlines"
     assert np.allclose(fast["covered_km2"], exact["covered_km2"], rtol=5e-3)
-
-
-def test_numpy_and_numba_raster_kernels_agree():
-    numba_kernels = pytest.importorskip("ict_gis.metrics._numba")
-    from ict_gis.metrics.coverage import _raster_counts_numpy, _ring_edges
-
-    rng = np.random.default_rng(3)
-    unit = shapely.Polygon(
-        [(0, 0), (4000, 300), (5000, 3500), (2000, 5000), (300, 3000)],
-        [[(1500, 1500), (2500, 1500), (2500, 2500)]],
-    )
-    minx, miny, maxx, maxy = unit.bounds
-    args = (
-        _ring_edges(unit),
-        minx,
-        miny,
-        50.0,
-        math.ceil((maxx - minx) / 50),
-        math.ceil((maxy - miny) / 50),
-        rng.uniform(0, 5000, 12),
-        rng.uniform(0, 5000, 12),
-        rng.uniform(300, 1500, 12),
-        np.where(rng.random(12) < 0.5, np.nan, rng.uniform(0, 360, 12)),
-        np.full(12, 32.5),
-        rng.integers(0, 3, 12),
-        3,
-    )
-    assert np.array_equal(numba_kernels.raster_counts(*args), _raster_counts_numpy(*args))
 
 
 def test_arcs_engine_numpy_and_numba_agree_with_polygons():

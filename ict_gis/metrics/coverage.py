@@ -54,7 +54,6 @@ technologies do); likewise ``shutdowns_3g`` for 3G.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -74,6 +73,7 @@ from ict_gis.footprints import (
     footprints,
     resolve_model,
 )
+from ict_gis.geometry import polygon_positions
 from ict_gis.numbers import percents
 from ict_gis.schema import split_list
 from ict_gis.settings import OPERATOR_ALIASES, OPERATORS, TECHNOLOGIES
@@ -104,9 +104,9 @@ TOTAL = "total"
 #: Computation modes of :func:`coverage`.
 MODES: tuple[str, ...] = ("exact", "fast")
 #: Engines of :func:`coverage` (see its ``engine`` parameter).
-ENGINES: tuple[str, ...] = ("arcs", "polygons", "raster")
+ENGINES: tuple[str, ...] = ("arcs", "polygons", "scanlines")
 #: Raster cell size (m) of ``mode="fast"``.
-DEFAULT_RESOLUTION_M: float = 50.0
+DEFAULT_RESOLUTION_M: float = 200.0
 #: Scenarios of :func:`switch_off_gaps`.
 GAP_SCENARIOS: tuple[str, ...] = ("before", "after", "lost")
 
@@ -400,44 +400,6 @@ def _unit_positions(points: np.ndarray, unit_geoms: np.ndarray) -> np.ndarray:
     return out
 
 
-def _unit_positions_xy(x: np.ndarray, y: np.ndarray, unit_geoms: np.ndarray) -> np.ndarray:
-    """Like :func:`_unit_positions`, from coordinates (NaN: no point).
-
-    The points are sorted along the longer side of their extent; each unit
-    tests only the points in its slab (prepared once), lowest unit first.
-    """
-    out = np.full(len(x), -1, dtype=np.int64)
-    ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
-    if not len(ok) or not len(unit_geoms):
-        return out
-    along, across = (x, y) if np.ptp(x[ok]) >= np.ptp(y[ok]) else (y, x)
-    order = ok[np.argsort(along[ok], kind="stable")]
-    key = along[order]
-    bounds = shapely.bounds(unit_geoms)
-    if along is y:
-        bounds = bounds[:, [1, 0, 3, 2]]
-    lo = np.searchsorted(key, bounds[:, 0], side="left")
-    hi = np.searchsorted(key, bounds[:, 2], side="right")
-    for u in range(len(unit_geoms)):
-        geom = unit_geoms[u]
-        if hi[u] <= lo[u] or geom is None or geom.is_empty:
-            continue
-        cand = order[lo[u] : hi[u]]
-        a = across[cand]
-        cand = cand[(a >= bounds[u, 1]) & (a <= bounds[u, 3]) & (out[cand] < 0)]
-        if not len(cand):
-            continue
-        # Prepared for the test only: the caller's geometry is left as it was
-        # (a prepared polygon makes later overlays of it slower).
-        was_prepared = shapely.is_prepared(geom)
-        shapely.prepare(geom)
-        hit = shapely.intersects_xy(geom, x[cand], y[cand])
-        if not was_prepared:
-            shapely.destroy_prepared(geom)
-        out[cand[hit]] = u
-    return out
-
-
 def _unit_environments(units: gpd.GeoDataFrame, unit_pos: np.ndarray) -> pd.Series | None:
     """Environment of each station from the ``unit_type`` of its unit (None if unknown)."""
     if "unit_type" not in units.columns:
@@ -472,7 +434,7 @@ def _build_footprints(
     if operators is None:
         names += sorted(present - set(OPERATORS))
     sx, sy = _xy_in_crs(stations.geometry, crs)
-    unit_pos = _unit_positions_xy(sx, sy, unit_geoms)
+    unit_pos = polygon_positions(sx, sy, unit_geoms)
     envs = None if model.environment is not None else _unit_environments(units, unit_pos)
     # Without polygons only the analytic shapes are needed (centre, radius, azimuth).
     frame = footprints(
@@ -666,157 +628,38 @@ def _areas_arcs(unit_geoms: np.ndarray, fp: _Footprints, *, per_group, want_any,
     )
 
 
-# --------------------------------------------------------------------------- raster engine
+# --------------------------------------------------------------------------- scan-line engine
 
 
-def _ring_edges(unit: shapely.Geometry) -> np.ndarray:
-    """All ring edges of a (multi)polygon as rows (x0, y0, x1, y1)."""
-    rings = shapely.get_rings(shapely.get_parts(unit))
-    coords, ring = shapely.get_coordinates(rings, return_index=True)
-    same = ring[1:] == ring[:-1]
-    return np.column_stack([coords[:-1][same], coords[1:][same]])
-
-
-def _raster_counts_numpy(
-    edges: np.ndarray,
-    x0: float,
-    y0: float,
-    res: float,
-    nx: int,
-    ny: int,
-    cx: np.ndarray,
-    cy: np.ndarray,
-    radius: np.ndarray,
-    azimuth: np.ndarray,
-    half_beam: np.ndarray,
-    group: np.ndarray,
-    groups: int,
-) -> np.ndarray:
-    """Cells inside the unit per bit pattern of covering groups (numpy version).
-
-    The same computation as ``ict_gis.metrics._numba.raster_counts``.
-    """
-    ys = y0 + (np.arange(ny) + 0.5) * res
-    xs = x0 + (np.arange(nx) + 0.5) * res
-    inside = np.zeros((ny, nx), dtype=bool)
-    ex0, ey0, ex1, ey1 = edges.T if len(edges) else (np.empty(0),) * 4
-    for row, y in enumerate(ys):
-        cross = ((ey0 <= y) & (ey1 > y)) | ((ey1 <= y) & (ey0 > y))
-        if not cross.any():
-            continue
-        t = (y - ey0[cross]) / (ey1[cross] - ey0[cross])
-        xc = np.sort(ex0[cross] + t * (ex1[cross] - ex0[cross]))
-        for a, b in zip(xc[0::2], xc[1::2], strict=False):
-            c0 = max(0, math.ceil((a - x0) / res - 0.5))
-            c1 = min(nx, math.ceil((b - x0) / res - 0.5))
-            if c1 > c0:
-                inside[row, c0:c1] ^= True
-    mask = np.zeros((ny, nx), dtype=np.int64)
-    for k in range(len(cx)):
-        r = radius[k]
-        r0 = max(0, math.floor((cy[k] - r - y0) / res - 0.5))
-        r1 = min(ny, math.ceil((cy[k] + r - y0) / res + 0.5))
-        c0 = max(0, math.floor((cx[k] - r - x0) / res - 0.5))
-        c1 = min(nx, math.ceil((cx[k] + r - x0) / res + 0.5))
-        if r1 <= r0 or c1 <= c0:
-            continue
-        dx = xs[c0:c1][None, :] - cx[k]
-        dy = ys[r0:r1][:, None] - cy[k]
-        hit = dx * dx + dy * dy <= r * r
-        if not np.isnan(azimuth[k]):
-            bearing = np.degrees(np.arctan2(dx, dy))
-            diff = np.abs((bearing - azimuth[k] + 180.0) % 360.0 - 180.0)
-            hit &= diff <= half_beam[k]
-        mask[r0:r1, c0:c1] |= hit.astype(np.int64) << group[k]
-    return np.bincount(mask[inside], minlength=1 << groups)
-
-
-_NUMBA: list[Callable | None] = []
-
-
-def _numba_kernel() -> Callable | None:
-    """Return the numba raster kernel, or ``None`` when numba is not installed."""
-    if not _NUMBA:
-        try:
-            from ict_gis.metrics._numba import raster_counts
-        except ImportError:
-            _NUMBA.append(None)
-        else:
-            _NUMBA.append(raster_counts)
-    return _NUMBA[0]
-
-
-def _areas_raster(
+def _areas_scanlines(
     unit_geoms: np.ndarray,
     area_m2: np.ndarray,
     fp: _Footprints,
     *,
-    resolution_m: float,
-    use_numba: bool,
-    workers: int | None,
-    progress: Progress | None,
+    spacing_m: float,
+    per_group: bool,
+    want_any: bool,
+    want_all: bool,
 ):
-    """Covered areas (m²) from cell counts: unit area times the covered share of its cells."""
-    groups = len(fp.operators)
-    n = len(unit_geoms)
-    kernel = _numba_kernel() if use_numba else None
-    # Footprints whose bounding box meets a unit's: sorted by x, a unit looks
-    # only at the slab of its own x range (widened by the largest radius).
-    order = np.argsort(fp.x, kind="stable")
-    sorted_x = fp.x[order]
-    reach = float(fp.radius.max()) if len(fp.radius) else 0.0
+    """Covered areas (m²): unit area times the covered share of its scan lines."""
+    from ict_gis.metrics._scanlines import scanline_areas
 
-    def candidates(unit: shapely.Geometry) -> np.ndarray:
-        minx, miny, maxx, maxy = unit.bounds
-        lo, hi = np.searchsorted(sorted_x, [minx - reach, maxx + reach], side="left")
-        idx = order[lo:hi]
-        r = fp.radius[idx]
-        x, y = fp.x[idx], fp.y[idx]
-        meets = (x - r <= maxx) & (x + r >= minx) & (y - r <= maxy) & (y + r >= miny)
-        return np.sort(idx[meets])
-
-    patterns = np.arange(1 << groups)
-    bits = [(patterns >> g) & 1 == 1 for g in range(groups)]
-    full = (1 << groups) - 1
-
-    def work(i: int):
-        unit = unit_geoms[i]
-        if unit is None or unit.is_empty:
-            return np.zeros(groups), 0.0, 0.0
-        idx = candidates(unit)
-        minx, miny, maxx, maxy = unit.bounds
-        nx = max(1, math.ceil((maxx - minx) / resolution_m))
-        ny = max(1, math.ceil((maxy - miny) / resolution_m))
-        args = (
-            _ring_edges(unit),
-            float(minx),
-            float(miny),
-            float(resolution_m),
-            nx,
-            ny,
-            fp.x[idx],
-            fp.y[idx],
-            fp.radius[idx],
-            fp.azimuth[idx],
-            fp.beamwidth[idx] / 2.0,
-            fp.group[idx],
-            groups,
-        )
-        counts = kernel(*args) if kernel is not None else _raster_counts_numpy(*args)
-        total = counts.sum()
-        if total == 0:
-            return np.zeros(groups), 0.0, 0.0
-        share = np.array([counts[b].sum() for b in bits], dtype=float) / total
-        any_share = counts[1:].sum() / total
-        all_share = counts[full] / total if groups else 0.0
-        return share * area_m2[i], any_share * area_m2[i], all_share * area_m2[i]
-
-    results = _run(work, n, workers, progress)
-    return (
-        np.array([r[0] for r in results], dtype=float).reshape(n, groups),
-        np.array([r[1] for r in results], dtype=float),
-        np.array([r[2] for r in results], dtype=float),
+    sampled, per, a_any, a_all = scanline_areas(
+        unit_geoms,
+        fp.x,
+        fp.y,
+        fp.radius,
+        fp.azimuth,
+        fp.beamwidth / 2.0,
+        fp.group,
+        len(fp.operators),
+        spacing=spacing_m,
+        want_groups=per_group,
+        want_any=want_any,
+        want_all=want_all,
     )
+    scale = np.divide(area_m2, sampled, out=np.zeros_like(area_m2), where=sampled > 0)
+    return per * scale[:, None], a_any * scale, a_all * scale
 
 
 # --------------------------------------------------------------------------- population
@@ -976,7 +819,7 @@ def coverage(
         raise CoverageError("resolution_m must be a positive number of metres.")
     if engine not in (None, *ENGINES):
         raise CoverageError(f"Unknown engine {engine!r}; use one of {', '.join(ENGINES)}.")
-    if engine == "raster":
+    if engine == "scanlines":
         mode = "fast"
     techs = _techs(tech)
     model = resolve_model(model)
@@ -1029,16 +872,18 @@ def coverage(
 
         covered_geoms = None
         if mode == "fast":
-            engines.add("raster")
-            per, a_any, a_all = _areas_raster(
+            engines.add("scanlines")
+            report(0, 1)
+            per, a_any, a_all = _areas_scanlines(
                 unit_geoms,
                 area_m2,
                 fp,
-                resolution_m=resolution_m,
-                use_numba=True,
-                workers=workers,
-                progress=report,
+                spacing_m=resolution_m,
+                per_group=per_group,
+                want_any=want_any,
+                want_all=want_all,
             )
+            report(1, 1)
         elif fp.circles_only and not keep_geoms and engine in (None, "arcs"):
             engines.add("arcs")
             report(0, 1)
