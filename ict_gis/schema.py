@@ -445,6 +445,8 @@ def _convert(series: pd.Series, col: Column) -> tuple[pd.Series, list[tuple[obje
         result = series.astype("float64")
         bad = [(i, v, "is not a finite number.") for i, v in result[np.isinf(result)].items()]
         return result.where(np.isfinite(result)), bad
+    if col.dtype == "str" and col.allowed is None and isinstance(series.dtype, pd.StringDtype):
+        return _convert_texts(series), []
     raw = series.to_numpy(dtype=object)
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     if col.dtype == "str" and col.allowed is None and all(isinstance(u, str) for u in uniques):
@@ -486,6 +488,21 @@ def _convert_dates(values: np.ndarray, col: Column) -> list[tuple[object, str]]:
         else _convert_value(raw, col)
         for raw, stamp in zip(values, iso, strict=True)
     ]
+
+
+def _convert_texts(series: pd.Series) -> pd.Series:
+    """Strip and NFC-normalise a column of texts (blank: missing), with string kernels.
+
+    Only non-ASCII texts need NFC; columns of unique ids convert without a
+    Python call per value.
+    """
+    stripped = series.str.strip()
+    values = stripped.to_numpy(dtype=object)
+    missing = stripped.isna().to_numpy() | (stripped == "").to_numpy(dtype=bool, na_value=False)
+    odd = np.flatnonzero(~stripped.str.isascii().to_numpy(dtype=bool, na_value=True) & ~missing)
+    values[odd] = [unicodedata.normalize("NFC", v) for v in values[odd]]
+    values[missing] = None
+    return pd.Series(values, index=series.index, dtype=object)
 
 
 def _nfc_texts(texts: np.ndarray) -> list[str]:
