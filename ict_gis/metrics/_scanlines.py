@@ -18,6 +18,8 @@ and nothing is compiled, so this mode starts at once.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import shapely
 
@@ -77,14 +79,36 @@ def scanline_areas(
     unit_of, family, qa, qb = _unit_intervals(lines)
     weight = lines.step[family]
     sampled += np.bincount(unit_of, weights=(qb - qa) * weight, minlength=n)
-    chords = _chords(lines, x, y, radius, azimuth, half_beam, group)
+    chords = _chords_in_threads(lines, x, y, radius, azimuth, half_beam, group)
     if chords is None or not len(qa):
         return sampled, per_group, cov_any, cov_all
     start, end, grp = chords
-    need_groups = want_groups or want_all
-    if need_groups and groups > 0:
+    flags = (want_groups, want_any, want_all)
+    # Lines are independent: the first and second half of them in two threads
+    # (numpy's sorts and searches release the GIL).
+    middle = float(np.median(qa)) // lines.width * lines.width
+    blocks = []
+    for chosen_q, chosen_c in ((qa < middle, start < middle), (qa >= middle, start >= middle)):
+        q = np.flatnonzero(chosen_q)
+        c = np.flatnonzero(chosen_c)
+        blocks.append((start[c], end[c], grp[c], qa[q], qb[q], unit_of[q], weight[q]))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parts = list(pool.map(lambda b: _covered(*b, n, groups, flags, lines.total_keys), blocks))
+    for part_groups, part_any, part_all in parts:
+        per_group += part_groups
+        cov_any += part_any
+        cov_all += part_all
+    return sampled, per_group, cov_any, cov_all
+
+
+def _covered(start, end, grp, qa, qb, unit_of, weight, n, groups, flags, shift):
+    """Covered lengths (weighted) per unit: per group, any and all; see :func:`scanline_areas`."""
+    want_groups, want_any, want_all = flags
+    per_group = np.zeros((n, groups))
+    cov_any = np.zeros(n)
+    cov_all = np.zeros(n)
+    if want_groups or want_all:
         # One sort for every group: the group's keys are shifted past the others'.
-        shift = lines.total_keys
         g_start, g_end = _union(start + grp * shift, end + grp * shift)
         segments = []
         for g in range(groups):
@@ -103,7 +127,24 @@ def scanline_areas(
             cov_all = _measure_in(_intersection(segments), qa, qb, unit_of, weight, n)
     elif want_any:
         cov_any = _measure_in(_union(start, end), qa, qb, unit_of, weight, n)
-    return sampled, per_group, cov_any, cov_all
+    return per_group, cov_any, cov_all
+
+
+def _chords_in_threads(lines, x, y, radius, azimuth, half_beam, group):
+    """:func:`_chords` of the two halves of the footprints in two threads."""
+    if len(x) < 2:
+        return _chords(lines, x, y, radius, azimuth, half_beam, group)
+    cut = len(x) // 2
+    halves = [slice(0, cut), slice(cut, len(x))]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parts = list(
+            pool.map(
+                lambda h: _chords(lines, x[h], y[h], radius[h], azimuth[h], half_beam[h], group[h]),
+                halves,
+            )
+        )
+    parts = [p for p in parts if p is not None]
+    return tuple(np.concatenate(column) for column in zip(*parts, strict=True)) if parts else None
 
 
 class _Lines:
