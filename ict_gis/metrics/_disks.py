@@ -339,43 +339,15 @@ def disk_coverage_areas(
 
     # --- unit edges and edge-disk pairs
     e_unit, ex0, ey0, ex1, ey1 = _unit_edges(units)
-    # Candidates by bounding boxes; the exact test is the quadratic below.
     if kernels is not None:
-        e_idx, d_idx = kernels[1](ex0, ey0, ex1, ey1, x, y, r, grid)
-    else:
-        seg_boxes = shapely.box(
-            np.minimum(ex0, ex1), np.minimum(ey0, ey1), np.maximum(ex0, ex1), np.maximum(ey0, ey1)
+        (ed_edge, ed_disk, ed_a, ed_b, c_edge, c_disk, c_t, *edge_union) = kernels[1](
+            ex0, ey0, ex1, ey1, x, y, r, grid
         )
-        e_idx, d_idx = disk_tree()[0].query(seg_boxes)
-
-    # Parameter intervals of each edge inside each disk.
-    vx, vy = ex1[e_idx] - ex0[e_idx], ey1[e_idx] - ey0[e_idx]
-    wx, wy = ex0[e_idx] - x[d_idx], ey0[e_idx] - y[d_idx]
-    aa = vx * vx + vy * vy
-    bb = wx * vx + wy * vy
-    cc = wx * wx + wy * wy - r[d_idx] ** 2
-    disc = bb * bb - aa * cc
-    ok = disc > 0
-    root = np.sqrt(np.where(ok, disc, 0.0))
-    t1 = (-bb - root) / aa
-    t2 = (-bb + root) / aa
-    ta = np.clip(t1, 0.0, 1.0)
-    tb = np.clip(t2, 0.0, 1.0)
-    ok &= tb > ta
-    ed_edge, ed_disk, ed_a, ed_b = e_idx[ok], d_idx[ok], ta[ok], tb[ok]
-
-    # Crossings of circles with edges (for the arcs inside each unit).
-    cross_t = []
-    cross_pair_disk = []
-    cross_pair_edge = []
-    for t in (t1, t2):
-        inside = ok & (t > 0.0) & (t < 1.0)
-        cross_t.append(t[inside])
-        cross_pair_disk.append(d_idx[inside])
-        cross_pair_edge.append(e_idx[inside])
-    c_t = np.concatenate(cross_t)
-    c_disk = np.concatenate(cross_pair_disk)
-    c_edge = np.concatenate(cross_pair_edge)
+    else:
+        ed_edge, ed_disk, ed_a, ed_b, c_edge, c_disk, c_t = _edge_disk_intervals(
+            ex0, ey0, ex1, ey1, x, y, r, disk_tree()[0]
+        )
+        edge_union = None
     c_unit = e_unit[c_edge]
     px = ex0[c_edge] + c_t * (ex1[c_edge] - ex0[c_edge])
     py = ey0[c_edge] + c_t * (ey1[c_edge] - ey0[c_edge])
@@ -459,7 +431,7 @@ def disk_coverage_areas(
         uk, ua, ub = uncovered(False, dup_any)
         u, _, val = boundary_area(uk, ua, ub)
         total = _sum_by(u, val, n_units)
-        k, a, b = _merge(ed_edge, ed_a, ed_b, 2.0)
+        k, a, b = edge_union if edge_union is not None else _merge(ed_edge, ed_a, ed_b, 2.0)
         u, val = edge_area(k, a, b)
         total += _sum_by(u, val, n_units)
         area_any = total / 2
@@ -508,6 +480,44 @@ def disk_coverage_areas(
     return per_group, area_any, area_all
 
 
+def _edge_disk_intervals(ex0, ey0, ex1, ey1, x, y, r, disk_tree: shapely.STRtree):
+    """Find the pieces of each edge inside each disk, and the crossings (numpy version).
+
+    See :func:`ict_gis.metrics._numba.edge_disk_intervals` (without the union
+    per edge). ``disk_tree`` is an STRtree of the disks' bounding boxes.
+    """
+    # Candidates by bounding boxes; the exact test is the quadratic below.
+    seg_boxes = shapely.box(
+        np.minimum(ex0, ex1), np.minimum(ey0, ey1), np.maximum(ex0, ex1), np.maximum(ey0, ey1)
+    )
+    e_idx, d_idx = disk_tree.query(seg_boxes)
+    # Parameter intervals of each edge inside each disk.
+    vx, vy = ex1[e_idx] - ex0[e_idx], ey1[e_idx] - ey0[e_idx]
+    wx, wy = ex0[e_idx] - x[d_idx], ey0[e_idx] - y[d_idx]
+    aa = vx * vx + vy * vy
+    bb = wx * vx + wy * vy
+    cc = wx * wx + wy * wy - r[d_idx] ** 2
+    disc = bb * bb - aa * cc
+    ok = disc > 0
+    root = np.sqrt(np.where(ok, disc, 0.0))
+    t1 = (-bb - root) / aa
+    t2 = (-bb + root) / aa
+    ta = np.clip(t1, 0.0, 1.0)
+    tb = np.clip(t2, 0.0, 1.0)
+    ok &= tb > ta
+    # Crossings of circles with edges (for the arcs inside each unit).
+    crossing = [ok & (t > 0.0) & (t < 1.0) for t in (t1, t2)]
+    return (
+        e_idx[ok],
+        d_idx[ok],
+        ta[ok],
+        tb[ok],
+        np.concatenate([e_idx[c] for c in crossing]),
+        np.concatenate([d_idx[c] for c in crossing]),
+        np.concatenate([t[c] for t, c in zip((t1, t2), crossing, strict=True)]),
+    )
+
+
 def _duplicates(rows: np.ndarray) -> np.ndarray:
     """Flag each row equal to an earlier row."""
     if not len(rows):
@@ -522,12 +532,12 @@ def _duplicates(rows: np.ndarray) -> np.ndarray:
 
 
 def _kernels():
-    """Return the numba kernels (uncovered arcs, edge-disk pairs), or ``None`` without numba."""
+    """Return the numba kernels (uncovered arcs, edge intervals), or ``None`` without numba."""
     try:
-        from ict_gis.metrics._numba import edge_disk_pairs, uncovered_arcs
+        from ict_gis.metrics._numba import edge_disk_intervals, uncovered_arcs
     except ImportError:
         return None
-    return uncovered_arcs, edge_disk_pairs
+    return uncovered_arcs, edge_disk_intervals
 
 
 def _grid(x: np.ndarray, y: np.ndarray, r: np.ndarray, max_cells: int = 1 << 20):

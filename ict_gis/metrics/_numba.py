@@ -182,22 +182,49 @@ def uncovered_arcs(x, y, r, group, active, same_group, grid, lo, hi):  # pragma:
 
 
 @numba.njit(cache=True, nogil=True)
-def edge_disk_pairs(ex0, ey0, ex1, ey1, x, y, r, grid):  # pragma: no cover - compiled
-    """Pairs (edge, disk) whose bounding boxes meet, found through the disk grid.
+def edge_disk_intervals(ex0, ey0, ex1, ey1, x, y, r, grid):  # pragma: no cover - compiled
+    """Find the pieces of each edge inside each disk, the crossings, and their union per edge.
 
-    ``grid`` as for :func:`uncovered_arcs`. Returns ``(edge, disk)`` arrays,
-    sorted by edge.
+    An edge is ``p(t) = (ex0, ey0) + t (ex1 - ex0, ey1 - ey0)``, ``0 <= t <= 1``;
+    candidate disks come from the grid (``grid`` as for
+    :func:`uncovered_arcs`). Returns, in this order:
+
+    - ``pair_edge, pair_disk, pair_a, pair_b``: the ``t`` interval of each
+      edge inside each disk it enters (sorted by edge);
+    - ``cross_edge, cross_disk, cross_t``: where a circle crosses an edge
+      (``0 < t < 1``);
+    - ``union_edge, union_a, union_b``: per edge, the union of its intervals
+      (overlapping or touching intervals merged), sorted by edge then ``t``.
+
+    The same as the numpy code of :func:`ict_gis.metrics._disks.disk_coverage_areas`.
     """
     gx, gy, cell, nx, ny, rmax, cell_start, cell_disks = grid
-    cap = 4 * ex0.shape[0] + 16
-    out_e = np.empty(cap, dtype=np.int64)
-    out_d = np.empty(cap, dtype=np.int64)
-    pos = 0
-    for e in range(ex0.shape[0]):
+    n_edges = ex0.shape[0]
+    cap = 4 * n_edges + 16
+    pe = np.empty(cap, dtype=np.int64)
+    pd_ = np.empty(cap, dtype=np.int64)
+    pa = np.empty(cap)
+    pb = np.empty(cap)
+    ccap = 2 * n_edges + 16
+    ce = np.empty(ccap, dtype=np.int64)
+    cd = np.empty(ccap, dtype=np.int64)
+    ct = np.empty(ccap)
+    ucap = n_edges + 16
+    ue = np.empty(ucap, dtype=np.int64)
+    ua = np.empty(ucap)
+    ub = np.empty(ucap)
+    np_ = 0
+    nc = 0
+    nu = 0
+    for e in range(n_edges):
         minx = min(ex0[e], ex1[e])
         maxx = max(ex0[e], ex1[e])
         miny = min(ey0[e], ey1[e])
         maxy = max(ey0[e], ey1[e])
+        vx = ex1[e] - ex0[e]
+        vy = ey1[e] - ey0[e]
+        aa = vx * vx + vy * vy
+        first = np_
         c0, c1 = _cell_range(minx - rmax, maxx + rmax, gx, cell, nx)
         r0, r1 = _cell_range(miny - rmax, maxy + rmax, gy, cell, ny)
         for row in range(r0, r1):
@@ -210,14 +237,109 @@ def edge_disk_pairs(ex0, ey0, ex1, ey1, x, y, r, grid):  # pragma: no cover - co
                     or y[j] + r[j] < miny
                 ):
                     continue
-                if pos == cap:
+                wx = ex0[e] - x[j]
+                wy = ey0[e] - y[j]
+                bb = wx * vx + wy * vy
+                cc = wx * wx + wy * wy - r[j] * r[j]
+                disc = bb * bb - aa * cc
+                if not disc > 0:
+                    continue
+                root = math.sqrt(disc)
+                t1 = (-bb - root) / aa
+                t2 = (-bb + root) / aa
+                ta = min(max(t1, 0.0), 1.0)
+                tb = min(max(t2, 0.0), 1.0)
+                if not tb > ta:
+                    continue
+                if np_ == cap:
                     cap *= 2
-                    grown_e = np.empty(cap, dtype=np.int64)
-                    grown_d = np.empty(cap, dtype=np.int64)
-                    grown_e[:pos] = out_e[:pos]
-                    grown_d[:pos] = out_d[:pos]
-                    out_e, out_d = grown_e, grown_d
-                out_e[pos] = e
-                out_d[pos] = j
-                pos += 1
-    return out_e[:pos].copy(), out_d[:pos].copy()
+                    grown_i = np.empty(cap, dtype=np.int64)
+                    grown_i[:np_] = pe[:np_]
+                    pe = grown_i
+                    grown_i = np.empty(cap, dtype=np.int64)
+                    grown_i[:np_] = pd_[:np_]
+                    pd_ = grown_i
+                    grown_f = np.empty(cap)
+                    grown_f[:np_] = pa[:np_]
+                    pa = grown_f
+                    grown_f = np.empty(cap)
+                    grown_f[:np_] = pb[:np_]
+                    pb = grown_f
+                pe[np_] = e
+                pd_[np_] = j
+                pa[np_] = ta
+                pb[np_] = tb
+                np_ += 1
+                for t in (t1, t2):
+                    if 0.0 < t < 1.0:
+                        if nc == ccap:
+                            ccap *= 2
+                            grown_i = np.empty(ccap, dtype=np.int64)
+                            grown_i[:nc] = ce[:nc]
+                            ce = grown_i
+                            grown_i = np.empty(ccap, dtype=np.int64)
+                            grown_i[:nc] = cd[:nc]
+                            cd = grown_i
+                            grown_f = np.empty(ccap)
+                            grown_f[:nc] = ct[:nc]
+                            ct = grown_f
+                        ce[nc] = e
+                        cd[nc] = j
+                        ct[nc] = t
+                        nc += 1
+        if np_ == first:
+            continue
+        # Union of this edge's intervals: sort them by start, then sweep.
+        order = np.argsort(pa[first:np_])
+        cur_a = pa[first + order[0]]
+        cur_b = pb[first + order[0]]
+        for q in range(1, order.shape[0]):
+            a = pa[first + order[q]]
+            b = pb[first + order[q]]
+            if a > cur_b:
+                if nu == ucap:
+                    ucap *= 2
+                    grown_i = np.empty(ucap, dtype=np.int64)
+                    grown_i[:nu] = ue[:nu]
+                    ue = grown_i
+                    grown_f = np.empty(ucap)
+                    grown_f[:nu] = ua[:nu]
+                    ua = grown_f
+                    grown_f = np.empty(ucap)
+                    grown_f[:nu] = ub[:nu]
+                    ub = grown_f
+                ue[nu] = e
+                ua[nu] = cur_a
+                ub[nu] = cur_b
+                nu += 1
+                cur_a = a
+                cur_b = b
+            elif b > cur_b:
+                cur_b = b
+        if nu == ucap:
+            ucap *= 2
+            grown_i = np.empty(ucap, dtype=np.int64)
+            grown_i[:nu] = ue[:nu]
+            ue = grown_i
+            grown_f = np.empty(ucap)
+            grown_f[:nu] = ua[:nu]
+            ua = grown_f
+            grown_f = np.empty(ucap)
+            grown_f[:nu] = ub[:nu]
+            ub = grown_f
+        ue[nu] = e
+        ua[nu] = cur_a
+        ub[nu] = cur_b
+        nu += 1
+    return (
+        pe[:np_].copy(),
+        pd_[:np_].copy(),
+        pa[:np_].copy(),
+        pb[:np_].copy(),
+        ce[:nc].copy(),
+        cd[:nc].copy(),
+        ct[:nc].copy(),
+        ue[:nu].copy(),
+        ua[:nu].copy(),
+        ub[:nu].copy(),
+    )
