@@ -26,7 +26,7 @@ exact
     the command as a user runs it (reading and validating the layers
     included); the circles are integrated exactly along their arcs.
 fast
-    The same command with ``--mode fast`` (50 m raster cells).
+    The same command with ``--mode fast`` (scan lines 200 m apart).
 duckdb, postgis
     The per-unit recipe in SQL (``ST_Union`` of the buffers meeting each unit,
     ``ST_Intersection`` with it), when the DuckDB spatial extension (PyPI

@@ -24,7 +24,7 @@ import numpy as np
 import shapely
 
 #: Fewest lines across a unit: small units get closer lines than ``spacing``.
-MIN_LINES_PER_UNIT = 32
+MIN_LINES_PER_UNIT = 20
 
 
 def scanline_areas(

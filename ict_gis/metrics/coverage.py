@@ -32,12 +32,15 @@ Everything is computed in the equal-area CRS of
     :func:`ict_gis.footprints.area_corrected_radius`): the area of each
     footprint is exact, and areas cut by boundaries or overlaps stay within
     0.1 % of the closed-form values.
-``raster`` (``mode="fast"``)
-    Counts cells (50 m by default) per unit: cells inside the unit (scan-line
-    fill of its rings) and inside the true circles and wedges of its
-    footprints; the covered share of the unit's cells is applied to the
-    unit's exact area (within 0.5 %). Compiled with numba when installed
-    (``pip install 'ict_gis[fast]'``), numpy otherwise.
+``scanlines`` (``mode="fast"``)
+    Measures along horizontal scan lines 200 m apart (closer in units or
+    islands less than 20 lines high): on each line the unit's intervals
+    are exact, and each footprint is one interval as wide as its mean width
+    over the line's band, so that every footprint keeps its exact area;
+    overlaps and boundaries are sampled at the lines. The
+    covered share of the unit's lines is applied to the unit's exact area
+    (within 0.5 %). Plain numpy, in two threads (see
+    :mod:`ict_gis.metrics._scanlines`).
 
 Stations on air
 ---------------
@@ -105,7 +108,9 @@ TOTAL = "total"
 MODES: tuple[str, ...] = ("exact", "fast")
 #: Engines of :func:`coverage` (see its ``engine`` parameter).
 ENGINES: tuple[str, ...] = ("arcs", "polygons", "scanlines")
-#: Raster cell size (m) of ``mode="fast"``.
+#: Largest distance (m) between the scan lines of ``mode="fast"``: on the
+#: country benchmark (100,000 sites, 700 units) its areas are within 0.05 % of
+#: the exact ones at the 95th percentile, 0.15 % at most (``benchmarks/``).
 DEFAULT_RESOLUTION_M: float = 200.0
 #: Scenarios of :func:`switch_off_gaps`.
 GAP_SCENARIOS: tuple[str, ...] = ("before", "after", "lost")
@@ -771,7 +776,7 @@ def coverage(
         The day (inclusive) for stations, switch-offs and boundary changes;
         ``None`` is today.
     mode
-        ``exact`` (vector) or ``fast`` (raster cells of ``resolution_m``).
+        ``exact`` (vector) or ``fast`` (scan lines at most ``resolution_m`` apart).
     level
         Keep only units of this level (``district``, ``commune``).
     population
@@ -779,12 +784,12 @@ def coverage(
         Without it, people are spread evenly over each unit that has a
         ``population``.
     resolution_m
-        Cell size of ``mode="fast"``.
+        Largest distance between the scan lines of ``mode="fast"`` (m).
     engine
         ``None`` chooses: in ``exact`` mode ``arcs`` (circles integrated
         exactly along their arcs) when every footprint is a circle and no
         population polygons are given, ``polygons`` (union and clipping of
-        area-corrected polygons) otherwise; in ``fast`` mode ``raster``.
+        area-corrected polygons) otherwise; in ``fast`` mode ``scanlines``.
         Name one to compare them.
     workers
         Threads (default: up to 4, one per core).
