@@ -203,6 +203,11 @@ def command(
         raise click.ClickException(str(exc)) from exc
     finally:
         close()
+    if table.attrs.get("engine") == "arcs":
+        # Next time, kernels compiled ahead of time: no numba to load.
+        from ict_gis.metrics._aot import start_build
+
+        start_build()
     if fmt == "gpkg":
         _write_gpkg(layer_set, table, output, techs, operator, fp_model, as_of, level)
         write_plot(table, plot, lang=lang)

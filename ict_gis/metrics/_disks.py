@@ -532,7 +532,16 @@ def _duplicates(rows: np.ndarray) -> np.ndarray:
 
 
 def _kernels():
-    """Return the numba kernels (uncovered arcs, edge intervals), or ``None`` without numba."""
+    """Return the kernels (uncovered arcs, edge intervals), or ``None`` without numba.
+
+    The ones compiled ahead of time when they have been built (see
+    :mod:`ict_gis.metrics._aot`: no numba to load), else numba's.
+    """
+    from ict_gis.metrics import _aot
+
+    compiled = _aot.load()
+    if compiled is not None:
+        return compiled.uncovered_arcs, compiled.edge_disk_intervals
     try:
         from ict_gis.metrics._numba import edge_disk_intervals, uncovered_arcs
     except ImportError:
