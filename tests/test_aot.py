@@ -47,6 +47,8 @@ def areas(case, kernels, monkeypatch):
 def test_built_in_the_background_then_loaded_and_equal_to_numba(tmp_path, monkeypatch):
     monkeypatch.setenv("ICT_GIS_AOT", "1")
     monkeypatch.setattr(_aot, "_cache_dir", lambda: tmp_path)
+    older = tmp_path / f"ict_gis_kernels_0123456789abcdef{_aot.module_path(tmp_path).suffix}"
+    older.write_bytes(b"an older version of the kernels")
     _aot.start_build()
     target = _aot.module_path(tmp_path)
     deadline = time.monotonic() + 300
@@ -57,6 +59,7 @@ def test_built_in_the_background_then_loaded_and_equal_to_numba(tmp_path, monkey
     assert target.exists(), "the background build did not finish in 5 minutes"
     assert _aot._BUILDS[-1].wait(timeout=60) == 0
     assert not target.with_suffix(".lock").exists()
+    assert not older.exists()
     _aot.start_build()  # built: nothing more to do
     compiled = _aot.import_module(target)
     assert compiled is not None

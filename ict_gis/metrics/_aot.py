@@ -14,7 +14,10 @@ and :func:`load` imports the module when it exists. It lives next to
 numba's own cache (``ict_gis/metrics/__pycache__``, or the user's cache
 folder when that is not writable), named after a hash of the source. If it
 cannot be built, the numba kernels (or numpy) are used: the results are the
-same, which the tests check.
+same, which the tests check. A failed build leaves a ``.failed`` file with
+the reason next to where the module would be, and is not tried again until
+that file is deleted. ``ICT_GIS_AOT=0`` in the environment switches the
+compiled module off (neither built nor loaded).
 """
 
 from __future__ import annotations
@@ -174,6 +177,10 @@ def build(folder: Path) -> Path:
             cc.compile()
             built = Path(tmp) / target.name
             os.replace(built, target)
+    # Modules and markers of older versions of the kernels are of no more use.
+    for old in folder.glob("ict_gis_kernels_*"):
+        if not old.name.startswith(module_name()):
+            old.unlink(missing_ok=True)
     return target
 
 
