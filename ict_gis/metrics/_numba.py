@@ -181,6 +181,14 @@ def uncovered_arcs(x, y, r, group, active, same_group, grid, lo, hi):  # pragma:
     return out_k[:pos].copy(), out_a[:pos].copy(), out_b[:pos].copy()
 
 
+@numba.njit(inline="always", nogil=True)
+def _grown(values, used):  # pragma: no cover - compiled
+    """Return a copy of ``values`` with twice the room, keeping its first ``used`` entries."""
+    grown = np.empty(2 * values.shape[0], dtype=values.dtype)
+    grown[:used] = values[:used]
+    return grown
+
+
 @numba.njit(cache=True, nogil=True)
 def edge_disk_intervals(ex0, ey0, ex1, ey1, x, y, r, grid):  # pragma: no cover - compiled
     """Find the pieces of each edge inside each disk, the crossings, and their union per edge.
@@ -205,14 +213,12 @@ def edge_disk_intervals(ex0, ey0, ex1, ey1, x, y, r, grid):  # pragma: no cover 
     pd_ = np.empty(cap, dtype=np.int64)
     pa = np.empty(cap)
     pb = np.empty(cap)
-    ccap = 2 * n_edges + 16
-    ce = np.empty(ccap, dtype=np.int64)
-    cd = np.empty(ccap, dtype=np.int64)
-    ct = np.empty(ccap)
-    ucap = n_edges + 16
-    ue = np.empty(ucap, dtype=np.int64)
-    ua = np.empty(ucap)
-    ub = np.empty(ucap)
+    ce = np.empty(2 * n_edges + 16, dtype=np.int64)
+    cd = np.empty(2 * n_edges + 16, dtype=np.int64)
+    ct = np.empty(2 * n_edges + 16)
+    ue = np.empty(n_edges + 16, dtype=np.int64)
+    ua = np.empty(n_edges + 16)
+    ub = np.empty(n_edges + 16)
     np_ = 0
     nc = 0
     nu = 0
@@ -251,20 +257,9 @@ def edge_disk_intervals(ex0, ey0, ex1, ey1, x, y, r, grid):  # pragma: no cover 
                 tb = min(max(t2, 0.0), 1.0)
                 if not tb > ta:
                     continue
-                if np_ == cap:
-                    cap *= 2
-                    grown_i = np.empty(cap, dtype=np.int64)
-                    grown_i[:np_] = pe[:np_]
-                    pe = grown_i
-                    grown_i = np.empty(cap, dtype=np.int64)
-                    grown_i[:np_] = pd_[:np_]
-                    pd_ = grown_i
-                    grown_f = np.empty(cap)
-                    grown_f[:np_] = pa[:np_]
-                    pa = grown_f
-                    grown_f = np.empty(cap)
-                    grown_f[:np_] = pb[:np_]
-                    pb = grown_f
+                if np_ == pe.shape[0]:
+                    pe, pd_ = _grown(pe, np_), _grown(pd_, np_)
+                    pa, pb = _grown(pa, np_), _grown(pb, np_)
                 pe[np_] = e
                 pd_[np_] = j
                 pa[np_] = ta
@@ -272,17 +267,8 @@ def edge_disk_intervals(ex0, ey0, ex1, ey1, x, y, r, grid):  # pragma: no cover 
                 np_ += 1
                 for t in (t1, t2):
                     if 0.0 < t < 1.0:
-                        if nc == ccap:
-                            ccap *= 2
-                            grown_i = np.empty(ccap, dtype=np.int64)
-                            grown_i[:nc] = ce[:nc]
-                            ce = grown_i
-                            grown_i = np.empty(ccap, dtype=np.int64)
-                            grown_i[:nc] = cd[:nc]
-                            cd = grown_i
-                            grown_f = np.empty(ccap)
-                            grown_f[:nc] = ct[:nc]
-                            ct = grown_f
+                        if nc == ce.shape[0]:
+                            ce, cd, ct = _grown(ce, nc), _grown(cd, nc), _grown(ct, nc)
                         ce[nc] = e
                         cd[nc] = j
                         ct[nc] = t
@@ -297,17 +283,8 @@ def edge_disk_intervals(ex0, ey0, ex1, ey1, x, y, r, grid):  # pragma: no cover 
             a = pa[first + order[q]]
             b = pb[first + order[q]]
             if a > cur_b:
-                if nu == ucap:
-                    ucap *= 2
-                    grown_i = np.empty(ucap, dtype=np.int64)
-                    grown_i[:nu] = ue[:nu]
-                    ue = grown_i
-                    grown_f = np.empty(ucap)
-                    grown_f[:nu] = ua[:nu]
-                    ua = grown_f
-                    grown_f = np.empty(ucap)
-                    grown_f[:nu] = ub[:nu]
-                    ub = grown_f
+                if nu == ue.shape[0]:
+                    ue, ua, ub = _grown(ue, nu), _grown(ua, nu), _grown(ub, nu)
                 ue[nu] = e
                 ua[nu] = cur_a
                 ub[nu] = cur_b
@@ -316,17 +293,8 @@ def edge_disk_intervals(ex0, ey0, ex1, ey1, x, y, r, grid):  # pragma: no cover 
                 cur_b = b
             elif b > cur_b:
                 cur_b = b
-        if nu == ucap:
-            ucap *= 2
-            grown_i = np.empty(ucap, dtype=np.int64)
-            grown_i[:nu] = ue[:nu]
-            ue = grown_i
-            grown_f = np.empty(ucap)
-            grown_f[:nu] = ua[:nu]
-            ua = grown_f
-            grown_f = np.empty(ucap)
-            grown_f[:nu] = ub[:nu]
-            ub = grown_f
+        if nu == ue.shape[0]:
+            ue, ua, ub = _grown(ue, nu), _grown(ua, nu), _grown(ub, nu)
         ue[nu] = e
         ua[nu] = cur_a
         ub[nu] = cur_b
