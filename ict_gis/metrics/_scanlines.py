@@ -1,19 +1,24 @@
 """Covered areas along scan lines: the fast mode of ``coverage`` (numpy only).
 
-Each unit is cut by horizontal scan lines ``spacing`` metres apart (at the
-middle of each band of rows). On a line, the unit is a set of intervals (its
-edge crossings, even-odd rule) and each circle or 65° wedge is one interval
-(its chord) found in closed form, so lengths along a line are exact; only
-the sum over lines, ``length × spacing``, approximates the area (the
-midpoint rule). Areas are then the unit's exact area times the covered share
-of its sampled length.
+Each unit is cut by horizontal scan lines at most ``spacing`` metres apart.
+On a line, the unit is a set of intervals (its edge crossings, even-odd
+rule), exact; each circle or wedge is one interval centred on its chord and
+as long as the footprint's mean width over the line's band (half a spacing
+each side), found in closed form for circles, so that the lines of a lone
+footprint add up to its exact area. What is sampled is where footprints
+overlap and where they meet the unit's boundary; the sum over lines,
+``length × spacing``, gives areas, and a unit's covered area is its exact
+area times the covered share of its sampled length.
 
-All lines of all units are numbered one after another, and a position on
-line ``i`` at ``x`` becomes the number ``i * width + (x - unit's min x)``:
-the chords of every unit and line are merged by a single sort of numbers,
-and covered lengths inside the unit's intervals are read from a cumulative
-sum with ``numpy.searchsorted``. No Python loop runs per unit or per line,
-and nothing is compiled, so this mode starts at once.
+Lines come in families (see :class:`_Lines`): one family, ``spacing``
+apart, for all the polygon parts that are high enough, and one family each
+for the lower parts, so that every part has enough lines. Every line of
+every family has a number, and a position on line ``i`` at ``x`` becomes
+the number ``i * width + (x - family's min x)``: the chords of all lines
+are merged by sorting numbers, and covered lengths inside the units'
+intervals are read from a cumulative sum with ``numpy.searchsorted``. No
+Python loop runs per unit or per line and nothing is compiled; the work is
+split in two halves for two threads (numpy releases the GIL).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import shapely
 
-#: Fewest lines across a unit: small units get closer lines than ``spacing``.
+#: Fewest lines across a polygon part: lower parts get lines closer than ``spacing``.
 MIN_LINES_PER_UNIT = 20
 
 
@@ -107,7 +112,7 @@ def _covered(start, end, grp, qa, qb, unit_of, weight, n, groups, flags, shift):
     per_group = np.zeros((n, groups))
     cov_any = np.zeros(n)
     cov_all = np.zeros(n)
-    if want_groups or want_all:
+    if (want_groups or want_all) and groups > 0:
         # One sort for every group: the group's keys are shifted past the others'.
         g_start, g_end = _union(start + grp * shift, end + grp * shift)
         segments = []
