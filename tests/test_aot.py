@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 
 import numpy as np
@@ -44,6 +45,7 @@ def areas(case, kernels, monkeypatch):
 
 
 @pytest.mark.timeout(600)
+@pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler to build the module")
 def test_built_in_the_background_then_loaded_and_equal_to_numba(tmp_path, monkeypatch):
     monkeypatch.setenv("ICT_GIS_AOT", "1")
     monkeypatch.setattr(_aot, "_cache_dir", lambda: tmp_path)
