@@ -397,9 +397,10 @@ class _AdminArea:
     def metric(self) -> tuple[pyproj.CRS, np.ndarray, shapely.STRtree]:
         """Return the UTM CRS of the districts' centre, the districts in it and their tree."""
         if self._metric is None:
-            minx, miny, maxx, maxy = (
-                gpd.GeoSeries(self.geoms, crs=self.crs).to_crs(4326).total_bounds
-            )
+            minx, miny, maxx, maxy = shapely.total_bounds(self.geoms)
+            if not pyproj.CRS.from_user_input(self.crs).is_geographic:
+                to_lonlat = pyproj.Transformer.from_crs(self.crs, 4326, always_xy=True)
+                minx, miny, maxx, maxy = to_lonlat.transform_bounds(minx, miny, maxx, maxy)
             lon, lat = (minx + maxx) / 2, (miny + maxy) / 2
             zone = min(60, int((lon + 180) // 6) + 1)
             utm = pyproj.CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)

@@ -305,6 +305,14 @@ def test_a_projected_layer_is_checked_against_the_districts():
     assert keys(problems) == [("bts_stations", "NĐ-001", "geometry", "warning")]
 
 
+def test_the_admin_area_tolerance_holds_for_projected_districts(tmp_path):
+    # The outside-area fixture (NĐ-001 42 m out: within 100 m; NĐ-002 5 km out)
+    # with the districts in UTM instead of longitude/latitude.
+    layers = read_layers(set_with(tmp_path, "bts_stations-outside_area.geojson"))
+    utm = layers.replace(districts=layers["districts"].to_crs("EPSG:32648"))
+    assert keys(validate(utm)) == [("bts_stations", "NĐ-002", "geometry", "warning")]
+
+
 def test_height_and_azimuths():
     layers = read_layers(BASE)
     stations = layers["bts_stations"].copy()
