@@ -383,35 +383,36 @@ class _AdminArea:
     :data:`AREA_TOLERANCE_M` of the districts. Points are first tested
     against the districts in their own CRS (a sorted sweep, no shapely
     points); only the points outside every district are measured in metres,
-    against an STRtree of the districts in a UTM CRS. Other geometries are
+    in a UTM CRS, against the few districts near them. Other geometries are
     tested against the union of the districts buffered by the tolerance.
-    The metric districts and their union are built only when needed.
+    Nothing is projected before it is needed.
     """
 
     def __init__(self, geoms: np.ndarray, crs: pyproj.CRS) -> None:
         self.geoms = geoms
-        self.crs = crs
-        self._metric: tuple[pyproj.CRS, np.ndarray, shapely.STRtree] | None = None
+        self.crs = pyproj.CRS.from_user_input(crs)
+        self._utm: pyproj.CRS | None = None
         self._union: shapely.Geometry | None = None
 
-    def metric(self) -> tuple[pyproj.CRS, np.ndarray, shapely.STRtree]:
-        """Return the UTM CRS of the districts' centre, the districts in it and their tree."""
-        if self._metric is None:
+    def metric_crs(self) -> pyproj.CRS:
+        """Return the UTM CRS of the zone of the districts' centre."""
+        if self._utm is None:
             minx, miny, maxx, maxy = shapely.total_bounds(self.geoms)
-            if not pyproj.CRS.from_user_input(self.crs).is_geographic:
+            if not self.crs.is_geographic:
                 to_lonlat = pyproj.Transformer.from_crs(self.crs, 4326, always_xy=True)
                 minx, miny, maxx, maxy = to_lonlat.transform_bounds(minx, miny, maxx, maxy)
             lon, lat = (minx + maxx) / 2, (miny + maxy) / 2
             zone = min(60, int((lon + 180) // 6) + 1)
-            utm = pyproj.CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
-            geoms = gpd.GeoSeries(self.geoms, crs=self.crs).to_crs(utm).to_numpy()
-            self._metric = (utm, geoms, shapely.STRtree(geoms))
-        return self._metric
+            self._utm = pyproj.CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+        return self._utm
+
+    def _in_metres(self, geoms: np.ndarray) -> np.ndarray:
+        return gpd.GeoSeries(geoms, crs=self.crs).to_crs(self.metric_crs()).to_numpy()
 
     def union(self) -> shapely.Geometry:
         """Return the metric districts' union, buffered by the tolerance (prepared)."""
         if self._union is None:
-            self._union = shapely.union_all(self.metric()[1]).buffer(AREA_TOLERANCE_M)
+            self._union = shapely.union_all(self._in_metres(self.geoms)).buffer(AREA_TOLERANCE_M)
             shapely.prepare(self._union)
         return self._union
 
@@ -422,17 +423,31 @@ class _AdminArea:
         if not pyproj.CRS.from_user_input(crs).equals(self.crs):
             to_own = pyproj.Transformer.from_crs(crs, self.crs, always_xy=True)
             x, y = (np.asarray(v) for v in to_own.transform(x, y))
-            crs = self.crs
         inside = polygon_positions(x, y, self.geoms) >= 0
-        rest = np.flatnonzero(~inside)
+        rest = np.flatnonzero(~inside & np.isfinite(x) & np.isfinite(y))
         if len(rest):
-            utm, _, tree = self.metric()
-            to_metric = pyproj.Transformer.from_crs(crs, utm, always_xy=True)
-            mx, my = to_metric.transform(x[rest], y[rest])
-            points = shapely.points(np.asarray(mx), np.asarray(my))
-            near = tree.query(points, predicate="dwithin", distance=AREA_TOLERANCE_M)[0]
-            inside[rest[near]] = True
+            # Districts whose box comes within twice the tolerance of a point.
+            mx, my = self._margin(y[rest])
+            boxes = shapely.box(x[rest] - mx, y[rest] - my, x[rest] + mx, y[rest] + my)
+            near = np.unique(shapely.STRtree(boxes).query(self.geoms)[0])
+            if len(near):
+                to_metric = pyproj.Transformer.from_crs(self.crs, self.metric_crs(), always_xy=True)
+                px, py = to_metric.transform(x[rest], y[rest])
+                points = shapely.points(np.asarray(px), np.asarray(py))
+                tree = shapely.STRtree(self._in_metres(self.geoms[near]))
+                hit = tree.query(points, predicate="dwithin", distance=AREA_TOLERANCE_M)[0]
+                inside[rest[hit]] = True
         return inside
+
+    def _margin(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Twice the tolerance in the districts' CRS units, along x and y, at ``y``."""
+        metres = 2 * AREA_TOLERANCE_M
+        if self.crs.is_geographic:
+            dy = metres / 110_000.0  # a degree of latitude is at least 110.5 km
+            cos = np.cos(np.radians(np.clip(np.abs(y), 0.0, 89.0)))
+            return dy / cos, np.full(len(y), dy)
+        unit = self.crs.axis_info[0].unit_conversion_factor if self.crs.axis_info else 1.0
+        return np.full(len(y), metres / unit), np.full(len(y), metres / unit)
 
 
 def _admin_area(layers: LayerSet, placed: np.ndarray | None) -> _AdminArea | None:
@@ -482,7 +497,7 @@ def _check_area(
             px, py = shapely.get_x(sub[points]), shapely.get_y(sub[points])
             inside[points] = area.points_inside(px, py, frame.crs)
         if (~points).any():
-            metric_crs = area.metric()[0]
+            metric_crs = area.metric_crs()
             metric = gpd.GeoSeries(sub[~points], crs=frame.crs).to_crs(metric_crs).to_numpy()
             region = area.union()
             inside[~points] = shapely.covered_by(metric, region)
