@@ -22,8 +22,9 @@ Everything is computed in the equal-area CRS of
     boundary, made of the circles' arcs that lie on the boundary of the
     union and inside the unit, and of the unit's edges inside the union.
     Arcs are found with interval arithmetic on angles (compiled with numba
-    when installed, numpy otherwise) and integrated in closed form (see
-    :mod:`ict_gis.metrics._disks`).
+    when installed, numpy otherwise; the compiled kernels are built ahead of
+    time when they can be, see :mod:`ict_gis.metrics._aot`) and integrated
+    in closed form (see :mod:`ict_gis.metrics._disks`).
 ``polygons`` (``mode="exact"``, sectors, or population polygons)
     One bulk STRtree query gives the footprints touching each unit; per unit,
     the union of only those footprints, clipped to the unit, in a thread
