@@ -36,7 +36,8 @@ from types import ModuleType
 
 __all__ = ["build", "import_module", "load", "module_path", "start_build"]
 
-#: Changes to how the module is built (the signatures below) change its name.
+#: Changes to how the module is built (the signatures below) change its name,
+#: as do changes to the kernels' source and to numpy's version (its C API).
 BUILD_VERSION = "1"
 #: A build that started longer ago than this (s) and left its lock is dead.
 STALE_LOCK_S = 600.0
@@ -47,8 +48,11 @@ _BUILDS: list[subprocess.Popen] = []
 
 
 def _key() -> str:
-    digest = hashlib.sha256(_SOURCE.read_bytes() + BUILD_VERSION.encode()).hexdigest()
-    return digest[:16]
+    """Hash of what the module depends on: the kernels' source and numpy's version."""
+    import numpy
+
+    depends = f"{BUILD_VERSION} numpy {numpy.__version__}".encode()
+    return hashlib.sha256(_SOURCE.read_bytes() + depends).hexdigest()[:16]
 
 
 def module_name() -> str:
