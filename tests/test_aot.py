@@ -51,7 +51,7 @@ def test_built_in_the_background_then_loaded_and_equal_to_numba(tmp_path, monkey
     monkeypatch.setattr(_aot, "_cache_dir", lambda: tmp_path)
     older = tmp_path / f"ict_gis_kernels_0123456789abcdef{_aot.module_path(tmp_path).suffix}"
     older.write_bytes(b"an older version of the kernels")
-    _aot.start_build()
+    assert _aot.start_build()
     target = _aot.module_path(tmp_path)
     deadline = time.monotonic() + 300
     while not target.exists() and time.monotonic() < deadline:
@@ -62,7 +62,7 @@ def test_built_in_the_background_then_loaded_and_equal_to_numba(tmp_path, monkey
     assert _aot._BUILDS[-1].wait(timeout=60) == 0
     assert not target.with_suffix(".lock").exists()
     assert not older.exists()
-    _aot.start_build()  # built: nothing more to do
+    assert not _aot.start_build()  # built: nothing more to do
     compiled = _aot.import_module(target)
     assert compiled is not None
     from ict_gis.metrics._numba import edge_disk_intervals, uncovered_arcs
@@ -82,7 +82,7 @@ def test_nothing_is_built_or_loaded_when_switched_off(tmp_path, monkeypatch):
     monkeypatch.setenv("ICT_GIS_AOT", "0")
     monkeypatch.setattr(_aot, "_cache_dir", lambda: tmp_path)
     monkeypatch.setattr(_aot, "_LOADED", [])
-    _aot.start_build()
+    assert not _aot.start_build()
     time.sleep(0.5)
     assert list(tmp_path.iterdir()) == []
     assert _aot.load() is None
@@ -101,7 +101,7 @@ def test_a_failed_build_leaves_a_marker_and_is_not_retried(tmp_path, monkeypatch
     monkeypatch.setattr(_aot, "_cache_dir", lambda: tmp_path)
     started = []
     monkeypatch.setattr(_aot.subprocess, "Popen", lambda *a, **k: started.append(a))
-    _aot.start_build()
+    assert not _aot.start_build()
     assert started == []
 
 
@@ -109,3 +109,25 @@ def test_the_module_name_follows_the_kernels_source():
     name = _aot.module_name()
     assert name.startswith("ict_gis_kernels_") and len(name) == len("ict_gis_kernels_") + 16
     assert _aot.module_path().name.startswith(name)
+
+
+def test_the_coverage_command_says_when_it_starts_a_build(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from ict_gis.cli.main import cli
+
+    monkeypatch.setenv("ICT_GIS_AOT", "1")
+    monkeypatch.setattr(_aot, "_cache_dir", lambda: tmp_path)
+    started = []
+    monkeypatch.setattr(_aot.subprocess, "Popen", lambda *a, **k: started.append(a[0]))
+    args = ["coverage", "--tech", "4G", "--operator", "any", "--format", "csv"]
+    loud = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert loud.exit_code == 0
+    assert "Compiling the coverage kernels in the background" in loud.stderr
+    assert started and started[0][1:4] == ["-m", "ict_gis.metrics._aot", str(tmp_path)]
+    quiet = CliRunner().invoke(cli, ["-q", *args], catch_exceptions=False)
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    # A fast run needs no compiled kernels.
+    started.clear()
+    fast = CliRunner().invoke(cli, [*args, "--mode", "fast"], catch_exceptions=False)
+    assert fast.exit_code == 0 and started == []

@@ -19,6 +19,7 @@ from ict_gis.cli.options import (
     layers_argument,
     level_option,
     load_valid_layers,
+    note,
     output_option,
     refuse_binary_on_terminal,
 )
@@ -207,7 +208,11 @@ def command(
         # Next time, kernels compiled ahead of time: no numba to load.
         from ict_gis.metrics._aot import start_build
 
-        start_build()
+        if start_build():
+            note(
+                "Compiling the coverage kernels in the background (about 10 s, once) "
+                "so that later runs start faster."
+            )
     if fmt == "gpkg":
         _write_gpkg(layer_set, table, output, techs, operator, fp_model, as_of, level)
         write_plot(table, plot, lang=lang)

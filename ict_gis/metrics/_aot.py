@@ -99,18 +99,19 @@ def import_module(path: Path) -> ModuleType | None:
     return module
 
 
-def start_build() -> None:
+def start_build() -> bool:
     """Build the compiled kernels in a background process, unless built, failed or building.
 
     Needs numba (``pip install 'ict_gis[fast]'``) and a C compiler; does
-    nothing without numba, or when ``ICT_GIS_AOT=0``.
+    nothing without numba, or when ``ICT_GIS_AOT=0``. Returns whether a
+    build was started.
     """
     if os.environ.get("ICT_GIS_AOT", "1") == "0" or importlib.util.find_spec("numba") is None:
-        return
+        return False
     path = module_path()
     failed = path.with_suffix(".failed")
     if path.exists() or failed.exists() or _locked(path.with_suffix(".lock")):
-        return
+        return False
     try:
         process = subprocess.Popen(
             [sys.executable, "-m", "ict_gis.metrics._aot", str(path.parent)],
@@ -120,8 +121,9 @@ def start_build() -> None:
             start_new_session=True,
         )
     except OSError:
-        return
+        return False
     _BUILDS.append(process)  # it outlives this process if need be; keep the handle meanwhile
+    return True
 
 
 def _locked(lock: Path) -> bool:
