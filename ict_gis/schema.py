@@ -450,7 +450,7 @@ def _convert(series: pd.Series, col: Column) -> tuple[pd.Series, list[tuple[obje
     raw = series.to_numpy(dtype=object)
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     if col.dtype == "str" and col.allowed is None and all(isinstance(u, str) for u in uniques):
-        done = [(t or None, "") for t in _nfc_texts(uniques)]
+        done = [(t, "") for t in _convert_texts(pd.Series(uniques, dtype=object))]
     elif col.dtype == "date":
         done = _convert_dates(uniques, col)
     else:
@@ -497,20 +497,12 @@ def _convert_texts(series: pd.Series) -> pd.Series:
     Python call per value.
     """
     stripped = series.str.strip()
-    values = stripped.to_numpy(dtype=object)
+    values = stripped.to_numpy(dtype=object, copy=True)
     missing = stripped.isna().to_numpy() | (stripped == "").to_numpy(dtype=bool, na_value=False)
     odd = np.flatnonzero(~stripped.str.isascii().to_numpy(dtype=bool, na_value=True) & ~missing)
     values[odd] = [unicodedata.normalize("NFC", v) for v in values[odd]]
     values[missing] = None
     return pd.Series(values, index=series.index, dtype=object)
-
-
-def _nfc_texts(texts: np.ndarray) -> list[str]:
-    """Strip and NFC-normalise many texts at once (only non-ASCII ones need NFC)."""
-    stripped = pd.Series(texts, dtype=object).str.strip()
-    non_ascii = ~stripped.map(str.isascii)
-    stripped[non_ascii] = stripped[non_ascii].map(lambda t: unicodedata.normalize("NFC", t))
-    return stripped.tolist()
 
 
 def _is_plain_numeric(series: pd.Series) -> bool:

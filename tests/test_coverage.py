@@ -166,8 +166,8 @@ def test_fast_mode_is_within_half_a_percent():
 
 
 def test_arcs_engine_numpy_and_numba_agree_with_polygons():
+    from ict_gis.geometry import polygon_positions
     from ict_gis.metrics._disks import disk_coverage_areas
-    from ict_gis.metrics.coverage import _unit_positions
 
     rng = np.random.default_rng(11)
     n = 60
@@ -183,7 +183,7 @@ def test_arcs_engine_numpy_and_numba_agree_with_polygons():
         )
     )
     cells = shapely.intersection(cells, shapely.box(0, 0, 20_000, 20_000))
-    pos = _unit_positions(shapely.points(x, y), cells)
+    pos = polygon_positions(x, y, cells)
     results = [
         disk_coverage_areas(cells, x, y, r, group, 3, unit_of_centre=pos, use_numba=flag)
         for flag in (False, True)

@@ -389,21 +389,9 @@ class _Footprints:
         return bool(np.isnan(self.azimuth).all())
 
 
-def _unit_positions(points: np.ndarray, unit_geoms: np.ndarray) -> np.ndarray:
-    """Position of the unit containing each point (the first unit on a shared edge), or -1."""
-    out = np.full(len(points), -1, dtype=np.int64)
-    if not len(points) or not len(unit_geoms):
-        return out
-    # Querying the units against a tree of points prepares each unit once:
-    # several times faster than querying points against a tree of units.
-    tree = shapely.STRtree(points)
-    u_idx, p_idx = tree.query(unit_geoms, predicate="intersects")
-    order = np.lexsort((u_idx, p_idx))
-    p_idx, u_idx = p_idx[order], u_idx[order]
-    first = np.ones(len(p_idx), dtype=bool)
-    first[1:] = p_idx[1:] != p_idx[:-1]
-    out[p_idx[first]] = u_idx[first]
-    return out
+def _positions(points: np.ndarray, unit_geoms: np.ndarray) -> np.ndarray:
+    """Position of the unit containing each point (the first on a shared edge), or -1."""
+    return polygon_positions(shapely.get_x(points), shapely.get_y(points), unit_geoms)
 
 
 def _unit_environments(units: gpd.GeoDataFrame, unit_pos: np.ndarray) -> pd.Series | None:
@@ -513,7 +501,7 @@ def coverage_footprints(
         points = np.asarray(stations.geometry.to_crs(crs).values, dtype=object)
         envs = None
         if model.environment is None:
-            envs = _unit_environments(units, _unit_positions(points, unit_geoms))
+            envs = _unit_environments(units, _positions(points, unit_geoms))
         frames.append(footprints(stations, tech=tech_, model=model, crs=crs, environment=envs))
     out = pd.concat(frames, ignore_index=True)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=crs).to_crs(units.crs)
@@ -677,7 +665,7 @@ def _population_points(
     """Points with counts: x, y, count, position of their unit (-1 outside)."""
     counts = _population_counts(population)
     arr = np.asarray(population.geometry.to_crs(crs).values, dtype=object)
-    return shapely.get_x(arr), shapely.get_y(arr), counts, _unit_positions(arr, unit_geoms)
+    return shapely.get_x(arr), shapely.get_y(arr), counts, _positions(arr, unit_geoms)
 
 
 def _population_counts(population: gpd.GeoDataFrame) -> np.ndarray:
