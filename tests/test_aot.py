@@ -65,13 +65,30 @@ def test_built_in_the_background_then_loaded_and_equal_to_numba(tmp_path, monkey
     assert not _aot.start_build()  # built: nothing more to do
     compiled = _aot.import_module(target)
     assert compiled is not None
+    from ict_gis.metrics import _numba
     from ict_gis.metrics._numba import edge_disk_intervals, uncovered_arcs
+    from ict_gis.metrics._scanlines import scanline_areas
 
     for seed in (1, 2):
         case = random_case(seed)
         ahead = areas(case, (compiled.uncovered_arcs, compiled.edge_disk_intervals), monkeypatch)
         jit = areas(case, (uncovered_arcs, edge_disk_intervals), monkeypatch)
         numpy_only = areas(case, None, monkeypatch)
+        for a, b, c in zip(ahead, jit, numpy_only, strict=True):
+            assert np.array_equal(a, b)
+            assert np.allclose(a, c, rtol=1e-9, atol=1e-3)
+            assert (a > 0).any()
+    # The scan-line kernels of the fast mode, too.
+    for seed in (1, 2):
+        units, x, y, r, group, _ = random_case(seed)
+        azimuth = np.where(np.arange(len(x)) % 2 == 0, np.nan, x % 360)
+        half_beam = np.where(np.isnan(azimuth), 180.0, 32.5)
+        args = (units, x, y, r, azimuth, half_beam, group, 3)
+        monkeypatch.setattr(_aot, "kernels", lambda: compiled)
+        ahead = scanline_areas(*args, spacing=150.0)
+        monkeypatch.setattr(_aot, "kernels", lambda: _numba)
+        jit = scanline_areas(*args, spacing=150.0)
+        numpy_only = scanline_areas(*args, spacing=150.0, use_kernels=False)
         for a, b, c in zip(ahead, jit, numpy_only, strict=True):
             assert np.array_equal(a, b)
             assert np.allclose(a, c, rtol=1e-9, atol=1e-3)
@@ -127,7 +144,10 @@ def test_the_coverage_command_says_when_it_starts_a_build(tmp_path, monkeypatch)
     assert started and started[0][1:4] == ["-m", "ict_gis.metrics._aot", str(tmp_path)]
     quiet = CliRunner().invoke(cli, ["-q", *args], catch_exceptions=False)
     assert quiet.exit_code == 0 and quiet.stderr == ""
-    # A fast run needs no compiled kernels.
+    # A fast run uses kernels too; a run of the polygon engine (sectors) does not.
     started.clear()
     fast = CliRunner().invoke(cli, [*args, "--mode", "fast"], catch_exceptions=False)
-    assert fast.exit_code == 0 and started == []
+    assert fast.exit_code == 0 and len(started) == 1
+    started.clear()
+    sectors = CliRunner().invoke(cli, [*args, "--model", "sector"], catch_exceptions=False)
+    assert sectors.exit_code == 0 and started == []

@@ -11,7 +11,15 @@ import shapely
 from ict_gis.metrics._scanlines import _intersection, _union, scanline_areas
 
 
-def run(units, footprints, groups=1, spacing=200.0):
+@pytest.fixture(params=["kernels", "numpy"])
+def use_kernels(request):
+    """Each test with the compiled kernels (numba installed) and with the numpy code."""
+    if request.param == "kernels":
+        pytest.importorskip("numba")
+    return request.param == "kernels"
+
+
+def run(units, footprints, groups=1, spacing=200.0, use_kernels=True):
     """footprints: rows (x, y, r, azimuth or NaN, half beam, group)."""
     f = np.array(footprints, dtype=float).reshape(-1, 6)
     return scanline_areas(
@@ -24,6 +32,7 @@ def run(units, footprints, groups=1, spacing=200.0):
         f[:, 5].astype(np.int64),
         groups,
         spacing=spacing,
+        use_kernels=use_kernels,
     )
 
 
@@ -63,9 +72,11 @@ def test_intersection_keeps_what_every_set_covers():
 
 @pytest.mark.parametrize("spacing", [37.0, 200.0, 1000.0, 5000.0])
 @pytest.mark.parametrize("r", [40.0, 750.0, 1700.0])
-def test_a_lone_circle_has_its_exact_area_whatever_the_spacing(spacing, r):
+def test_a_lone_circle_has_its_exact_area_whatever_the_spacing(spacing, r, use_kernels):
     unit = shapely.box(-20_000, -20_000, 20_000, 20_000)
-    sampled, per, any_, all_ = run([unit], [(123.4, -56.7, r, np.nan, 180, 0)], spacing=spacing)
+    sampled, per, any_, all_ = run(
+        [unit], [(123.4, -56.7, r, np.nan, 180, 0)], spacing=spacing, use_kernels=use_kernels
+    )
     # Covered length on the lines times their spacing: the disk's area.
     assert any_[0] == pytest.approx(math.pi * r * r, rel=1e-9)
     assert per[0, 0] == pytest.approx(any_[0])
@@ -74,24 +85,24 @@ def test_a_lone_circle_has_its_exact_area_whatever_the_spacing(spacing, r):
 
 @pytest.mark.parametrize("azimuth", [0, 15, 30, 45, 90, 135, 180, 200, 270, 330, 359])
 @pytest.mark.parametrize("half_beam", [32.5, 60, 100, 150])
-def test_a_lone_wedge_has_its_exact_area(azimuth, half_beam):
+def test_a_lone_wedge_has_its_exact_area(azimuth, half_beam, use_kernels):
     unit = shapely.box(-20_000, -20_000, 20_000, 20_000)
     r = 1500.0
-    sampled, _, any_, _ = run([unit], [(0, 0, r, azimuth, half_beam, 0)])
+    sampled, _, any_, _ = run([unit], [(0, 0, r, azimuth, half_beam, 0)], use_kernels=use_kernels)
     expected = r * r * math.radians(half_beam)  # r²θ/2 with θ = 2 × half beam
     # Beams wider than 180° are two wedges whose mean chords may overlap a little.
     assert any_[0] == pytest.approx(expected, rel=1e-9 if half_beam <= 90 else 1e-3)
 
 
-def test_a_wedge_is_on_the_side_it_points_to():
+def test_a_wedge_is_on_the_side_it_points_to(use_kernels):
     west = shapely.box(-20_000, -20_000, 0, 20_000)
     east = shapely.box(0, -20_000, 20_000, 20_000)
-    sampled, _, any_, _ = run([west, east], [(0, 0, 1500, 90, 32.5, 0)])
+    sampled, _, any_, _ = run([west, east], [(0, 0, 1500, 90, 32.5, 0)], use_kernels=use_kernels)
     assert any_[0] == 0
     assert any_[1] == pytest.approx(1500**2 * math.radians(32.5), rel=1e-9)
 
 
-def test_random_footprints_agree_with_fine_polygons():
+def test_random_footprints_agree_with_fine_polygons(use_kernels):
     rng = np.random.default_rng(7)
     ring = shapely.Polygon(
         [(0, 0), (9000, 800), (10_000, 7000), (4000, 10_000), (600, 6000)],
@@ -113,7 +124,7 @@ def test_random_footprints_agree_with_fine_polygons():
             rng.integers(0, 3, n),
         ]
     )
-    sampled, per, any_, all_ = run(units, rows, groups=3)
+    sampled, per, any_, all_ = run(units, rows, groups=3, use_kernels=use_kernels)
     polys = np.array([wedge(*row[:4], row[4]) for row in rows], dtype=object)
     group_union = [shapely.union_all(polys[rows[:, 5] == g]) for g in range(3)]
     for u, unit in enumerate(units):
@@ -130,11 +141,13 @@ def test_random_footprints_agree_with_fine_polygons():
         assert min(expected) > 0.05 * unit.area or u == 1
 
 
-def test_a_small_unit_gets_lines_of_its_own():
+def test_a_small_unit_gets_lines_of_its_own(use_kernels):
     # 300 m high: on the 200 m lines of the big unit it would get one or two lines.
     small = shapely.box(0, 0, 300, 300)
     big = shapely.box(-20_000, -20_000, 0, 20_000)
-    sampled, _, any_, _ = run([small, big], [(150, 400, 140, np.nan, 180, 0)])
+    sampled, _, any_, _ = run(
+        [small, big], [(150, 400, 140, np.nan, 180, 0)], use_kernels=use_kernels
+    )
     # The part of the disk below y = 300 (a circular segment), all inside the small unit.
     r, h = 140.0, 100.0
     segment = r * r * math.acos(h / r) - h * math.sqrt(r * r - h * h)
@@ -143,18 +156,84 @@ def test_a_small_unit_gets_lines_of_its_own():
     assert any_[1] == 0
 
 
-def test_a_small_island_of_a_unit_gets_lines_of_its_own():
+def test_a_small_island_of_a_unit_gets_lines_of_its_own(use_kernels):
     mainland = shapely.box(0, 0, 1500, 2500)
     island = shapely.box(0, 4000, 500, 4300)
     unit = shapely.MultiPolygon([mainland, island])
     # A circle over the whole island, none of the mainland.
-    sampled, _, any_, _ = run([unit], [(250, 4150, 600, np.nan, 180, 0)])
+    sampled, _, any_, _ = run([unit], [(250, 4150, 600, np.nan, 180, 0)], use_kernels=use_kernels)
     assert any_[0] / sampled[0] * unit.area == pytest.approx(island.area, rel=5e-3)
 
 
-def test_units_without_geometry_and_no_footprints_give_zeros():
-    sampled, per, any_, all_ = run([None, shapely.Polygon()], [], groups=2)
+def test_units_without_geometry_and_no_footprints_give_zeros(use_kernels):
+    sampled, per, any_, all_ = run([None, shapely.Polygon()], [], groups=2, use_kernels=use_kernels)
     assert sampled.tolist() == [0, 0] and any_.tolist() == [0, 0]
     assert per.shape == (2, 2)
-    sampled, per, any_, all_ = run([shapely.box(0, 0, 1000, 1000)], [], groups=1)
+    sampled, per, any_, all_ = run(
+        [shapely.box(0, 0, 1000, 1000)], [], groups=1, use_kernels=use_kernels
+    )
     assert sampled[0] == pytest.approx(1e6) and any_[0] == 0
+
+
+def test_the_kernels_give_the_numpy_code_s_lengths():
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(11)
+    # Overlapping units (a user's own), a unit with a hole, a zero-width
+    # sliver, a tiny unit and an empty one; circles and wedges of every width.
+    units = [
+        shapely.box(0, 0, 8000, 6000).difference(shapely.box(2000, 2000, 3000, 3500)),
+        shapely.box(5000, 3000, 12_000, 9000),
+        shapely.Polygon([(9000, 0), (9000, 2000), (9000.0000001, 1000)]),
+        shapely.box(100, 7000, 250, 7100),
+        shapely.Polygon(),
+    ]
+    n = 400
+    half_beams = rng.choice([10, 32.5, 60, 90, 100, 150, 180, 200], n)
+    rows = np.column_stack(
+        [
+            rng.uniform(-1500, 13_000, n),
+            rng.uniform(-1500, 10_000, n),
+            rng.uniform(0, 1800, n),
+            np.where(half_beams >= 180, np.nan, rng.uniform(-30, 400, n)),
+            half_beams,
+            rng.integers(0, 5, n),
+        ]
+    )
+    rows[:10] = rows[10:20]  # identical footprints, too
+    for spacing in (50.0, 200.0, 700.0):
+        kernels = run(units, rows, groups=5, spacing=spacing, use_kernels=True)
+        numpy_ = run(units, rows, groups=5, spacing=spacing, use_kernels=False)
+        for a, b in zip(kernels, numpy_, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-3)
+        assert (kernels[1] > 0).all(axis=1)[:4].any() and kernels[3][0] > 0
+
+
+def test_the_kernels_sweep_counts_every_group_once_per_point():
+    pytest.importorskip("numba")
+    from ict_gis.metrics import _numba
+
+    # One line; unit intervals [0, 10] (unit 0) and [20, 30] (unit 1), and a
+    # zero-length one. Chords: group 0 on [2, 6] and [4, 8], group 1 on [5, 25].
+    line = np.zeros(3, dtype=np.int64)
+    per, any_, all_ = _numba.scan_cover(
+        line,
+        np.array([2.0, 4.0, 5.0]),
+        np.array([6.0, 8.0, 25.0]),
+        np.array([0, 0, 1]),
+        np.zeros(3, dtype=np.int64),
+        np.array([0.0, 20.0, 15.0]),
+        np.array([10.0, 30.0, 15.0]),
+        np.array([0, 1, 1]),
+        np.array([2.0, 2.0, 2.0]),
+        1,
+        2,
+        2,
+        True,
+        True,
+        True,
+    )
+    # Unit 0: group 0 covers [2, 8] (6), group 1 [5, 10] (5), any [2, 10] (8),
+    # both [5, 8] (3); unit 1: group 1 [20, 25] (5). Times the weight 2.
+    assert per.tolist() == [[12.0, 10.0], [0.0, 10.0]]
+    assert any_.tolist() == [16.0, 10.0]
+    assert all_.tolist() == [6.0, 0.0]

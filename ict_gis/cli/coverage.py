@@ -204,7 +204,7 @@ def command(
         raise click.ClickException(str(exc)) from exc
     finally:
         close()
-    if table.attrs.get("engine") == "arcs":
+    if {"arcs", "scanlines"} & set(table.attrs.get("engine", "").split(",")):
         # Next time, kernels compiled ahead of time: no numba to load.
         from ict_gis.metrics._aot import start_build
 

@@ -1,4 +1,4 @@
-"""The exact mode's kernels compiled ahead of time, so that a run need not load numba.
+"""The coverage kernels compiled ahead of time, so that a run need not load numba.
 
 Loading numba and its cached kernels costs about 0.45 s at the start of
 every process that uses them: most of a short ``ict-gis coverage`` run's
@@ -34,11 +34,11 @@ import time
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["build", "import_module", "load", "module_path", "start_build"]
+__all__ = ["build", "import_module", "kernels", "load", "module_path", "start_build"]
 
 #: Changes to how the module is built (the signatures below) change its name,
 #: as do changes to the kernels' source and to numpy's version (its C API).
-BUILD_VERSION = "1"
+BUILD_VERSION = "2"
 #: A build that started longer ago than this (s) and left its lock is dead.
 STALE_LOCK_S = 600.0
 
@@ -85,6 +85,23 @@ def load() -> ModuleType | None:
         path = module_path()
         _LOADED.append(import_module(path) if path.exists() else None)
     return _LOADED[0]
+
+
+def kernels() -> ModuleType | None:
+    """Return the kernels: compiled ahead of time if built, else numba's, else ``None``.
+
+    Either way a module with the functions of :mod:`ict_gis.metrics._numba`
+    that are exported (``uncovered_arcs``, ``edge_disk_intervals``,
+    ``scan_chords``, ``scan_cover``); ``None`` without numba.
+    """
+    compiled = load()
+    if compiled is not None:
+        return compiled
+    try:
+        from ict_gis.metrics import _numba
+    except ImportError:
+        return None
+    return _numba
 
 
 def import_module(path: Path) -> ModuleType | None:
@@ -180,6 +197,44 @@ def build(folder: Path) -> Path:
                     f8, f8, f8, f8, f8, f8, f8, grid
                 ),
             )(_numba.edge_disk_intervals.py_func)
+            cc.export(
+                "scan_chords",
+                types.Tuple((i8, f8, f8, i8))(
+                    f8,
+                    f8,
+                    f8,
+                    f8,
+                    f8,
+                    i8,
+                    types.float64[:, :],
+                    f8,
+                    i8,
+                    i8,
+                    types.float64,
+                    types.int64,
+                ),
+            )(_numba.scan_chords.py_func)
+            flag = types.boolean
+            cc.export(
+                "scan_cover",
+                types.Tuple((types.float64[:, :], f8, f8))(
+                    i8,
+                    f8,
+                    f8,
+                    i8,
+                    i8,
+                    f8,
+                    f8,
+                    i8,
+                    f8,
+                    types.int64,
+                    types.int64,
+                    types.int64,
+                    flag,
+                    flag,
+                    flag,
+                ),
+            )(_numba.scan_cover.py_func)
             cc.compile()
             built = Path(tmp) / target.name
             os.replace(built, target)

@@ -539,14 +539,8 @@ def _kernels():
     """
     from ict_gis.metrics import _aot
 
-    compiled = _aot.load()
-    if compiled is not None:
-        return compiled.uncovered_arcs, compiled.edge_disk_intervals
-    try:
-        from ict_gis.metrics._numba import edge_disk_intervals, uncovered_arcs
-    except ImportError:
-        return None
-    return uncovered_arcs, edge_disk_intervals
+    module = _aot.kernels()
+    return None if module is None else (module.uncovered_arcs, module.edge_disk_intervals)
 
 
 def _grid(x: np.ndarray, y: np.ndarray, r: np.ndarray, max_cells: int = 1 << 20):

@@ -1,8 +1,9 @@
-"""The compiled kernels of the exact mode of ``coverage`` (arcs of circles).
+"""The compiled kernels of ``coverage``: arcs of circles (exact mode), scan lines (fast mode).
 
 Imported only when numba is installed (``pip install 'ict_gis[fast]'``); the
-numpy code in :mod:`ict_gis.metrics._disks`
-computes the same, and the tests check that both agree. Only the entry
+numpy code in :mod:`ict_gis.metrics._disks` and
+:mod:`ict_gis.metrics._scanlines` computes the same, and the tests check
+that both agree. Only the entry
 points are cached on disk; their helpers are inlined into them, so that a
 cached entry point never links to a stale helper.
 """
@@ -311,3 +312,343 @@ def edge_disk_intervals(ex0, ey0, ex1, ey1, x, y, r, grid):  # pragma: no cover 
         ua[:nu].copy(),
         ub[:nu].copy(),
     )
+
+
+# --------------------------------------------------------------------------- scan lines (fast mode)
+
+
+@numba.njit(inline="always", nogil=True)
+def _strip(t, r):  # pragma: no cover - compiled
+    """Twice the area of the disk of radius ``r`` between heights 0 and ``t``."""
+    if r <= 0.0:
+        return 0.0
+    t = min(max(t, -r), r)
+    return t * math.sqrt(max(r * r - t * t, 0.0)) + r * r * math.asin(t / r)
+
+
+@numba.njit(inline="always", nogil=True)
+def _wedge_chord(cx, dy, r, azimuth, half_beam):  # pragma: no cover - compiled
+    """Chord ``(a, b)`` of a wedge of at most 180° on the line ``dy`` above its apex."""
+    chord = math.sqrt(max(r * r - dy * dy, 0.0))
+    lo = cx - chord
+    hi = cx + chord
+    for side in range(2):
+        bearing = azimuth - half_beam if side == 0 else azimuth + half_beam
+        sign = 1.0 if side == 0 else -1.0
+        ex = math.sin(math.radians(bearing))
+        ey = math.cos(math.radians(bearing))
+        if abs(ey) < 1e-12:
+            if sign * -ex * dy < 0:
+                hi = lo
+        else:
+            edge_x = cx + ex * dy / ey
+            if sign * ey > 0:
+                lo = max(lo, edge_x)
+            else:
+                hi = min(hi, edge_x)
+    return lo, hi
+
+
+@numba.njit(inline="always", nogil=True)
+def _band_chord(cx, dy, r, azimuth, half_beam, step, sublines):  # pragma: no cover - compiled
+    """One footprint's interval on a line: as long as its mean width over the line's band."""
+    if math.isnan(azimuth):
+        half = (_strip(dy + step / 2.0, r) - _strip(dy - step / 2.0, r)) / step / 2.0
+        return cx - half, cx + half
+    mean = 0.0
+    middle = 0.0
+    for q in range(sublines):
+        sub_dy = dy + ((q + 0.5) / sublines - 0.5) * step
+        a, b = _wedge_chord(cx, sub_dy, r, azimuth, half_beam)
+        length = max(b - a, 0.0)
+        mean += length / sublines
+        if length > 0:
+            middle += (a + b) / 2.0 * length
+    middle = middle / (mean * sublines) if mean > 0 else cx
+    return middle - mean / 2.0, middle + mean / 2.0
+
+
+@numba.njit(cache=True, nogil=True)
+def scan_chords(
+    x, y, radius, azimuth, half_beam, group, boxes, step, count, first, width, sublines
+):  # pragma: no cover - compiled
+    """Chords of each footprint on the scan lines of each family whose box its box meets.
+
+    The same as ``_chords`` in :mod:`ict_gis.metrics._scanlines` (band-mean
+    widths, area correction, clipping to the family's box). The footprints
+    must be sorted by ``x``: then each line's chords come out nearly sorted
+    (by their centres), which :func:`scan_cover` relies on to sort them
+    quickly. Family ``f`` has the box ``boxes[f]`` (min x, min y, max x,
+    max y) and ``count[f]`` lines ``step[f]`` apart, numbered from
+    ``first[f]``. Returns ``(line, start, end, group)``: the number of the
+    line, the chord's ends relative to the family's min x, and the
+    footprint's group.
+    """
+    n = x.shape[0]
+    rmax = 0.0
+    for i in range(n):
+        rmax = max(rmax, radius[i])
+    # Pairs (family, footprint) whose boxes meet; per family in the order of x.
+    cap = n + 16
+    pair_fam = np.empty(cap, dtype=np.int64)
+    pair_fp = np.empty(cap, dtype=np.int64)
+    n_pairs = 0
+    total = 0
+    longest = 1
+    for f in range(boxes.shape[0]):
+        i0 = np.searchsorted(x, boxes[f, 0] - rmax)
+        i1 = np.searchsorted(x, boxes[f, 2] + rmax, side="right")
+        for i in range(i0, i1):
+            r = radius[i]
+            if (
+                x[i] - r > boxes[f, 2]
+                or x[i] + r < boxes[f, 0]
+                or y[i] - r > boxes[f, 3]
+                or y[i] + r < boxes[f, 1]
+            ):
+                continue
+            if n_pairs == pair_fam.shape[0]:
+                pair_fam, pair_fp = _grown(pair_fam, n_pairs), _grown(pair_fp, n_pairs)
+            pair_fam[n_pairs] = f
+            pair_fp[n_pairs] = i
+            n_pairs += 1
+            span = int(math.ceil((y[i] + r - boxes[f, 1]) / step[f])) - int(
+                math.floor((y[i] - r - boxes[f, 1]) / step[f])
+            )
+            total += max(span, 0)
+            longest = max(longest, span)
+    out_line = np.empty(total, dtype=np.int64)
+    out_lo = np.empty(total)
+    out_hi = np.empty(total)
+    out_grp = np.empty(total, dtype=np.int64)
+    buf_lo = np.empty(longest)
+    buf_hi = np.empty(longest)
+    k_out = 0
+    for p in range(n_pairs):
+        f = pair_fam[p]
+        i = pair_fp[p]
+        r = radius[i]
+        s = step[f]
+        base = boxes[f, 1]
+        # Every line whose band meets the footprint, also beyond the family's
+        # box (for the area correction).
+        j0 = int(math.floor((y[i] - r - base) / s))
+        j1 = int(math.ceil((y[i] + r - base) / s))
+        cx = x[i] - boxes[f, 0]
+        sampled = 0.0
+        for k in range(j1 - j0):
+            dy = base + (j0 + k + 0.5) * s - y[i]
+            lo, hi = _band_chord(cx, dy, r, azimuth[i], half_beam[i], s, sublines)
+            buf_lo[k] = lo
+            buf_hi[k] = hi
+            sampled += max(hi - lo, 0.0)
+        sampled *= s
+        exact = math.pi * r * r if math.isnan(azimuth[i]) else r * r * math.radians(half_beam[i])
+        factor = exact / sampled if sampled > 0 else 1.0
+        centre = int(math.floor((y[i] - base) / s))
+        for k in range(j1 - j0):
+            j = j0 + k
+            if j < 0 or j >= count[f]:
+                continue
+            middle = (buf_lo[k] + buf_hi[k]) / 2.0
+            half = max(buf_hi[k] - buf_lo[k], 0.0) / 2.0 * factor
+            if j == centre and not sampled > 0:
+                half = exact / s / 2.0  # too small for any sub-line: all on one line
+            lo = min(max(middle - half, 0.0), width - 1.0)
+            hi = min(max(middle + half, 0.0), width - 1.0)
+            if hi > lo:
+                out_line[k_out] = first[f] + j
+                out_lo[k_out] = lo
+                out_hi[k_out] = hi
+                out_grp[k_out] = group[i]
+                k_out += 1
+    return (
+        out_line[:k_out].copy(),
+        out_lo[:k_out].copy(),
+        out_hi[:k_out].copy(),
+        out_grp[:k_out].copy(),
+    )
+
+
+@numba.njit(inline="always", nogil=True)
+def _by_line(line, n_lines):  # pragma: no cover - compiled
+    """Sort items by line, keeping their order (counting sort): ``(start, order)``.
+
+    Line ``L``'s items are ``order[start[L]:start[L + 1]]``.
+    """
+    start = np.zeros(n_lines + 1, dtype=np.int64)
+    for k in range(line.shape[0]):
+        start[line[k] + 1] += 1
+    for L in range(n_lines):
+        start[L + 1] += start[L]
+    fill = start[:-1].copy()
+    order = np.empty(line.shape[0], dtype=np.int64)
+    for k in range(line.shape[0]):
+        order[fill[line[k]]] = k
+        fill[line[k]] += 1
+    return start, order
+
+
+@numba.njit(inline="always", nogil=True)
+def _sort_pairs(values, ids, m):  # pragma: no cover - compiled
+    """Sort ``values[:m]`` (and ``ids`` with them): insertion sort, fast when nearly sorted.
+
+    Gives up on insertion (too many moves) for ``numpy.argsort``.
+    """
+    moves = 0
+    for k in range(1, m):
+        v = values[k]
+        d = ids[k]
+        q = k - 1
+        while q >= 0 and values[q] > v:
+            values[q + 1] = values[q]
+            ids[q + 1] = ids[q]
+            q -= 1
+        values[q + 1] = v
+        ids[q + 1] = d
+        moves += k - 1 - q
+        if moves > 32 * m:
+            order = np.argsort(values[:m])
+            values[:m] = values[:m][order]
+            ids[:m] = ids[:m][order]
+            return
+
+
+@numba.njit(cache=True, nogil=True)
+def scan_cover(
+    c_line,
+    c_lo,
+    c_hi,
+    c_grp,
+    q_line,
+    q_a,
+    q_b,
+    q_unit,
+    q_weight,
+    n_lines,
+    n_units,
+    groups,
+    want_groups,
+    want_any,
+    want_all,
+):  # pragma: no cover - compiled
+    """Covered lengths inside the units' intervals, line by line, weighted, summed per unit.
+
+    Chords ``(c_line, c_lo, c_hi, c_grp)`` and unit intervals ``(q_line,
+    q_a, q_b)`` of unit ``q_unit`` with weight ``q_weight`` (the line's
+    spacing). On each line one sweep over the sorted starts and ends of both
+    keeps, per group, how many of its chords cover the current point (and
+    since where), and which unit intervals hold it; covered lengths are
+    credited to those units when a group stops covering or an interval
+    opens or closes. Returns ``(per_group (n_units, groups), any, all)``,
+    the same as ``_covered`` in :mod:`ict_gis.metrics._scanlines`.
+    """
+    per_group = np.zeros((n_units, groups))
+    cov_any = np.zeros(n_units)
+    cov_all = np.zeros(n_units)
+    c_start, c_order = _by_line(c_line, n_lines)
+    q_start, q_order = _by_line(q_line, n_lines)
+    widest = 1
+    for L in range(n_lines):
+        widest = max(widest, c_start[L + 1] - c_start[L], q_start[L + 1] - q_start[L])
+    # The four sorted streams of a line: chord starts and ends, interval starts and ends.
+    values = np.empty((4, widest))
+    ids = np.empty((4, widest), dtype=np.int64)
+    size = np.zeros(4, dtype=np.int64)
+    head = np.zeros(4, dtype=np.int64)
+    depth = np.zeros(max(groups, 1), dtype=np.int64)
+    since = np.zeros(max(groups, 1))
+    active = np.empty(widest, dtype=np.int64)
+    for L in range(n_lines):
+        nc = c_start[L + 1] - c_start[L]
+        if nc == 0 or q_start[L + 1] == q_start[L]:
+            continue
+        for k in range(nc):
+            c = c_order[c_start[L] + k]
+            values[0, k] = c_lo[c]
+            ids[0, k] = c
+            values[1, k] = c_hi[c]
+            ids[1, k] = c
+        nq = 0
+        for k in range(q_start[L + 1] - q_start[L]):
+            q = q_order[q_start[L] + k]
+            if q_b[q] > q_a[q]:  # an empty interval holds nothing
+                values[2, nq] = q_a[q]
+                ids[2, nq] = q
+                values[3, nq] = q_b[q]
+                ids[3, nq] = q
+                nq += 1
+        size[0] = size[1] = nc
+        size[2] = size[3] = nq
+        for stream in range(4):
+            _sort_pairs(values[stream], ids[stream], size[stream])
+        head[:] = 0
+        depth[:] = 0
+        n_active = 0
+        covering = 0  # groups with at least one chord over the current point
+        since_any = 0.0
+        since_all = 0.0
+        while True:
+            # The next event: the smallest head (any order among equal values).
+            stream = -1
+            here = 0.0
+            for t in range(4):
+                if head[t] < size[t] and (stream < 0 or values[t, head[t]] < here):
+                    stream = t
+                    here = values[t, head[t]]
+            if stream < 0:
+                break
+            item = ids[stream, head[stream]]
+            head[stream] += 1
+            if stream == 0:
+                g = c_grp[item]
+                if depth[g] == 0:
+                    since[g] = here
+                    if covering == 0:
+                        since_any = here
+                    covering += 1
+                    if covering == groups:
+                        since_all = here
+                depth[g] += 1
+            elif stream == 1:
+                g = c_grp[item]
+                depth[g] -= 1
+                if depth[g] == 0:
+                    for a in range(n_active):
+                        q = active[a]
+                        u = q_unit[q]
+                        if want_groups:
+                            per_group[u, g] += (here - since[g]) * q_weight[q]
+                        if want_all and covering == groups:
+                            cov_all[u] += (here - since_all) * q_weight[q]
+                        if want_any and covering == 1:
+                            cov_any[u] += (here - since_any) * q_weight[q]
+                    covering -= 1
+            else:
+                # An interval opens or closes: credit what is covered so far.
+                if covering > 0:
+                    for a in range(n_active):
+                        q = active[a]
+                        u = q_unit[q]
+                        if want_any:
+                            cov_any[u] += (here - since_any) * q_weight[q]
+                        if want_all and covering == groups:
+                            cov_all[u] += (here - since_all) * q_weight[q]
+                        if want_groups:
+                            for g in range(groups):
+                                if depth[g] > 0:
+                                    per_group[u, g] += (here - since[g]) * q_weight[q]
+                    since_any = here
+                    since_all = here
+                    for g in range(groups):
+                        since[g] = here
+                if stream == 2:
+                    active[n_active] = item
+                    n_active += 1
+                else:
+                    for a in range(n_active):
+                        if active[a] == item:
+                            active[a] = active[n_active - 1]
+                            n_active -= 1
+                            break
+    return per_group, cov_any, cov_all

@@ -1,4 +1,4 @@
-"""Covered areas along scan lines: the fast mode of ``coverage`` (numpy only).
+"""Covered areas along scan lines: the fast mode of ``coverage``.
 
 Each unit is cut by horizontal scan lines at most ``spacing`` metres apart.
 On a line, the unit is a set of intervals (its edge crossings, even-odd
@@ -17,8 +17,16 @@ every family has a number, and a position on line ``i`` at ``x`` becomes
 the number ``i * width + (x - family's min x)``: the chords of all lines
 are merged by sorting numbers, and covered lengths inside the units'
 intervals are read from a cumulative sum with ``numpy.searchsorted``. No
-Python loop runs per unit or per line and nothing is compiled; the work is
-split in two halves for two threads (numpy releases the GIL).
+Python loop runs per unit or per line; the work is split in two halves for
+two threads (numpy releases the GIL).
+
+When numba is installed, two compiled kernels (:func:`_numba.scan_chords
+<ict_gis.metrics._numba.scan_chords>` and :func:`_numba.scan_cover
+<ict_gis.metrics._numba.scan_cover>`, compiled ahead of time when they can
+be, see :mod:`ict_gis.metrics._aot`) do the same without the large
+temporary arrays: the chords line by line, then one sweep per line over
+its chords and unit intervals. The numpy code is the fallback and the
+reference the tests hold the kernels to.
 """
 
 from __future__ import annotations
@@ -27,6 +35,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import shapely
+
+from ict_gis.metrics import _aot
 
 #: Fewest lines across a polygon part: lower parts get lines closer than ``spacing``.
 MIN_LINES_PER_UNIT = 20
@@ -46,6 +56,7 @@ def scanline_areas(
     want_groups: bool = True,
     want_any: bool = True,
     want_all: bool = True,
+    use_kernels: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Return the sampled and covered lengths per unit, summed over its scan lines.
 
@@ -65,6 +76,9 @@ def scanline_areas(
         ``MIN_LINES_PER_UNIT * spacing`` high gets that many lines.
     want_groups, want_any, want_all
         Which covered lengths to compute (the others stay 0).
+    use_kernels
+        Use the compiled kernels when numba is installed (the numpy code
+        otherwise, and always when ``False``).
 
     Returns
     -------
@@ -81,14 +95,33 @@ def scanline_areas(
     lines = _unit_lines(unit_geoms, spacing)
     if lines is None:
         return sampled, per_group, cov_any, cov_all
-    unit_of, family, qa, qb = _unit_intervals(lines)
+    unit_of, family, line, xa, xb = _unit_intervals(lines)
     weight = lines.step[family]
-    sampled += np.bincount(unit_of, weights=(qb - qa) * weight, minlength=n)
+    sampled += np.bincount(unit_of, weights=(xb - xa) * weight, minlength=n)
+    if not len(x) or not len(xa):
+        return sampled, per_group, cov_any, cov_all
+    flags = (want_groups, want_any, want_all)
+    kernels = _aot.kernels() if use_kernels else None
+    if kernels is not None:
+        x, y, radius, azimuth, half_beam, group = _split_wide_sectors(
+            x, y, radius, azimuth, half_beam, group
+        )
+        by_x = np.argsort(x, kind="stable")
+        c_line, c_lo, c_hi, c_grp = kernels.scan_chords(
+            x[by_x], y[by_x], radius[by_x], azimuth[by_x], half_beam[by_x],
+            group[by_x].astype(np.int64), lines.boxes, lines.step, lines.count, lines.first,
+            lines.width, WEDGE_SUBLINES,
+        )  # fmt: skip
+        per_group, cov_any, cov_all = kernels.scan_cover(
+            c_line, c_lo, c_hi, c_grp, line, xa, xb, unit_of, weight,
+            int(lines.count.sum()), n, groups, *flags,
+        )  # fmt: skip
+        return sampled, per_group, cov_any, cov_all
+    qa, qb = line * lines.width + xa, line * lines.width + xb
     chords = _chords_in_threads(lines, x, y, radius, azimuth, half_beam, group)
-    if chords is None or not len(qa):
+    if chords is None:
         return sampled, per_group, cov_any, cov_all
     start, end, grp = chords
-    flags = (want_groups, want_any, want_all)
     # Lines are independent: the first and second half of them in two threads
     # (numpy's sorts and searches release the GIL).
     middle = float(np.median(qa)) // lines.width * lines.width
@@ -217,8 +250,13 @@ def _unit_lines(unit_geoms: np.ndarray, spacing: float) -> _Lines | None:
     return _Lines(all_boxes, all_counts, parts, part_unit, part_family)
 
 
-def _unit_intervals(lines: _Lines) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Return the intervals inside each part on its lines: ``(unit, family, start, end key)``.
+def _unit_intervals(
+    lines: _Lines,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return the intervals inside each part on its lines: ``(unit, family, line, start, end)``.
+
+    ``line`` is the line's number, ``start`` and ``end`` are relative to the
+    family's min x.
 
     Crossings of each ring edge with the lines in its y range (a line at
     height ``y`` crosses an edge when ``min(y0, y1) <= y < max(y0, y1)``),
@@ -241,13 +279,13 @@ def _unit_intervals(lines: _Lines) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     line_y = lines.miny[f] + (j + 0.5) * lines.step[f]
     t = (line_y - y0[edge]) / (y1[edge] - y0[edge])
     cross_x = x0[edge] + t * (x1[edge] - x0[edge]) - lines.minx[f]
-    keys = lines.key(f, j, np.clip(cross_x, 0.0, lines.width - 1.0))
-    order = np.lexsort((keys, p))
+    cross_x = np.clip(cross_x, 0.0, lines.width - 1.0)
+    order = np.lexsort((lines.key(f, j, cross_x), p))
     # Each line of a part has an even number of crossings: after sorting by
     # part and key, consecutive pairs never straddle two lines or parts.
-    keys, p = keys[order], p[order]
+    cross_x, p, number = cross_x[order], p[order], (lines.first[f] + j)[order]
     p = p[0::2]
-    return lines.part_unit[p], lines.part_family[p], keys[0::2], keys[1::2]
+    return lines.part_unit[p], lines.part_family[p], number[0::2], cross_x[0::2], cross_x[1::2]
 
 
 def _chords(
@@ -269,8 +307,7 @@ def _chords(
     x, y, radius, azimuth, half_beam, group = _split_wide_sectors(
         x, y, radius, azimuth, half_beam, group
     )
-    boxes = shapely.box(x - radius, y - radius, x + radius, y + radius)
-    fam_idx, f_idx = shapely.STRtree(boxes).query(shapely.box(*lines.boxes.T))
+    fam_idx, f_idx = _families_met(lines, x, y, radius)
     base, step = lines.miny[fam_idx], lines.step[fam_idx]
     # Every line whose band (half a spacing each side) meets the footprint,
     # also beyond the family's box (for the area correction).
@@ -292,6 +329,12 @@ def _chords(
     keep = np.flatnonzero(hi > lo)
     fam, j, f = fam[keep], j[keep], f[keep]
     return lines.key(fam, j, lo[keep]), lines.key(fam, j, hi[keep]), group[f]
+
+
+def _families_met(lines: _Lines, x, y, radius) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``(family, footprint)`` whose boxes meet."""
+    boxes = shapely.box(x - radius, y - radius, x + radius, y + radius)
+    return shapely.STRtree(boxes).query(shapely.box(*lines.boxes.T))
 
 
 #: Sub-lines per band that sample a wedge's width.

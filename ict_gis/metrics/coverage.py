@@ -40,8 +40,9 @@ Everything is computed in the equal-area CRS of
     over the line's band, so that every footprint keeps its exact area;
     overlaps and boundaries are sampled at the lines. The
     covered share of the unit's lines is applied to the unit's exact area
-    (within 0.5 %). Plain numpy, in two threads (see
-    :mod:`ict_gis.metrics._scanlines`).
+    (within 0.5 %). Two compiled kernels when numba is installed (built
+    ahead of time like the arcs' kernels), plain numpy in two threads
+    otherwise (see :mod:`ict_gis.metrics._scanlines`).
 
 Stations on air
 ---------------
