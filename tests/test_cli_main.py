@@ -71,3 +71,29 @@ def test_quiet_writes_nothing_to_stderr(tmp_path):
     assert quiet.exit_code == 0
     assert quiet.stderr == ""
     assert out.read_text(encoding="utf-8").startswith("#")
+
+
+def test_the_console_script_flushes_its_output_and_keeps_the_exit_status(tmp_path):
+    # `ict-gis` leaves with os._exit after the command (see cli.main.main):
+    # what it printed must still arrive, and errors still give their status.
+    import subprocess
+    import sys
+
+    def run(*args):
+        code = "from ict_gis.cli.main import main; main()"
+        return subprocess.run(
+            [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300
+        )
+
+    ok = run("info", "--format", "json")
+    assert ok.returncode == 0
+    assert json.loads(ok.stdout)  # the whole JSON document, flushed
+    bad = run("coverage", "--tech", "9G")
+    assert bad.returncode == 2 and "Invalid value for '--tech'" in bad.stderr
+    missing = run("info", str(tmp_path / "nothing-here"))
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    out = tmp_path / "c.csv"
+    written = run("-q", "coverage", "--tech", "4G", "--operator", "any", "--format", "csv",
+                  "-o", str(out))  # fmt: skip
+    assert written.returncode == 0 and written.stderr == ""
+    assert out.read_text(encoding="utf-8").startswith("code,name,tech,operator")
