@@ -214,9 +214,9 @@ def test_the_kernels_sweep_counts_every_group_once_per_point():
 
     # One line; unit intervals [0, 10] (unit 0) and [20, 30] (unit 1), and a
     # zero-length one. Chords: group 0 on [2, 6] and [4, 8], group 1 on [5, 25].
-    line = np.zeros(3, dtype=np.int64)
     per, any_, all_ = _numba.scan_cover(
-        line,
+        np.array([0, 3]),  # line 0's chords start at 0 ...
+        np.array([3]),  # ... and there are three
         np.array([2.0, 4.0, 5.0]),
         np.array([6.0, 8.0, 25.0]),
         np.array([0, 0, 1]),
@@ -225,7 +225,6 @@ def test_the_kernels_sweep_counts_every_group_once_per_point():
         np.array([10.0, 30.0, 15.0]),
         np.array([0, 1, 1]),
         np.array([2.0, 2.0, 2.0]),
-        1,
         2,
         2,
         True,

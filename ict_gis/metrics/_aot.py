@@ -199,7 +199,7 @@ def build(folder: Path) -> Path:
             )(_numba.edge_disk_intervals.py_func)
             cc.export(
                 "scan_chords",
-                types.Tuple((i8, f8, f8, i8))(
+                types.Tuple((i8, i8, f8, f8, i8))(
                     f8,
                     f8,
                     f8,
@@ -219,15 +219,15 @@ def build(folder: Path) -> Path:
                 "scan_cover",
                 types.Tuple((types.float64[:, :], f8, f8))(
                     i8,
-                    f8,
-                    f8,
-                    i8,
                     i8,
                     f8,
                     f8,
                     i8,
+                    i8,
                     f8,
-                    types.int64,
+                    f8,
+                    i8,
+                    f8,
                     types.int64,
                     types.int64,
                     flag,

@@ -350,11 +350,8 @@ def _wedge_chord(cx, dy, r, azimuth, half_beam):  # pragma: no cover - compiled
 
 
 @numba.njit(inline="always", nogil=True)
-def _band_chord(cx, dy, r, azimuth, half_beam, step, sublines):  # pragma: no cover - compiled
-    """One footprint's interval on a line: as long as its mean width over the line's band."""
-    if math.isnan(azimuth):
-        half = (_strip(dy + step / 2.0, r) - _strip(dy - step / 2.0, r)) / step / 2.0
-        return cx - half, cx + half
+def _wedge_band_chord(cx, dy, r, azimuth, half_beam, step, sublines):  # pragma: no cover
+    """Return a wedge's interval on a line: its mean chord over ``sublines`` sub-lines."""
     mean = 0.0
     middle = 0.0
     for q in range(sublines):
@@ -380,8 +377,10 @@ def scan_chords(
     (by their centres), which :func:`scan_cover` relies on to sort them
     quickly. Family ``f`` has the box ``boxes[f]`` (min x, min y, max x,
     max y) and ``count[f]`` lines ``step[f]`` apart, numbered from
-    ``first[f]``. Returns ``(line, start, end, group)``: the number of the
-    line, the chord's ends relative to the family's min x, and the
+    ``first[f]``. Returns ``(line_start, line_fill, start, end, group)``:
+    the chords of line ``L`` are at ``line_start[L]`` to ``line_start[L] +
+    line_fill[L] - 1`` (line by line, so that :func:`scan_cover` reads them
+    in order), their ends relative to the family's min x, and the
     footprint's group.
     """
     n = x.shape[0]
@@ -393,7 +392,10 @@ def scan_chords(
     pair_fam = np.empty(cap, dtype=np.int64)
     pair_fp = np.empty(cap, dtype=np.int64)
     n_pairs = 0
-    total = 0
+    n_lines = 0
+    for f in range(boxes.shape[0]):
+        n_lines = max(n_lines, first[f] + count[f])
+    line_start = np.zeros(n_lines + 1, dtype=np.int64)  # room per line, then its start
     longest = 1
     for f in range(boxes.shape[0]):
         i0 = np.searchsorted(x, boxes[f, 0] - rmax)
@@ -412,18 +414,28 @@ def scan_chords(
             pair_fam[n_pairs] = f
             pair_fp[n_pairs] = i
             n_pairs += 1
-            span = int(math.ceil((y[i] + r - boxes[f, 1]) / step[f])) - int(
-                math.floor((y[i] - r - boxes[f, 1]) / step[f])
-            )
-            total += max(span, 0)
-            longest = max(longest, span)
-    out_line = np.empty(total, dtype=np.int64)
+            j0 = int(math.floor((y[i] - r - boxes[f, 1]) / step[f]))
+            j1 = int(math.ceil((y[i] + r - boxes[f, 1]) / step[f]))
+            longest = max(longest, j1 - j0)
+            j0 = min(max(j0, 0), count[f])
+            j1 = min(max(j1, j0), count[f])
+            line_start[first[f] + j0] += 1
+            line_start[first[f] + j1] -= 1
+    room = 0
+    for L in range(n_lines + 1):
+        room += line_start[L]
+        line_start[L] = room
+    total = 0
+    for L in range(n_lines + 1):
+        room = line_start[L]
+        line_start[L] = total
+        total += room
+    line_fill = np.zeros(n_lines, dtype=np.int64)
     out_lo = np.empty(total)
     out_hi = np.empty(total)
     out_grp = np.empty(total, dtype=np.int64)
     buf_lo = np.empty(longest)
     buf_hi = np.empty(longest)
-    k_out = 0
     for p in range(n_pairs):
         f = pair_fam[p]
         i = pair_fp[p]
@@ -436,14 +448,22 @@ def scan_chords(
         j1 = int(math.ceil((y[i] + r - base) / s))
         cx = x[i] - boxes[f, 0]
         sampled = 0.0
+        circle = math.isnan(azimuth[i])
+        below = _strip(base + j0 * s - y[i], r)  # a band's top is the next one's bottom
         for k in range(j1 - j0):
             dy = base + (j0 + k + 0.5) * s - y[i]
-            lo, hi = _band_chord(cx, dy, r, azimuth[i], half_beam[i], s, sublines)
+            if circle:
+                above = _strip(base + (j0 + k + 1) * s - y[i], r)
+                half = (above - below) / s / 2.0
+                below = above
+                lo, hi = cx - half, cx + half
+            else:
+                lo, hi = _wedge_band_chord(cx, dy, r, azimuth[i], half_beam[i], s, sublines)
             buf_lo[k] = lo
             buf_hi[k] = hi
             sampled += max(hi - lo, 0.0)
         sampled *= s
-        exact = math.pi * r * r if math.isnan(azimuth[i]) else r * r * math.radians(half_beam[i])
+        exact = math.pi * r * r if circle else r * r * math.radians(half_beam[i])
         factor = exact / sampled if sampled > 0 else 1.0
         centre = int(math.floor((y[i] - base) / s))
         for k in range(j1 - j0):
@@ -457,17 +477,13 @@ def scan_chords(
             lo = min(max(middle - half, 0.0), width - 1.0)
             hi = min(max(middle + half, 0.0), width - 1.0)
             if hi > lo:
-                out_line[k_out] = first[f] + j
-                out_lo[k_out] = lo
-                out_hi[k_out] = hi
-                out_grp[k_out] = group[i]
-                k_out += 1
-    return (
-        out_line[:k_out].copy(),
-        out_lo[:k_out].copy(),
-        out_hi[:k_out].copy(),
-        out_grp[:k_out].copy(),
-    )
+                L = first[f] + j
+                at = line_start[L] + line_fill[L]
+                out_lo[at] = lo
+                out_hi[at] = hi
+                out_grp[at] = group[i]
+                line_fill[L] += 1
+    return line_start, line_fill, out_lo, out_hi, out_grp
 
 
 @numba.njit(inline="always", nogil=True)
@@ -516,7 +532,8 @@ def _sort_pairs(values, ids, m):  # pragma: no cover - compiled
 
 @numba.njit(cache=True, nogil=True)
 def scan_cover(
-    c_line,
+    line_start,
+    line_fill,
     c_lo,
     c_hi,
     c_grp,
@@ -525,7 +542,6 @@ def scan_cover(
     q_b,
     q_unit,
     q_weight,
-    n_lines,
     n_units,
     groups,
     want_groups,
@@ -534,9 +550,10 @@ def scan_cover(
 ):  # pragma: no cover - compiled
     """Covered lengths inside the units' intervals, line by line, weighted, summed per unit.
 
-    Chords ``(c_line, c_lo, c_hi, c_grp)`` and unit intervals ``(q_line,
-    q_a, q_b)`` of unit ``q_unit`` with weight ``q_weight`` (the line's
-    spacing). On each line one sweep over the sorted starts and ends of both
+    Chords ``(c_lo, c_hi, c_grp)``, line by line as :func:`scan_chords`
+    returns them (``line_start``, ``line_fill``), and unit intervals
+    ``(q_line, q_a, q_b)`` of unit ``q_unit`` with weight ``q_weight`` (the
+    line's spacing). On each line one sweep over the sorted starts and ends of both
     keeps, per group, how many of its chords cover the current point (and
     since where), and which unit intervals hold it; covered lengths are
     credited to those units when a group stops covering or an interval
@@ -546,11 +563,11 @@ def scan_cover(
     per_group = np.zeros((n_units, groups))
     cov_any = np.zeros(n_units)
     cov_all = np.zeros(n_units)
-    c_start, c_order = _by_line(c_line, n_lines)
+    n_lines = line_fill.shape[0]
     q_start, q_order = _by_line(q_line, n_lines)
     widest = 1
     for L in range(n_lines):
-        widest = max(widest, c_start[L + 1] - c_start[L], q_start[L + 1] - q_start[L])
+        widest = max(widest, line_fill[L], q_start[L + 1] - q_start[L])
     # The four sorted streams of a line: chord starts and ends, interval starts and ends.
     values = np.empty((4, widest))
     ids = np.empty((4, widest), dtype=np.int64)
@@ -560,11 +577,11 @@ def scan_cover(
     since = np.zeros(max(groups, 1))
     active = np.empty(widest, dtype=np.int64)
     for L in range(n_lines):
-        nc = c_start[L + 1] - c_start[L]
+        nc = line_fill[L]
         if nc == 0 or q_start[L + 1] == q_start[L]:
             continue
         for k in range(nc):
-            c = c_order[c_start[L] + k]
+            c = line_start[L] + k
             values[0, k] = c_lo[c]
             ids[0, k] = c
             values[1, k] = c_hi[c]

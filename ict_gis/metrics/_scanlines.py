@@ -107,15 +107,14 @@ def scanline_areas(
             x, y, radius, azimuth, half_beam, group
         )
         by_x = np.argsort(x, kind="stable")
-        c_line, c_lo, c_hi, c_grp = kernels.scan_chords(
+        chords = kernels.scan_chords(
             x[by_x], y[by_x], radius[by_x], azimuth[by_x], half_beam[by_x],
             group[by_x].astype(np.int64), lines.boxes, lines.step, lines.count, lines.first,
             lines.width, WEDGE_SUBLINES,
         )  # fmt: skip
         per_group, cov_any, cov_all = kernels.scan_cover(
-            c_line, c_lo, c_hi, c_grp, line, xa, xb, unit_of, weight,
-            int(lines.count.sum()), n, groups, *flags,
-        )  # fmt: skip
+            *chords, line, xa, xb, unit_of, weight, n, groups, *flags
+        )
         return sampled, per_group, cov_any, cov_all
     qa, qb = line * lines.width + xa, line * lines.width + xb
     chords = _chords_in_threads(lines, x, y, radius, azimuth, half_beam, group)
