@@ -230,6 +230,8 @@ def test_the_kernels_sweep_counts_every_group_once_per_point():
         True,
         True,
         True,
+        0,
+        1,
     )
     # Unit 0: group 0 covers [2, 8] (6), group 1 [5, 10] (5), any [2, 10] (8),
     # both [5, 8] (3); unit 1: group 1 [20, 25] (5). Times the weight 2.

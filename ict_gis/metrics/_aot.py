@@ -38,7 +38,7 @@ __all__ = ["build", "import_module", "kernels", "load", "module_path", "start_bu
 
 #: Changes to how the module is built (the signatures below) change its name,
 #: as do changes to the kernels' source and to numpy's version (its C API).
-BUILD_VERSION = "2"
+BUILD_VERSION = "3"
 #: A build that started longer ago than this (s) and left its lock is dead.
 STALE_LOCK_S = 600.0
 
@@ -164,6 +164,7 @@ def build(folder: Path) -> Path:
         warnings.simplefilter("ignore")  # numba.pycc is marked for deprecation
         from numba import types
         from numba.pycc import CC
+        from numba.pycc import compiler as pycc_compiler
 
         from ict_gis.metrics import _numba
 
@@ -181,6 +182,17 @@ def build(folder: Path) -> Path:
                 i8,
             )
         )
+        # Like the JIT kernels (nogil=True), the exported ones release the GIL
+        # while they run (they touch no Python object), so that threads can
+        # share the work; numba.pycc has no option for it, only the flag.
+        plain_flags = pycc_compiler.Flags
+
+        def releasing_flags():
+            flags = plain_flags()
+            flags.release_gil = True
+            return flags
+
+        pycc_compiler.Flags = releasing_flags
         with tempfile.TemporaryDirectory(dir=folder) as tmp:
             cc = CC(module_name())
             cc.output_dir = tmp
@@ -233,9 +245,14 @@ def build(folder: Path) -> Path:
                     flag,
                     flag,
                     flag,
+                    types.int64,
+                    types.int64,
                 ),
             )(_numba.scan_cover.py_func)
-            cc.compile()
+            try:
+                cc.compile()
+            finally:
+                pycc_compiler.Flags = plain_flags
             built = Path(tmp) / target.name
             os.replace(built, target)
     # Modules and markers of older versions of the kernels are of no more use.

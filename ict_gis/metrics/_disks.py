@@ -340,8 +340,8 @@ def disk_coverage_areas(
     # --- unit edges and edge-disk pairs
     e_unit, ex0, ey0, ex1, ey1 = _unit_edges(units)
     if kernels is not None:
-        (ed_edge, ed_disk, ed_a, ed_b, c_edge, c_disk, c_t, *edge_union) = kernels[1](
-            ex0, ey0, ex1, ey1, x, y, r, grid
+        (ed_edge, ed_disk, ed_a, ed_b, c_edge, c_disk, c_t, *edge_union) = _edges_in_threads(
+            kernels[1], ex0, ey0, ex1, ey1, x, y, r, grid
         )
     else:
         ed_edge, ed_disk, ed_a, ed_b, c_edge, c_disk, c_t = _edge_disk_intervals(
@@ -478,6 +478,27 @@ def disk_coverage_areas(
             total += _sum_by(eu, val, n_units)
             area_all = total / 2
     return per_group, area_any, area_all
+
+
+def _edges_in_threads(kernel, ex0, ey0, ex1, ey1, x, y, r, grid):
+    """Run the edge kernel on two halves of the edges in two threads (it releases the GIL).
+
+    Its outputs are sorted by edge, so the halves' outputs are joined one
+    after the other, the second half's edge numbers shifted.
+    """
+    n = len(ex0)
+    if n < 10_000 or (os.cpu_count() or 1) < 2:
+        return kernel(ex0, ey0, ex1, ey1, x, y, r, grid)
+    halves = (slice(0, n // 2), slice(n // 2, n))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first, second = pool.map(
+            lambda h: kernel(ex0[h], ey0[h], ex1[h], ey1[h], x, y, r, grid), halves
+        )
+    edge_columns = (0, 4, 7)  # pair_edge, cross_edge, union_edge
+    return tuple(
+        np.concatenate([a, b + n // 2 if c in edge_columns else b])
+        for c, (a, b) in enumerate(zip(first, second, strict=True))
+    )
 
 
 def _edge_disk_intervals(ex0, ey0, ex1, ey1, x, y, r, disk_tree: shapely.STRtree):

@@ -547,13 +547,17 @@ def scan_cover(
     want_groups,
     want_any,
     want_all,
+    first_line,
+    stop_line,
 ):  # pragma: no cover - compiled
     """Covered lengths inside the units' intervals, line by line, weighted, summed per unit.
 
     Chords ``(c_lo, c_hi, c_grp)``, line by line as :func:`scan_chords`
     returns them (``line_start``, ``line_fill``), and unit intervals
     ``(q_line, q_a, q_b)`` of unit ``q_unit`` with weight ``q_weight`` (the
-    line's spacing). On each line one sweep over the sorted starts and ends of both
+    line's spacing), on lines ``first_line`` to ``stop_line - 1`` only (so
+    that threads can share the work). On each line one sweep over the
+    sorted starts and ends of both
     keeps, per group, how many of its chords cover the current point (and
     since where), and which unit intervals hold it; covered lengths are
     credited to those units when a group stops covering or an interval
@@ -565,8 +569,10 @@ def scan_cover(
     cov_all = np.zeros(n_units)
     n_lines = line_fill.shape[0]
     q_start, q_order = _by_line(q_line, n_lines)
+    first_line = max(first_line, 0)
+    stop_line = min(stop_line, n_lines)
     widest = 1
-    for L in range(n_lines):
+    for L in range(first_line, stop_line):
         widest = max(widest, line_fill[L], q_start[L + 1] - q_start[L])
     # The four sorted streams of a line: chord starts and ends, interval starts and ends.
     values = np.empty((4, widest))
@@ -576,7 +582,7 @@ def scan_cover(
     depth = np.zeros(max(groups, 1), dtype=np.int64)
     since = np.zeros(max(groups, 1))
     active = np.empty(widest, dtype=np.int64)
-    for L in range(n_lines):
+    for L in range(first_line, stop_line):
         nc = line_fill[L]
         if nc == 0 or q_start[L + 1] == q_start[L]:
             continue
