@@ -176,10 +176,11 @@ def _upto(dates: pd.Series, day: pd.Timestamp) -> np.ndarray:
 
 def _has_tech(values: pd.Series, tech: str) -> np.ndarray:
     """Whether each ``technologies`` value (canonical ``"2G,4G"``) lists ``tech``."""
-    text = (
-        "," + values.astype(object).where(values.notna(), "").astype(str).str.replace(" ", "") + ","
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    lists = np.array(
+        [tech in str(u).replace(" ", "").split(",") for u in uniques] + [False], dtype=bool
     )
-    return text.str.contains(f",{tech},", regex=False).to_numpy(dtype=bool)
+    return lists[codes]  # code -1 (missing) picks the last slot: False
 
 
 def radiating_stations(
@@ -229,7 +230,6 @@ def radiating_stations(
             geometry=[],
             crs=layers["sites_5g"].crs,
         )
-    stations = stations.copy()
     on_air = (stations["status"] == "on_air").to_numpy(dtype=bool) & _has_tech(
         stations["technologies"], tech
     )
@@ -239,6 +239,7 @@ def radiating_stations(
         else pd.Series(pd.NaT, index=stations.index)
     )
     if tech == "5G" and _has(layers, "sites_5g"):
+        stations = stations.copy()  # its columns change below; the layer set's must not
         sites = layers["sites_5g"]
         by_id = sites.drop_duplicates("site_id").set_index("site_id")
         listed = stations["site_id"].isin(by_id.index).to_numpy()
@@ -284,7 +285,7 @@ def radiating_stations(
                 "site_id",
             ]
             keep &= ~stations["site_id"].isin(set(gone)).to_numpy()
-    out = stations[keep].copy()
+    out = stations[keep].copy(deep=False)  # a new frame: the layer set's is left as it is
     if tech == "5G":
         out["on_air_date"] = pd.to_datetime(dates[keep])
     return out
