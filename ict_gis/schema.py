@@ -447,25 +447,34 @@ def _convert(series: pd.Series, col: Column) -> tuple[pd.Series, list[tuple[obje
         return result.where(np.isfinite(result)), bad
     if col.dtype == "str" and col.allowed is None and isinstance(series.dtype, pd.StringDtype):
         return _convert_texts(series), []
-    raw = series.to_numpy(dtype=object)
-    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    if isinstance(series.dtype, pd.StringDtype):
+        # Arrow text: distinct values found without a Python string per row.
+        codes, found = series.factorize(use_na_sentinel=True)
+        uniques = np.asarray(found, dtype=object)
+    else:
+        codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
     if col.dtype == "str" and col.allowed is None and all(isinstance(u, str) for u in uniques):
         done = [(t, "") for t in _convert_texts(pd.Series(uniques, dtype=object))]
     elif col.dtype == "date":
-        done = _convert_dates(uniques, col)
+        stamps, whys = _convert_dates(uniques, col)
+        done = list(zip(stamps, whys, strict=True))
     else:
         done = [(None, "") if _missing(u) else _convert_value(u, col) for u in uniques]
     bad_codes = np.flatnonzero([bool(why) for _, why in done])
+    bad_rows = np.flatnonzero(np.isin(codes, bad_codes))
+    raw = series.iloc[bad_rows].to_numpy(dtype=object)  # plain Python values, for messages
     bad = [
-        (series.index[row], raw[row], done[codes[row]][1])
-        for row in np.flatnonzero(np.isin(codes, bad_codes))
+        (series.index[row], value, done[codes[row]][1])
+        for row, value in zip(bad_rows, raw, strict=True)
     ]
     # One typed value per distinct value, plus a last slot for missing values
     # (code -1 picks it), then one take per row.
-    converted = [v for v, _ in done]
     if col.dtype == "date":
-        table = pd.array([*converted, None], dtype="datetime64[ns]")
-    elif col.dtype == "int":
+        table = np.append(stamps, np.datetime64("NaT", "ns"))
+        values = table.take(codes) if len(codes) else table[:0]
+        return pd.Series(values, index=series.index, dtype="datetime64[ns]"), bad
+    converted = [v for v, _ in done]
+    if col.dtype == "int":
         table = pd.array([*converted, None], dtype="Int64")
     elif col.dtype == "float":
         table = pd.array([*converted, None], dtype="float64")
@@ -476,18 +485,23 @@ def _convert(series: pd.Series, col: Column) -> tuple[pd.Series, list[tuple[obje
     return pd.Series(values, index=series.index, dtype=dtype), bad
 
 
-def _convert_dates(values: np.ndarray, col: Column) -> list[tuple[object, str]]:
-    """Convert distinct date values: ISO texts in one parse, the others one by one."""
+def _convert_dates(values: np.ndarray, col: Column) -> tuple[np.ndarray, list[str]]:
+    """Convert distinct date values: ISO texts in one parse, the others one by one.
+
+    Returns the dates (``datetime64[ns]``, NaT when missing or not a date)
+    and, for each value, why it is not a date ("" when it is, or is missing).
+    """
     texts = [v if isinstance(v, str) else None for v in values]
     iso = pd.to_datetime(pd.Series(texts, dtype=object), format="%Y-%m-%d", errors="coerce")
-    return [
-        (stamp, "")
-        if not pd.isna(stamp)
-        else (None, "")
-        if _missing(raw)
-        else _convert_value(raw, col)
-        for raw, stamp in zip(values, iso, strict=True)
-    ]
+    stamps = iso.to_numpy(dtype="datetime64[ns]")
+    whys = [""] * len(values)
+    for i in np.flatnonzero(np.isnat(stamps)):
+        if _missing(values[i]):
+            continue
+        stamp, whys[i] = _convert_value(values[i], col)
+        if stamp is not None:
+            stamps[i] = pd.Timestamp(stamp).as_unit("ns").to_datetime64()
+    return stamps, whys
 
 
 def _convert_texts(series: pd.Series) -> pd.Series:
