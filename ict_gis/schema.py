@@ -250,10 +250,20 @@ def split_list(value: object) -> list[str]:
     return [item.strip() for item in str(value).replace(";", ",").split(",") if item.strip()]
 
 
-def feature_ids(frame: pd.DataFrame, schema: LayerSchema) -> pd.Series:
-    """Return one printable id per row: the id columns, or ``#<row>`` if missing."""
+def feature_ids(
+    frame: pd.DataFrame, schema: LayerSchema, rows: np.ndarray | None = None
+) -> pd.Series:
+    """Return one printable id per row: the id columns, or ``#<row>`` if missing.
+
+    With ``rows`` (positions), only the ids of those rows (``#<row>`` still
+    counts from the start of ``frame``).
+    """
+    positions = np.arange(len(frame)) if rows is None else np.asarray(rows, dtype=np.int64)
     if not all(c in frame.columns for c in schema.id_columns):
-        return pd.Series([f"#{i}" for i in range(len(frame))], index=frame.index, dtype=object)
+        index = frame.index if rows is None else frame.index[positions]
+        return pd.Series([f"#{i}" for i in positions], index=index, dtype=object)
+    if rows is not None:
+        frame = pd.DataFrame(frame[list(schema.id_columns)]).iloc[positions]
     parts = [
         pd.Series(_id_texts(frame[c].to_numpy(dtype=object)), index=frame.index, dtype=object)
         for c in schema.id_columns
@@ -264,9 +274,9 @@ def feature_ids(frame: pd.DataFrame, schema: LayerSchema) -> pd.Series:
         missing |= part.isna()
         ids = ids.str.cat(part, sep="/")
     if missing.any():
-        rows = np.flatnonzero(missing.to_numpy())
+        at = np.flatnonzero(missing.to_numpy())
         ids = ids.astype(object)
-        ids.iloc[rows] = [f"#{i}" for i in rows]
+        ids.iloc[at] = [f"#{i}" for i in positions[at]]
     return ids.astype(object)
 
 

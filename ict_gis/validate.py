@@ -72,18 +72,19 @@ class _Collector:
 
     def __init__(self) -> None:
         self.found: list[tuple[int, int, int, Problem]] = []
-        self._ids: dict[str, np.ndarray | Callable[[], np.ndarray]] = {}
+        self._layers: dict[str, tuple[pd.DataFrame, LayerSchema]] = {}
+        self._ids: dict[str, np.ndarray] = {}
         self._rows: dict[str, dict[str, int]] = {}
 
     def register(self, kind: str, frame: pd.DataFrame, schema: LayerSchema) -> None:
-        """Register a layer; its feature ids are built when a problem first needs them."""
-        self._ids[kind] = lambda: feature_ids(frame, schema).to_numpy(dtype=object)
+        """Register a layer; feature ids are built only for the rows that have problems."""
+        self._layers[kind] = (frame, schema)
 
     def _row_of(self, kind: str, feature_id: str) -> int | None:
         """Position of the first feature with this id (the lookup is built when first needed)."""
         if kind not in self._rows:
             rows: dict[str, int] = {}
-            ids = self.ids(kind) if kind in self._ids else np.empty(0)
+            ids = self.ids(kind) if kind in self._layers else np.empty(0)
             for row, fid in enumerate(ids.tolist()):
                 rows.setdefault(fid, row)
             self._rows[kind] = rows
@@ -91,10 +92,15 @@ class _Collector:
 
     def ids(self, kind: str) -> np.ndarray:
         """Return the feature ids of a registered layer."""
-        ids = self._ids[kind]
-        if callable(ids):
-            ids = self._ids[kind] = ids()
-        return ids
+        if kind not in self._ids:
+            self._ids[kind] = feature_ids(*self._layers[kind]).to_numpy(dtype=object)
+        return self._ids[kind]
+
+    def ids_at(self, kind: str, rows: np.ndarray) -> np.ndarray:
+        """Return the feature ids of some rows (positions) of a registered layer."""
+        if kind in self._ids:
+            return self._ids[kind][rows]
+        return feature_ids(*self._layers[kind], rows=rows).to_numpy(dtype=object)
 
     def add_problem(self, problem: Problem) -> None:
         """Add a problem found elsewhere (e.g. while reading), locating its row."""
@@ -118,8 +124,11 @@ class _Collector:
         fix: str,
     ) -> None:
         """Add a problem of feature ``row`` (position), or of the layer if ``None``."""
-        fid = None if row is None else str(self.ids(kind)[row])
-        problem = Problem(kind, fid, column, severity, message, fix)
+        fid = None if row is None else self.ids_at(kind, np.array([row]))[0]
+        self._add(kind, row, fid, column, severity, message, fix)
+
+    def _add(self, kind, row, fid, column, severity, message, fix) -> None:
+        problem = Problem(kind, None if fid is None else str(fid), column, severity, message, fix)
         self.found.append(
             (_layer_order(kind), -1 if row is None else int(row), len(self.found), problem)
         )
@@ -134,9 +143,10 @@ class _Collector:
         fix: str,
     ) -> None:
         """Add one problem per row where ``mask`` is true."""
-        for row in np.flatnonzero(mask):
+        rows = np.flatnonzero(mask)
+        for row, fid in zip(rows, self.ids_at(kind, rows), strict=True):
             text = message(int(row)) if callable(message) else message
-            self.add(kind, int(row), column, severity, text, fix)
+            self._add(kind, int(row), fid, column, severity, text, fix)
 
     def problems(self) -> list[Problem]:
         return [p for *_, p in sorted(self.found, key=lambda item: item[:3])]
