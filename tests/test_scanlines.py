@@ -212,29 +212,30 @@ def test_the_kernels_sweep_counts_every_group_once_per_point():
     pytest.importorskip("numba")
     from ict_gis.metrics import _numba
 
-    # One line; unit intervals [0, 10] (unit 0) and [20, 30] (unit 1), and a
-    # zero-length one. Chords: group 0 on [2, 6] and [4, 8], group 1 on [5, 25].
-    per, any_, all_ = _numba.scan_cover(
+    # One line, at y = 1 (a family of one line 2 m high: weight 2), through
+    # unit 0 = [0, 10] x [0, 2] and unit 1 = [20, 30] x [0, 2] (their ring
+    # edges). Chords: group 0 on [2, 6] and [4, 8], group 1 on [5, 25].
+    edges = []
+    for part, (a, b) in enumerate([(0.0, 10.0), (20.0, 30.0)]):
+        ring = [(a, 0.0), (b, 0.0), (b, 2.0), (a, 2.0), (a, 0.0)]
+        edges += [(part, *p, *q) for p, q in zip(ring[:-1], ring[1:], strict=True)]
+    part, x0, y0, x1, y1 = (np.array(column) for column in zip(*edges, strict=True))
+    sampled, per, any_, all_ = _numba.scan_cover(
         np.array([0, 3]),  # line 0's chords start at 0 ...
         np.array([3]),  # ... and there are three
         np.array([2.0, 4.0, 5.0]),
         np.array([6.0, 8.0, 25.0]),
         np.array([0, 0, 1]),
-        np.zeros(3, dtype=np.int64),
-        np.array([0.0, 20.0, 15.0]),
-        np.array([10.0, 30.0, 15.0]),
-        np.array([0, 1, 1]),
-        np.array([2.0, 2.0, 2.0]),
-        2,
-        2,
-        True,
-        True,
-        True,
-        0,
-        1,
-    )
+        x0, y0, x1, y1, part.astype(np.int64),
+        np.array([0, 1]),  # part -> unit
+        np.array([0, 0]),  # part -> family
+        np.array([0.0]), np.array([0.0]), np.array([2.0]),  # family: min x, min y, step
+        np.array([1]), np.array([0]), 100.0,  # one line, numbered from 0; width
+        2, 2, True, True, True, 0, 1,
+    )  # fmt: skip
     # Unit 0: group 0 covers [2, 8] (6), group 1 [5, 10] (5), any [2, 10] (8),
     # both [5, 8] (3); unit 1: group 1 [20, 25] (5). Times the weight 2.
+    assert sampled.tolist() == [20.0, 20.0]
     assert per.tolist() == [[12.0, 10.0], [0.0, 10.0]]
     assert any_.tolist() == [16.0, 10.0]
     assert all_.tolist() == [6.0, 0.0]

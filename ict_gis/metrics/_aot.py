@@ -229,26 +229,13 @@ def build(folder: Path) -> Path:
             flag = types.boolean
             cc.export(
                 "scan_cover",
-                types.Tuple((types.float64[:, :], f8, f8))(
-                    i8,
-                    i8,
-                    f8,
-                    f8,
-                    i8,
-                    i8,
-                    f8,
-                    f8,
-                    i8,
-                    f8,
-                    types.int64,
-                    types.int64,
-                    flag,
-                    flag,
-                    flag,
-                    types.int64,
-                    types.int64,
+                types.Tuple((f8, types.float64[:, :], f8, f8))(
+                    i8, i8, f8, f8, i8,  # the chords, line by line
+                    f8, f8, f8, f8, i8, i8, i8,  # edges, their parts, the parts' units, families
+                    f8, f8, f8, i8, i8, types.float64,  # the families of lines, width
+                    types.int64, types.int64, flag, flag, flag, types.int64, types.int64,
                 ),
-            )(_numba.scan_cover.py_func)
+            )(_numba.scan_cover.py_func)  # fmt: skip
             try:
                 cc.compile()
             finally:

@@ -487,25 +487,6 @@ def scan_chords(
 
 
 @numba.njit(inline="always", nogil=True)
-def _by_line(line, n_lines):  # pragma: no cover - compiled
-    """Sort items by line, keeping their order (counting sort): ``(start, order)``.
-
-    Line ``L``'s items are ``order[start[L]:start[L + 1]]``.
-    """
-    start = np.zeros(n_lines + 1, dtype=np.int64)
-    for k in range(line.shape[0]):
-        start[line[k] + 1] += 1
-    for L in range(n_lines):
-        start[L + 1] += start[L]
-    fill = start[:-1].copy()
-    order = np.empty(line.shape[0], dtype=np.int64)
-    for k in range(line.shape[0]):
-        order[fill[line[k]]] = k
-        fill[line[k]] += 1
-    return start, order
-
-
-@numba.njit(inline="always", nogil=True)
 def _sort_pairs(values, ids, m):  # pragma: no cover - compiled
     """Sort ``values[:m]`` (and ``ids`` with them): insertion sort, fast when nearly sorted.
 
@@ -530,6 +511,14 @@ def _sort_pairs(values, ids, m):  # pragma: no cover - compiled
             return
 
 
+@numba.njit(inline="always", nogil=True)
+def _edge_lines(y0, y1, base, step, count):  # pragma: no cover - compiled
+    """Return the lines ``j0 <= j < j1`` at ``base + (j + 0.5) * step`` in ``[min y, max y)``."""
+    j0 = min(max(math.ceil((min(y0, y1) - base) / step - 0.5), 0), count)
+    j1 = min(max(math.ceil((max(y0, y1) - base) / step - 0.5), 0), count)
+    return j0, j1
+
+
 @numba.njit(cache=True, nogil=True)
 def scan_cover(
     line_start,
@@ -537,11 +526,19 @@ def scan_cover(
     c_lo,
     c_hi,
     c_grp,
-    q_line,
-    q_a,
-    q_b,
-    q_unit,
-    q_weight,
+    ex0,
+    ey0,
+    ex1,
+    ey1,
+    edge_part,
+    part_unit,
+    part_family,
+    fam_minx,
+    fam_miny,
+    fam_step,
+    fam_count,
+    fam_first,
+    width,
     n_units,
     groups,
     want_groups,
@@ -550,60 +547,90 @@ def scan_cover(
     first_line,
     stop_line,
 ):  # pragma: no cover - compiled
-    """Covered lengths inside the units' intervals, line by line, weighted, summed per unit.
+    """Measure each unit's sampled and covered lengths on its scan lines, times their spacing.
 
     Chords ``(c_lo, c_hi, c_grp)``, line by line as :func:`scan_chords`
-    returns them (``line_start``, ``line_fill``), and unit intervals
-    ``(q_line, q_a, q_b)`` of unit ``q_unit`` with weight ``q_weight`` (the
-    line's spacing), on lines ``first_line`` to ``stop_line - 1`` only (so
-    that threads can share the work). On each line one sweep over the
-    sorted starts and ends of both
-    keeps, per group, how many of its chords cover the current point (and
-    since where), and which unit intervals hold it; covered lengths are
-    credited to those units when a group stops covering or an interval
-    opens or closes. Returns ``(per_group (n_units, groups), any, all)``,
-    the same as ``_covered`` in :mod:`ict_gis.metrics._scanlines`.
+    returns them (``line_start``, ``line_fill``); the units' polygon parts
+    as the edges of their rings (``ex0 .. ey1``, part ``edge_part``; part
+    ``p`` belongs to unit ``part_unit[p]`` and to the family of lines
+    ``part_family[p]``). Only lines ``first_line`` to ``stop_line - 1`` are
+    done (so that threads can share the work).
+
+    On each line, the crossings of the edges with it (an edge crosses the
+    line at height ``y`` when ``min(y0, y1) <= y < max(y0, y1)``, as in
+    ``_unit_intervals`` of :mod:`ict_gis.metrics._scanlines`) switch their
+    part in and out (even-odd rule: holes need nothing special). One sweep
+    over the sorted crossings and chord ends keeps, per group, how many of
+    its chords cover the current point (and since where), and which parts
+    hold it; lengths are credited to the parts' units when a group stops
+    covering or a part starts or stops. Returns ``(sampled, per_group
+    (n_units, groups), any, all)``, the same as the numpy code.
     """
+    sampled = np.zeros(n_units)
     per_group = np.zeros((n_units, groups))
     cov_any = np.zeros(n_units)
     cov_all = np.zeros(n_units)
     n_lines = line_fill.shape[0]
-    q_start, q_order = _by_line(q_line, n_lines)
     first_line = max(first_line, 0)
     stop_line = min(stop_line, n_lines)
+    # The edges' crossings with the lines, line by line (counted, then placed).
+    x_start = np.zeros(n_lines + 1, dtype=np.int64)
+    for e in range(ex0.shape[0]):
+        f = part_family[edge_part[e]]
+        j0, j1 = _edge_lines(ey0[e], ey1[e], fam_miny[f], fam_step[f], fam_count[f])
+        for j in range(max(j0, first_line - fam_first[f]), min(j1, stop_line - fam_first[f])):
+            x_start[fam_first[f] + j + 1] += 1
+    for L in range(n_lines):
+        x_start[L + 1] += x_start[L]
+    x_fill = np.zeros(n_lines, dtype=np.int64)
+    x_pos = np.empty(x_start[n_lines])
+    x_part = np.empty(x_start[n_lines], dtype=np.int64)
+    for e in range(ex0.shape[0]):
+        p = edge_part[e]
+        f = part_family[p]
+        base = fam_miny[f]
+        s = fam_step[f]
+        j0, j1 = _edge_lines(ey0[e], ey1[e], base, s, fam_count[f])
+        for j in range(max(j0, first_line - fam_first[f]), min(j1, stop_line - fam_first[f])):
+            L = fam_first[f] + j
+            along = (base + (j + 0.5) * s - ey0[e]) / (ey1[e] - ey0[e])
+            cross = ex0[e] + along * (ex1[e] - ex0[e]) - fam_minx[f]
+            at = x_start[L] + x_fill[L]
+            x_pos[at] = min(max(cross, 0.0), width - 1.0)
+            x_part[at] = p
+            x_fill[L] += 1
     widest = 1
     for L in range(first_line, stop_line):
-        widest = max(widest, line_fill[L], q_start[L + 1] - q_start[L])
-    # The four sorted streams of a line: chord starts and ends, interval starts and ends.
-    values = np.empty((4, widest))
-    ids = np.empty((4, widest), dtype=np.int64)
-    size = np.zeros(4, dtype=np.int64)
-    head = np.zeros(4, dtype=np.int64)
+        widest = max(widest, line_fill[L], x_fill[L])
+    # The three sorted streams of a line: chord starts, chord ends, crossings.
+    values = np.empty((3, widest))
+    ids = np.empty((3, widest), dtype=np.int64)
+    size = np.zeros(3, dtype=np.int64)
+    head = np.zeros(3, dtype=np.int64)
     depth = np.zeros(max(groups, 1), dtype=np.int64)
     since = np.zeros(max(groups, 1))
-    active = np.empty(widest, dtype=np.int64)
+    n_parts = part_unit.shape[0]
+    slot = np.full(n_parts, -1, dtype=np.int64)  # position in `active`, -1 when out
+    entered = np.zeros(n_parts)
+    active = np.empty(max(n_parts, 1), dtype=np.int64)
     for L in range(first_line, stop_line):
-        nc = line_fill[L]
-        if nc == 0 or q_start[L + 1] == q_start[L]:
+        nx = x_fill[L]
+        if nx == 0:
             continue
+        nc = line_fill[L]
+        w = fam_step[part_family[x_part[x_start[L]]]]
         for k in range(nc):
             c = line_start[L] + k
             values[0, k] = c_lo[c]
             ids[0, k] = c
             values[1, k] = c_hi[c]
             ids[1, k] = c
-        nq = 0
-        for k in range(q_start[L + 1] - q_start[L]):
-            q = q_order[q_start[L] + k]
-            if q_b[q] > q_a[q]:  # an empty interval holds nothing
-                values[2, nq] = q_a[q]
-                ids[2, nq] = q
-                values[3, nq] = q_b[q]
-                ids[3, nq] = q
-                nq += 1
+        for k in range(nx):
+            values[2, k] = x_pos[x_start[L] + k]
+            ids[2, k] = x_part[x_start[L] + k]
         size[0] = size[1] = nc
-        size[2] = size[3] = nq
-        for stream in range(4):
+        size[2] = nx
+        for stream in range(3):
             _sort_pairs(values[stream], ids[stream], size[stream])
         head[:] = 0
         depth[:] = 0
@@ -615,7 +642,7 @@ def scan_cover(
             # The next event: the smallest head (any order among equal values).
             stream = -1
             here = 0.0
-            for t in range(4):
+            for t in range(3):
                 if head[t] < size[t] and (stream < 0 or values[t, head[t]] < here):
                     stream = t
                     here = values[t, head[t]]
@@ -638,40 +665,43 @@ def scan_cover(
                 depth[g] -= 1
                 if depth[g] == 0:
                     for a in range(n_active):
-                        q = active[a]
-                        u = q_unit[q]
+                        u = part_unit[active[a]]
                         if want_groups:
-                            per_group[u, g] += (here - since[g]) * q_weight[q]
+                            per_group[u, g] += (here - since[g]) * w
                         if want_all and covering == groups:
-                            cov_all[u] += (here - since_all) * q_weight[q]
+                            cov_all[u] += (here - since_all) * w
                         if want_any and covering == 1:
-                            cov_any[u] += (here - since_any) * q_weight[q]
+                            cov_any[u] += (here - since_any) * w
                     covering -= 1
             else:
-                # An interval opens or closes: credit what is covered so far.
+                # A part starts or stops: credit what is covered so far.
                 if covering > 0:
                     for a in range(n_active):
-                        q = active[a]
-                        u = q_unit[q]
+                        u = part_unit[active[a]]
                         if want_any:
-                            cov_any[u] += (here - since_any) * q_weight[q]
+                            cov_any[u] += (here - since_any) * w
                         if want_all and covering == groups:
-                            cov_all[u] += (here - since_all) * q_weight[q]
+                            cov_all[u] += (here - since_all) * w
                         if want_groups:
                             for g in range(groups):
                                 if depth[g] > 0:
-                                    per_group[u, g] += (here - since[g]) * q_weight[q]
+                                    per_group[u, g] += (here - since[g]) * w
                     since_any = here
                     since_all = here
                     for g in range(groups):
                         since[g] = here
-                if stream == 2:
+                if slot[item] < 0:
+                    slot[item] = n_active
                     active[n_active] = item
                     n_active += 1
+                    entered[item] = here
                 else:
-                    for a in range(n_active):
-                        if active[a] == item:
-                            active[a] = active[n_active - 1]
-                            n_active -= 1
-                            break
-    return per_group, cov_any, cov_all
+                    sampled[part_unit[item]] += (here - entered[item]) * w
+                    last = active[n_active - 1]
+                    active[slot[item]] = last
+                    slot[last] = slot[item]
+                    slot[item] = -1
+                    n_active -= 1
+        for a in range(n_active):  # (an odd number of crossings cannot happen on a ring)
+            slot[active[a]] = -1
+    return sampled, per_group, cov_any, cov_all

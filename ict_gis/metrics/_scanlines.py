@@ -95,37 +95,16 @@ def scanline_areas(
     lines = _unit_lines(unit_geoms, spacing)
     if lines is None:
         return sampled, per_group, cov_any, cov_all
+    flags = (want_groups, want_any, want_all)
+    kernels = _aot.kernels() if use_kernels else None
+    if kernels is not None:
+        return _areas_by_kernels(
+            kernels, lines, x, y, radius, azimuth, half_beam, group, n, groups, flags
+        )
     unit_of, family, line, xa, xb = _unit_intervals(lines)
     weight = lines.step[family]
     sampled += np.bincount(unit_of, weights=(xb - xa) * weight, minlength=n)
     if not len(x) or not len(xa):
-        return sampled, per_group, cov_any, cov_all
-    flags = (want_groups, want_any, want_all)
-    kernels = _aot.kernels() if use_kernels else None
-    if kernels is not None:
-        x, y, radius, azimuth, half_beam, group = _split_wide_sectors(
-            x, y, radius, azimuth, half_beam, group
-        )
-        by_x = np.argsort(x, kind="stable")
-        chords = kernels.scan_chords(
-            x[by_x], y[by_x], radius[by_x], azimuth[by_x], half_beam[by_x],
-            group[by_x].astype(np.int64), lines.boxes, lines.step, lines.count, lines.first,
-            lines.width, WEDGE_SUBLINES,
-        )  # fmt: skip
-        # Two threads, each on half of the chords' lines (the kernels release the GIL).
-        n_lines = len(chords[1])
-        middle = int(np.searchsorted(np.cumsum(chords[1]), chords[1].sum() / 2))
-        ranges = [(0, middle), (middle, n_lines)] if len(x) > 1000 else [(0, n_lines)]
-        with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
-            parts = list(
-                pool.map(
-                    lambda lines_: kernels.scan_cover(
-                        *chords, line, xa, xb, unit_of, weight, n, groups, *flags, *lines_
-                    ),
-                    ranges,
-                )
-            )
-        per_group, cov_any, cov_all = (sum(column) for column in zip(*parts, strict=True))
         return sampled, per_group, cov_any, cov_all
     qa, qb = line * lines.width + xa, line * lines.width + xb
     chords = _chords_in_threads(lines, x, y, radius, azimuth, half_beam, group)
@@ -146,6 +125,36 @@ def scanline_areas(
         per_group += part_groups
         cov_any += part_any
         cov_all += part_all
+    return sampled, per_group, cov_any, cov_all
+
+
+def _areas_by_kernels(kernels, lines, x, y, radius, azimuth, half_beam, group, n, groups, flags):
+    """:func:`scanline_areas` by the compiled kernels (``scan_chords``, ``scan_cover``)."""
+    x, y, radius, azimuth, half_beam, group = _split_wide_sectors(
+        x, y, radius, azimuth, half_beam, group
+    )
+    by_x = np.argsort(x, kind="stable")
+    chords = kernels.scan_chords(
+        x[by_x], y[by_x], radius[by_x], azimuth[by_x], half_beam[by_x],
+        group[by_x].astype(np.int64), lines.boxes, lines.step, lines.count, lines.first,
+        lines.width, WEDGE_SUBLINES,
+    )  # fmt: skip
+    part, x0, y0, x1, y1 = _part_edges(lines)
+    # Two threads, each on half of the chords' lines (the kernels release the GIL).
+    n_lines = len(chords[1])
+    middle = int(np.searchsorted(np.cumsum(chords[1]), chords[1].sum() / 2))
+    ranges = [(0, middle), (middle, n_lines)] if len(x) > 1000 else [(0, n_lines)]
+
+    def cover(first_and_stop):
+        return kernels.scan_cover(
+            *chords, x0, y0, x1, y1, part, lines.part_unit, lines.part_family, lines.minx,
+            lines.miny, lines.step, lines.count, lines.first, lines.width, n, groups, *flags,
+            *first_and_stop,
+        )  # fmt: skip
+
+    with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
+        parts = list(pool.map(cover, ranges))
+    sampled, per_group, cov_any, cov_all = (sum(column) for column in zip(*parts, strict=True))
     return sampled, per_group, cov_any, cov_all
 
 
@@ -260,6 +269,21 @@ def _unit_lines(unit_geoms: np.ndarray, spacing: float) -> _Lines | None:
     return _Lines(all_boxes, all_counts, parts, part_unit, part_family)
 
 
+def _part_edges(lines: _Lines) -> tuple[np.ndarray, ...]:
+    """Return the edges of the parts' rings: ``(part, x0, y0, x1, y1)``."""
+    rings, ring_part = shapely.get_rings(lines.parts, return_index=True)
+    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    same = ring_of[1:] == ring_of[:-1]  # consecutive vertices of one ring
+    first, last = coords[:-1][same], coords[1:][same]
+    return (
+        ring_part[ring_of[:-1][same]].astype(np.int64),
+        np.ascontiguousarray(first[:, 0]),
+        np.ascontiguousarray(first[:, 1]),
+        np.ascontiguousarray(last[:, 0]),
+        np.ascontiguousarray(last[:, 1]),
+    )
+
+
 def _unit_intervals(
     lines: _Lines,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -273,12 +297,7 @@ def _unit_intervals(
     sorted along each line and paired (even-odd rule: holes need nothing
     special).
     """
-    rings, ring_part = shapely.get_rings(lines.parts, return_index=True)
-    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
-    same = ring_of[1:] == ring_of[:-1]
-    part = ring_part[ring_of[:-1][same]]
-    x0, y0 = coords[:-1][same].T
-    x1, y1 = coords[1:][same].T
+    part, x0, y0, x1, y1 = _part_edges(lines)
     fam = lines.part_family[part]
     base, step = lines.miny[fam], lines.step[fam]
     # Lines j with base + (j + 0.5) * step in [min(y0, y1), max(y0, y1)).
