@@ -69,6 +69,7 @@ __all__ = [
     "UNIT_TYPE_ENVIRONMENTS",
     "area_corrected_radius",
     "environments_from_units",
+    "footprint_shapes",
     "footprints",
     "free_space_loss_db",
     "hata_loss_db",
@@ -837,7 +838,6 @@ def footprints(
     model: FootprintModel | str | None = None,
     crs: pyproj.CRS | str | None = None,
     environment: pd.Series | str | None = None,
-    _draw: bool = True,
     _xy: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> gpd.GeoDataFrame:
     """Footprint polygons of ``stations`` for one technology.
@@ -881,10 +881,50 @@ def footprints(
     from ict_gis.units import metric_crs
 
     model = resolve_model(model)
-    if tech not in TECHNOLOGIES:
-        raise FootprintError(f"Unknown technology {tech!r}; use one of {', '.join(TECHNOLOGIES)}.")
     if crs is None:
         crs = metric_crs(stations) if len(stations) else "EPSG:3857"
+    # (``_xy``: the caller has the coordinates in ``crs`` already.)
+    x, y = _xy if _xy is not None else _xy_in_crs(stations.geometry, crs)
+    columns, rows = footprint_shapes(stations, tech=tech, model=model, environment=environment)
+    radius, azimuth = columns["radius_m"], columns["azimuth_deg"]
+    omni = np.isnan(azimuth)
+    geoms = np.empty(len(rows), dtype=object)
+    if omni.any():
+        r = rows[omni]
+        geoms[omni] = _circles(x[r], y[r], radius[omni], model.quad_segs)
+    if (~omni).any():
+        r = rows[~omni]
+        geoms[~omni] = _wedges(
+            x[r], y[r], radius[~omni], azimuth[~omni], model.beamwidth_deg, model.quad_segs
+        )
+    missing_point = ~np.isfinite(x[rows]) | ~np.isfinite(y[rows])
+    geoms[missing_point] = None
+    frame = gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
+    frame.index = stations.index[rows]
+    return frame
+
+
+def footprint_shapes(
+    stations: gpd.GeoDataFrame,
+    *,
+    tech: str,
+    model: FootprintModel,
+    environment: pd.Series | str | None = None,
+) -> tuple[dict[str, object], np.ndarray]:
+    """Return the columns of :func:`footprints` without the polygons, as arrays.
+
+    For the callers that need only each footprint's shape (radius, azimuth,
+    beamwidth), not its polygon or a frame.
+
+    Returns
+    -------
+    tuple
+        The columns (``site_id`` … ``beamwidth_deg``, one value per
+        footprint; ``tech`` a single value) and, per footprint, the position
+        of its station in ``stations``.
+    """
+    if tech not in TECHNOLOGIES:
+        raise FootprintError(f"Unknown technology {tech!r}; use one of {', '.join(TECHNOLOGIES)}.")
     n = len(stations)
     envs = _environments(stations, model, environment)
     bands_in = _column(stations, "band_mhz")
@@ -896,9 +936,6 @@ def footprints(
         height_m=_column(stations, "height_m"),
         eirp_dbm=_column(stations, "eirp_dbm"),
     )
-    # (``_xy``: the caller has the coordinates in ``crs`` already.)
-    x, y = _xy if _xy is not None else _xy_in_crs(stations.geometry, crs)
-
     # One row per station, or per sector of a station with azimuths (sector model).
     rows = np.arange(n)
     azimuth = np.full(n, np.nan)
@@ -924,37 +961,18 @@ def footprints(
         azimuth = np.array(az_list, dtype=float)
     else:
         azimuth = azimuth[rows]
-    geoms = np.empty(len(rows), dtype=object)
     omni = np.isnan(azimuth)
-    if not _draw:
-        pass  # the caller needs only the shapes' parameters
-    elif omni.any():
-        r = rows[omni]
-        geoms[omni] = _circles(x[r], y[r], radius[r], model.quad_segs)
-    if _draw and (~omni).any():
-        r = rows[~omni]
-        geoms[~omni] = _wedges(
-            x[r], y[r], radius[r], azimuth[~omni], model.beamwidth_deg, model.quad_segs
-        )
-    missing_point = ~np.isfinite(x[rows]) | ~np.isfinite(y[rows])
-    geoms[missing_point] = None
-    index = stations.index[rows]
-    frame = gpd.GeoDataFrame(
-        {
-            "site_id": stations["site_id"].to_numpy()[rows] if "site_id" in stations else None,
-            "operator": stations["operator"].to_numpy()[rows] if "operator" in stations else None,
-            "tech": tech,
-            "band_mhz": bands[rows],
-            "environment": envs[rows],
-            "radius_m": radius[rows],
-            "azimuth_deg": azimuth,
-            "beamwidth_deg": np.where(omni, 360.0, model.beamwidth_deg),
-        },
-        geometry=gpd.GeoSeries(geoms, crs=crs),
-        crs=crs,
-    )
-    frame.index = index
-    return frame
+    columns = {
+        "site_id": stations["site_id"].to_numpy()[rows] if "site_id" in stations else None,
+        "operator": stations["operator"].to_numpy()[rows] if "operator" in stations else None,
+        "tech": tech,
+        "band_mhz": bands[rows],
+        "environment": envs[rows],
+        "radius_m": radius[rows],
+        "azimuth_deg": azimuth,
+        "beamwidth_deg": np.where(omni, 360.0, model.beamwidth_deg),
+    }
+    return columns, rows
 
 
 def _environments(

@@ -75,6 +75,7 @@ from ict_gis.footprints import (
     UNIT_TYPE_ENVIRONMENTS,
     FootprintModel,
     _xy_in_crs,
+    footprint_shapes,
     footprints,
     resolve_model,
 )
@@ -425,30 +426,26 @@ def _build_footprints(
     if operators is not None:
         stations = stations[stations["operator"].isin(operators)]
     stations = stations.reset_index(drop=True)
-    present = set(stations["operator"].dropna())
+    present = set(pd.unique(stations["operator"].dropna().to_numpy(dtype=object)))
     names = list(operators) if operators is not None else [o for o in OPERATORS if o in present]
     if operators is None:
         names += sorted(present - set(OPERATORS))
     sx, sy = _xy_in_crs(stations.geometry, crs)
     unit_pos = polygon_positions(sx, sy, unit_geoms)
     envs = None if model.environment is not None else _unit_environments(units, unit_pos)
-    # Without polygons only the analytic shapes are needed (centre, radius, azimuth).
-    frame = footprints(
-        stations,
-        tech=tech,
-        model=model,
-        crs=crs,
-        environment=envs,
-        _draw=polygons,
-        _xy=(sx, sy),
-    )
-    rows = frame.index.to_numpy(dtype=np.int64)
-    geoms = np.asarray(frame.geometry.values, dtype=object)
-    if not polygons:
-        geoms = np.full(len(frame), None, dtype=object)
+    if polygons:
+        frame = footprints(
+            stations, tech=tech, model=model, crs=crs, environment=envs, _xy=(sx, sy)
+        )
+        rows = frame.index.to_numpy(dtype=np.int64)
+        geoms = np.asarray(frame.geometry.values, dtype=object)
+    else:
+        # Only the analytic shapes are needed (centre, radius, azimuth): no polygons.
+        frame, rows = footprint_shapes(stations, tech=tech, model=model, environment=envs)
+        geoms = np.full(len(rows), None, dtype=object)
     x = sx[rows]
     y = sy[rows]
-    codes, values = pd.factorize(frame["operator"])
+    codes, values = pd.factorize(np.asarray(frame["operator"], dtype=object))
     lookup = {name: i for i, name in enumerate(names)}
     known = np.array([lookup.get(o, -1) for o in values], dtype=np.int64)
     group = np.where(codes >= 0, known[codes] if len(known) else -1, -1).astype(np.int64)
@@ -457,9 +454,9 @@ def _build_footprints(
         geoms=geoms[ok],
         x=x[ok],
         y=y[ok],
-        radius=frame["radius_m"].to_numpy(dtype=float)[ok],
-        azimuth=frame["azimuth_deg"].to_numpy(dtype=float)[ok],
-        beamwidth=frame["beamwidth_deg"].to_numpy(dtype=float)[ok],
+        radius=np.asarray(frame["radius_m"], dtype=float)[ok],
+        azimuth=np.asarray(frame["azimuth_deg"], dtype=float)[ok],
+        beamwidth=np.asarray(frame["beamwidth_deg"], dtype=float)[ok],
         group=group[ok],
         unit=unit_pos[rows][ok],
         operators=names,
