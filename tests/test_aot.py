@@ -84,9 +84,9 @@ def test_built_in_the_background_then_loaded_and_equal_to_numba(tmp_path, monkey
         azimuth = np.where(np.arange(len(x)) % 2 == 0, np.nan, x % 360)
         half_beam = np.where(np.isnan(azimuth), 180.0, 32.5)
         args = (units, x, y, r, azimuth, half_beam, group, 3)
-        monkeypatch.setattr(_aot, "kernels", lambda: compiled)
+        monkeypatch.setattr(_aot, "load", lambda: compiled)
         ahead = scanline_areas(*args, spacing=150.0)
-        monkeypatch.setattr(_aot, "kernels", lambda: _numba)
+        monkeypatch.setattr(_aot, "load", lambda: _numba)
         jit = scanline_areas(*args, spacing=150.0)
         numpy_only = scanline_areas(*args, spacing=150.0, use_kernels=False)
         for a, b, c in zip(ahead, jit, numpy_only, strict=True):

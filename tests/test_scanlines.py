@@ -8,14 +8,18 @@ import numpy as np
 import pytest
 import shapely
 
+from ict_gis.metrics import _aot
 from ict_gis.metrics._scanlines import _intersection, _union, scanline_areas
 
 
 @pytest.fixture(params=["kernels", "numpy"])
-def use_kernels(request):
-    """Each test with the compiled kernels (numba installed) and with the numpy code."""
+def use_kernels(request, monkeypatch):
+    """Each test with the kernels (numba's, standing for the compiled ones) and with numpy."""
     if request.param == "kernels":
         pytest.importorskip("numba")
+        from ict_gis.metrics import _numba
+
+        monkeypatch.setattr(_aot, "load", lambda: _numba)
     return request.param == "kernels"
 
 
@@ -175,8 +179,11 @@ def test_units_without_geometry_and_no_footprints_give_zeros(use_kernels):
     assert sampled[0] == pytest.approx(1e6) and any_[0] == 0
 
 
-def test_the_kernels_give_the_numpy_code_s_lengths():
+def test_the_kernels_give_the_numpy_code_s_lengths(monkeypatch):
     pytest.importorskip("numba")
+    from ict_gis.metrics import _numba
+
+    monkeypatch.setattr(_aot, "load", lambda: _numba)
     rng = np.random.default_rng(11)
     # Overlapping units (a user's own), a unit with a hole, a zero-width
     # sliver, a tiny unit and an empty one; circles and wedges of every width.
@@ -239,3 +246,11 @@ def test_the_kernels_sweep_counts_every_group_once_per_point():
     assert per.tolist() == [[12.0, 10.0], [0.0, 10.0]]
     assert any_.tolist() == [16.0, 10.0]
     assert all_.tolist() == [6.0, 0.0]
+
+
+def test_without_a_compiled_module_the_numpy_code_runs(monkeypatch):
+    # numba's JIT kernels are never loaded for the fast mode.
+    monkeypatch.setattr(_aot, "load", lambda: None)
+    monkeypatch.setattr(_aot, "kernels", lambda: pytest.fail("numba's kernels were asked for"))
+    sampled, _, any_, _ = run([shapely.box(0, 0, 5000, 5000)], [(2500, 2500, 1000, np.nan, 180, 0)])
+    assert any_[0] == pytest.approx(math.pi * 1e6, rel=1e-9)

@@ -20,13 +20,15 @@ intervals are read from a cumulative sum with ``numpy.searchsorted``. No
 Python loop runs per unit or per line; the work is split in two halves for
 two threads (numpy releases the GIL).
 
-When numba is installed, two compiled kernels (:func:`_numba.scan_chords
-<ict_gis.metrics._numba.scan_chords>` and :func:`_numba.scan_cover
-<ict_gis.metrics._numba.scan_cover>`, compiled ahead of time when they can
-be, see :mod:`ict_gis.metrics._aot`) do the same without the large
-temporary arrays: the chords line by line, then one sweep per line over
-its chords and unit intervals. The numpy code is the fallback and the
-reference the tests hold the kernels to.
+Once the kernels have been compiled ahead of time (see
+:mod:`ict_gis.metrics._aot`; numba and a C compiler are needed), two of
+them (:func:`_numba.scan_chords <ict_gis.metrics._numba.scan_chords>` and
+:func:`_numba.scan_cover <ict_gis.metrics._numba.scan_cover>`) do the same
+without the large temporary arrays: the chords line by line, then one
+sweep per line over its chords and the units' edges. numba's own (JIT)
+kernels are not used here: loading numba costs as much as they save. The
+numpy code is the fallback and the reference the tests hold the kernels
+to.
 """
 
 from __future__ import annotations
@@ -77,8 +79,9 @@ def scanline_areas(
     want_groups, want_any, want_all
         Which covered lengths to compute (the others stay 0).
     use_kernels
-        Use the compiled kernels when numba is installed (the numpy code
-        otherwise, and always when ``False``).
+        Use the kernels compiled ahead of time when they have been built
+        (see :mod:`ict_gis.metrics._aot`); the numpy code otherwise, and
+        always when ``False``.
 
     Returns
     -------
@@ -96,7 +99,9 @@ def scanline_areas(
     if lines is None:
         return sampled, per_group, cov_any, cov_all
     flags = (want_groups, want_any, want_all)
-    kernels = _aot.kernels() if use_kernels else None
+    # Only the kernels compiled ahead of time: loading numba (0.45 s, and a
+    # first compilation of several seconds) would cost more than they save.
+    kernels = _aot.load() if use_kernels else None
     if kernels is not None:
         return _areas_by_kernels(
             kernels, lines, x, y, radius, azimuth, half_beam, group, n, groups, flags
