@@ -78,6 +78,14 @@ def test_built_in_the_background_then_loaded_and_equal_to_numba(tmp_path, monkey
             assert np.array_equal(a, b)
             assert np.allclose(a, c, rtol=1e-9, atol=1e-3)
             assert (a > 0).any()
+    # Points in polygons (validation, stations' units), too.
+    from ict_gis import geometry
+
+    units, x, y, *_ = random_case(3)
+    monkeypatch.setattr(geometry, "_compiled_kernel", lambda: compiled.points_in_polygons)
+    by_kernel = geometry.polygon_positions(x, y, units)
+    assert (by_kernel == geometry.polygon_positions(x, y, units, use_kernel=False)).all()
+    assert (by_kernel >= 0).sum() > 200
     # The scan-line kernels of the fast mode, too.
     for seed in (1, 2):
         units, x, y, r, group, _ = random_case(seed)

@@ -236,6 +236,10 @@ def build(folder: Path) -> Path:
                     types.int64, types.int64, flag, flag, flag, types.int64, types.int64,
                 ),
             )(_numba.scan_cover.py_func)  # fmt: skip
+            cc.export(
+                "points_in_polygons",
+                i8(f8, f8, types.float64[:, :], i8, f8, f8, f8, f8),
+            )(_numba.points_in_polygons.py_func)
             try:
                 cc.compile()
             finally:

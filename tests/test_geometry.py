@@ -1,0 +1,75 @@
+"""Points in polygons: the shapely sweep and the compiled kernel, against hand-made answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+
+from ict_gis import geometry
+from ict_gis.geometry import polygon_positions
+
+
+@pytest.fixture(params=["shapely", "kernel"])
+def use_kernel(request, monkeypatch):
+    """Each test with shapely and with the kernel (numba's, standing for the compiled one)."""
+    if request.param == "kernel":
+        numba_kernels = pytest.importorskip("ict_gis.metrics._numba")
+        monkeypatch.setattr(geometry, "_compiled_kernel", lambda: numba_kernels.points_in_polygons)
+    else:
+        monkeypatch.setattr(geometry, "_compiled_kernel", lambda: None)
+    return request.param == "kernel"
+
+
+def test_inside_outside_holes_parts_and_edges(use_kernel):
+    ring = shapely.Polygon(
+        [(0, 0), (10, 0), (10, 10), (0, 10)], [[(4, 4), (6, 4), (6, 6), (4, 6)]]
+    )  # a square with a square hole
+    pair = shapely.MultiPolygon([shapely.box(20, 0, 22, 2), shapely.box(30, 0, 32, 2)])
+    right = shapely.box(10, 0, 15, 10)  # shares the edge x = 10 with the first
+    polygons = np.array([ring, pair, None, shapely.Polygon(), right], dtype=object)
+    points = [
+        ((1, 1), 0),  # inside
+        ((5, 5), -1),  # in the hole
+        ((4, 5), 0),  # on the hole's edge: on the boundary counts as inside
+        ((0, 0), 0),  # a corner
+        ((5, 0), 0),  # on the bottom edge
+        ((10, 5), 0),  # on the shared edge: the first polygon
+        ((12, 5), 4),
+        ((21, 1), 1),  # the first part of the multipolygon
+        ((31, 1), 1),  # the second
+        ((25, 1), -1),  # between them
+        ((-1, 5), -1),
+        ((np.nan, 5), -1),
+        ((5, np.inf), -1),
+    ]
+    x = np.array([p[0][0] for p in points], dtype=float)
+    y = np.array([p[0][1] for p in points], dtype=float)
+    assert polygon_positions(x, y, polygons).tolist() == [want for _, want in points]
+
+
+def test_random_points_in_a_mosaic_agree_with_shapely_contains(use_kernel):
+    rng = np.random.default_rng(3)
+    seeds = shapely.multipoints(rng.uniform(0, 1000, (40, 2)))
+    cells = shapely.get_parts(
+        shapely.voronoi_polygons(seeds, extend_to=shapely.box(0, 0, 1000, 1000))
+    )
+    cells = shapely.intersection(cells, shapely.box(0, 0, 1000, 1000))
+    x, y = rng.uniform(-50, 1050, 20_000), rng.uniform(-50, 1050, 20_000)
+    got = polygon_positions(x, y, cells)
+    # Independent: shapely's own predicate, one polygon after the other.
+    expected = np.full(len(x), -1)
+    for u in range(len(cells))[::-1]:  # the first polygon last, so it wins
+        expected[shapely.contains_xy(cells[u], x, y)] = u
+    assert (got == expected).all()
+    assert (got >= 0).sum() > 15_000 and (got < 0).sum() > 500
+
+
+def test_no_points_or_no_polygons(use_kernel):
+    assert (
+        polygon_positions(np.empty(0), np.empty(0), np.array([shapely.box(0, 0, 1, 1)])).size == 0
+    )
+    assert polygon_positions(
+        np.array([0.5]), np.array([0.5]), np.array([], dtype=object)
+    ).tolist() == [-1]
+    assert polygon_positions(np.array([0.5]), np.array([0.5]), np.array([None])).tolist() == [-1]
