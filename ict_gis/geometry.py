@@ -96,7 +96,7 @@ def _compiled_kernel():
 
 def _positions_by_kernel(kernel, x: np.ndarray, y: np.ndarray, polygons: np.ndarray):
     """:func:`polygon_positions` by the compiled kernel (see ``_numba.points_in_polygons``)."""
-    usable = np.flatnonzero([g is not None and not g.is_empty for g in polygons])
+    usable = np.flatnonzero(~shapely.is_missing(polygons) & ~shapely.is_empty(polygons))
     parts, part_poly = shapely.get_parts(polygons[usable], return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     coords, ring_of = shapely.get_coordinates(rings, return_index=True)

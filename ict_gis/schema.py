@@ -262,11 +262,10 @@ def feature_ids(
     if not all(c in frame.columns for c in schema.id_columns):
         index = frame.index if rows is None else frame.index[positions]
         return pd.Series([f"#{i}" for i in positions], index=index, dtype=object)
-    if rows is not None:
-        frame = pd.DataFrame(frame[list(schema.id_columns)]).iloc[positions]
+    columns = [frame[c] if rows is None else frame[c].iloc[positions] for c in schema.id_columns]
     parts = [
-        pd.Series(_id_texts(frame[c].to_numpy(dtype=object)), index=frame.index, dtype=object)
-        for c in schema.id_columns
+        pd.Series(_id_texts(column.to_numpy(dtype=object)), index=column.index, dtype=object)
+        for column in columns
     ]
     ids = parts[0]
     missing = ids.isna()
