@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import importlib
 import importlib.util
 import logging
@@ -28,6 +29,10 @@ COMMANDS: dict[str, str] = {
     "gaps": "ict_gis.cli.gaps",
     "map": "ict_gis.cli.map",
 }
+
+
+#: Allocations between two collections of the youngest objects (Python's default: 700).
+GC_THRESHOLD = 100_000
 
 
 class LazyGroup(click.Group):
@@ -68,12 +73,20 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 def main() -> None:
     """Run ``ict-gis`` (the console script), then leave without tearing Python down.
 
+    A command is a short process that allocates a great many objects
+    (importing pandas and GeoPandas, 100,000 stations): Python's cycle
+    collector, which walks every tracked object at each full collection,
+    would run dozens of times for nothing. Collections are made rarer (they
+    still happen: memory held in reference cycles is still freed), which
+    saves about 0.07 s of a run over a country.
+
     Every output is written (atomically) and closed before a command
     returns; what remains at exit is freeing the modules and arrays one by
     one, about 0.1 s after a run over a country. So the exit functions run
     (as at a normal exit), the standard streams are flushed, and the process
     ends with the command's exit status.
     """
+    gc.set_threshold(GC_THRESHOLD, 50, 100)
     try:
         cli.main(prog_name="ict-gis")
     except SystemExit as exc:
