@@ -212,20 +212,11 @@ def build(folder: Path) -> Path:
             cc.export(
                 "scan_chords",
                 types.Tuple((i8, i8, f8, f8, i8))(
-                    f8,
-                    f8,
-                    f8,
-                    f8,
-                    f8,
-                    i8,
-                    types.float64[:, :],
-                    f8,
-                    i8,
-                    i8,
-                    types.float64,
-                    types.int64,
+                    f8, f8, f8, f8, f8, i8,  # the footprints
+                    types.float64[:, :], f8, i8, i8, types.float64,  # the families of lines
+                    types.int64, types.int64, types.int64,  # sub-lines, lines to do
                 ),
-            )(_numba.scan_chords.py_func)
+            )(_numba.scan_chords.py_func)  # fmt: skip
             flag = types.boolean
             cc.export(
                 "scan_cover",

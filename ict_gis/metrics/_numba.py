@@ -367,7 +367,20 @@ def _wedge_band_chord(cx, dy, r, azimuth, half_beam, step, sublines):  # pragma:
 
 @numba.njit(cache=True, nogil=True)
 def scan_chords(
-    x, y, radius, azimuth, half_beam, group, boxes, step, count, first, width, sublines
+    x,
+    y,
+    radius,
+    azimuth,
+    half_beam,
+    group,
+    boxes,
+    step,
+    count,
+    first,
+    width,
+    sublines,
+    first_line,
+    stop_line,
 ):  # pragma: no cover - compiled
     """Chords of each footprint on the scan lines of each family whose box its box meets.
 
@@ -377,7 +390,11 @@ def scan_chords(
     (by their centres), which :func:`scan_cover` relies on to sort them
     quickly. Family ``f`` has the box ``boxes[f]`` (min x, min y, max x,
     max y) and ``count[f]`` lines ``step[f]`` apart, numbered from
-    ``first[f]``. Returns ``(line_start, line_fill, start, end, group)``:
+    ``first[f]``. Only the chords on lines ``first_line`` to ``stop_line -
+    1`` are made (so that threads can share the work: a circle's chords
+    need nothing of its other lines, as its strips add up to its area
+    exactly; a wedge's are stretched to its area over all its lines). Returns
+    ``(line_start, line_fill, start, end, group)``:
     the chords of line ``L`` are at ``line_start[L]`` to ``line_start[L] +
     line_fill[L] - 1`` (line by line, so that :func:`scan_cover` reads them
     in order), their ends relative to the family's min x, and the
@@ -417,10 +434,11 @@ def scan_chords(
             j0 = int(math.floor((y[i] - r - boxes[f, 1]) / step[f]))
             j1 = int(math.ceil((y[i] + r - boxes[f, 1]) / step[f]))
             longest = max(longest, j1 - j0)
-            j0 = min(max(j0, 0), count[f])
-            j1 = min(max(j1, j0), count[f])
-            line_start[first[f] + j0] += 1
-            line_start[first[f] + j1] -= 1
+            j0 = min(max(j0, 0, first_line - first[f]), count[f], stop_line - first[f])
+            j1 = min(max(j1, j0), count[f], stop_line - first[f])
+            if j1 > j0:
+                line_start[first[f] + j0] += 1
+                line_start[first[f] + j1] -= 1
     room = 0
     for L in range(n_lines + 1):
         room += line_start[L]
@@ -447,28 +465,40 @@ def scan_chords(
         j0 = int(math.floor((y[i] - r - base) / s))
         j1 = int(math.ceil((y[i] + r - base) / s))
         cx = x[i] - boxes[f, 0]
-        sampled = 0.0
-        circle = math.isnan(azimuth[i])
-        below = _strip(base + j0 * s - y[i], r)  # a band's top is the next one's bottom
-        for k in range(j1 - j0):
-            dy = base + (j0 + k + 0.5) * s - y[i]
-            if circle:
-                above = _strip(base + (j0 + k + 1) * s - y[i], r)
+        lo_j = max(0, first_line - first[f])
+        hi_j = min(count[f], stop_line - first[f])
+        if math.isnan(azimuth[i]):
+            # A circle: its band strips add up to its area, no correction.
+            j = max(j0, lo_j)
+            below = _strip(base + j * s - y[i], r)  # a band's top is the next one's bottom
+            for j in range(max(j0, lo_j), min(j1, hi_j)):
+                above = _strip(base + (j + 1) * s - y[i], r)
                 half = (above - below) / s / 2.0
                 below = above
-                lo, hi = cx - half, cx + half
-            else:
-                lo, hi = _wedge_band_chord(cx, dy, r, azimuth[i], half_beam[i], s, sublines)
+                lo = min(max(cx - half, 0.0), width - 1.0)
+                hi = min(max(cx + half, 0.0), width - 1.0)
+                if hi > lo:
+                    L = first[f] + j
+                    at = line_start[L] + line_fill[L]
+                    out_lo[at] = lo
+                    out_hi[at] = hi
+                    out_grp[at] = group[i]
+                    line_fill[L] += 1
+            continue
+        sampled = 0.0
+        for k in range(j1 - j0):
+            dy = base + (j0 + k + 0.5) * s - y[i]
+            lo, hi = _wedge_band_chord(cx, dy, r, azimuth[i], half_beam[i], s, sublines)
             buf_lo[k] = lo
             buf_hi[k] = hi
             sampled += max(hi - lo, 0.0)
         sampled *= s
-        exact = math.pi * r * r if circle else r * r * math.radians(half_beam[i])
+        exact = r * r * math.radians(half_beam[i])
         factor = exact / sampled if sampled > 0 else 1.0
         centre = int(math.floor((y[i] - base) / s))
         for k in range(j1 - j0):
             j = j0 + k
-            if j < 0 or j >= count[f]:
+            if j < lo_j or j >= hi_j:
                 continue
             middle = (buf_lo[k] + buf_hi[k]) / 2.0
             half = max(buf_hi[k] - buf_lo[k], 0.0) / 2.0 * factor

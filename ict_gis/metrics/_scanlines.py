@@ -139,18 +139,25 @@ def _areas_by_kernels(kernels, lines, x, y, radius, azimuth, half_beam, group, n
         x, y, radius, azimuth, half_beam, group
     )
     by_x = np.argsort(x, kind="stable")
-    chords = kernels.scan_chords(
+    footprints = (
         x[by_x], y[by_x], radius[by_x], azimuth[by_x], half_beam[by_x],
-        group[by_x].astype(np.int64), lines.boxes, lines.step, lines.count, lines.first,
-        lines.width, WEDGE_SUBLINES,
+        group[by_x].astype(np.int64),
     )  # fmt: skip
     part, x0, y0, x1, y1 = _part_edges(lines)
-    # Two threads, each on half of the chords' lines (the kernels release the GIL).
-    n_lines = len(chords[1])
-    middle = int(np.searchsorted(np.cumsum(chords[1]), chords[1].sum() / 2))
-    ranges = [(0, middle), (middle, n_lines)] if len(x) > 1000 else [(0, n_lines)]
+    # Two threads, each on about half of the lines (the kernels release the
+    # GIL): the first family's lines up to the one where half of the
+    # footprints are below, then the rest.
+    n_lines = int(lines.count.sum())
+    ranges = [(0, n_lines)]
+    if len(x) > 1000:
+        middle = int(np.clip((np.median(y) - lines.miny[0]) // lines.step[0], 0, lines.count[0]))
+        ranges = [(0, middle), (middle, n_lines)]
 
-    def cover(first_and_stop):
+    def chords_and_cover(first_and_stop):
+        chords = kernels.scan_chords(
+            *footprints, lines.boxes, lines.step, lines.count, lines.first, lines.width,
+            WEDGE_SUBLINES, *first_and_stop,
+        )  # fmt: skip
         return kernels.scan_cover(
             *chords, x0, y0, x1, y1, part, lines.part_unit, lines.part_family, lines.minx,
             lines.miny, lines.step, lines.count, lines.first, lines.width, n, groups, *flags,
@@ -158,7 +165,7 @@ def _areas_by_kernels(kernels, lines, x, y, radius, azimuth, half_beam, group, n
         )  # fmt: skip
 
     with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
-        parts = list(pool.map(cover, ranges))
+        parts = list(pool.map(chords_and_cover, ranges))
     sampled, per_group, cov_any, cov_all = (sum(column) for column in zip(*parts, strict=True))
     return sampled, per_group, cov_any, cov_all
 
