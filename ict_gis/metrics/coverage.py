@@ -61,7 +61,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -392,6 +392,21 @@ class _Footprints:
         return bool(np.isnan(self.azimuth).all())
 
 
+def _in_background(work: Callable[[], object]) -> Future:
+    """Start ``work`` in a thread of its own; return its future."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(work)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends with the work
+
+
+def _station_units(stations: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> np.ndarray:
+    """Position of the unit containing each station, in the units' own CRS (-1 if none)."""
+    x, y = _xy_in_crs(stations.geometry, units.crs)
+    return polygon_positions(x, y, np.asarray(units.geometry.values, dtype=object))
+
+
 def _positions(points: np.ndarray, unit_geoms: np.ndarray) -> np.ndarray:
     """Position of the unit containing each point (the first on a shared edge), or -1."""
     return polygon_positions(shapely.get_x(points), shapely.get_y(points), unit_geoms)
@@ -418,11 +433,14 @@ def _build_footprints(
     model: FootprintModel,
     crs: pyproj.CRS,
     units: gpd.GeoDataFrame,
-    unit_geoms: np.ndarray,
     operators: list[str] | None,
     polygons: bool,
 ) -> _Footprints:
-    """Footprints of ``stations`` in ``crs``, with their operator group and unit."""
+    """Footprints of ``stations`` in ``crs``, with their operator group and unit.
+
+    A station's unit is the one containing it in the units' own CRS (as in
+    validation), the first one when it is on a shared edge.
+    """
     if operators is not None:
         stations = stations[stations["operator"].isin(operators)]
     stations = stations.reset_index(drop=True)
@@ -431,7 +449,7 @@ def _build_footprints(
     if operators is None:
         names += sorted(present - set(OPERATORS))
     sx, sy = _xy_in_crs(stations.geometry, crs)
-    unit_pos = polygon_positions(sx, sy, unit_geoms)
+    unit_pos = _station_units(stations, units)
     envs = None if model.environment is not None else _unit_environments(units, unit_pos)
     if polygons:
         frame = footprints(
@@ -489,7 +507,6 @@ def coverage_footprints(
     units = _prepare_units(layers, units, as_of, level)
     model = resolve_model(model)
     crs = metric_crs(units)
-    unit_geoms = np.asarray(units.geometry.to_crs(crs).values, dtype=object)
     named, _, _, _ = _operators(operator)
     frames = []
     for tech_ in _techs(tech):
@@ -497,10 +514,9 @@ def coverage_footprints(
         if named is not None:
             stations = stations[stations["operator"].isin(named)]
         stations = stations.reset_index(drop=True)
-        points = np.asarray(stations.geometry.to_crs(crs).values, dtype=object)
         envs = None
         if model.environment is None:
-            envs = _unit_environments(units, _positions(points, unit_geoms))
+            envs = _unit_environments(units, _station_units(stations, units))
         frames.append(footprints(stations, tech=tech_, model=model, crs=crs, environment=envs))
     out = pd.concat(frames, ignore_index=True)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=crs).to_crs(units.crs)
@@ -819,8 +835,9 @@ def coverage(
     units = _prepare_units(layers, units, as_of, level)
     named, row_ops, want_any, want_all = _operators(operator)
     crs = metric_crs(units)
-    unit_geoms = np.asarray(units.geometry.to_crs(crs).values, dtype=object)
-    area_m2 = np.nan_to_num(shapely.area(unit_geoms))
+    # The units in metres, in a thread (pyproj releases the GIL) while the
+    # stations are selected and placed (in the units' own CRS).
+    projecting = _in_background(lambda: np.asarray(units.geometry.to_crs(crs).values, dtype=object))
     n_units = len(units)
 
     pop_points = pop_polygons = None
@@ -830,7 +847,7 @@ def coverage(
             _population_counts(population)
             pop_polygons = population.to_crs(crs)
         else:
-            pop_points = _population_points(population, crs, unit_geoms)
+            pop_points = _population_points(population, crs, projecting.result())
     elif "population" in units.columns:
         values = pd.to_numeric(units["population"], errors="coerce").to_numpy(dtype=float)
         if np.isfinite(values).any():
@@ -850,10 +867,11 @@ def coverage(
             model=model,
             crs=crs,
             units=units,
-            unit_geoms=unit_geoms,
             operators=named,
             polygons=want_polygons,
         )
+        unit_geoms = projecting.result()
+        area_m2 = np.nan_to_num(shapely.area(unit_geoms))
         groups = len(fp.operators)
         if groups > 60:
             raise CoverageError("Too many operators (more than 60) for one table.")
@@ -892,7 +910,6 @@ def coverage(
                     model=model,
                     crs=crs,
                     units=units,
-                    unit_geoms=unit_geoms,
                     operators=named,
                     polygons=True,
                 )
@@ -916,7 +933,6 @@ def coverage(
                     model=model,
                     crs=crs,
                     units=units,
-                    unit_geoms=unit_geoms,
                     operators=named,
                     polygons=True,
                 ),
@@ -1194,7 +1210,6 @@ def switch_off_gaps(
             model=model,
             crs=crs,
             units=units,
-            unit_geoms=unit_geoms,
             operators=None,
             polygons=True,
         )
