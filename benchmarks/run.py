@@ -104,7 +104,6 @@ def _radii_table(gpkg: Path):
         model=FootprintModel(),
         crs=crs,
         units=units,
-        unit_geoms=geoms,
         operators=None,
         polygons=False,
     )
