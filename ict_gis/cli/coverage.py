@@ -210,7 +210,7 @@ def command(
 
         if start_build():
             note(
-                "Compiling the coverage kernels in the background (about 10 s, once) "
+                "Compiling the coverage kernels in the background (about 15 s, once) "
                 "so that later runs start faster."
             )
     if fmt == "gpkg":

@@ -7,7 +7,7 @@ computing time on a country. numba can also compile the same functions
 which imports in a millisecond and needs no numba at all.
 
 That module is built on this machine (numba and a C compiler are needed,
-about 10 s), once per version of the kernels' source, by
+about 15 s), once per version of the kernels' source, by
 ``python -m ict_gis.metrics._aot DIR``; :func:`start_build` runs that in
 the background (``ict-gis coverage`` does, so the next runs are quicker)
 and :func:`load` imports the module when it exists. It lives next to
@@ -18,6 +18,11 @@ same, which the tests check. A failed build leaves a ``.failed`` file with
 the reason next to where the module would be, and is not tried again until
 that file is deleted. ``ICT_GIS_AOT=0`` in the environment switches the
 compiled module off (neither built nor loaded).
+
+The module holds the exact mode's kernels, the fast mode's scan lines and
+the points-in-polygons test of :func:`ict_gis.geometry.polygon_positions`;
+like the JIT kernels (``nogil=True``) they release the GIL while they run,
+so that threads can share the work.
 """
 
 from __future__ import annotations
