@@ -469,7 +469,12 @@ def _admin_area(layers: LayerSet, placed: np.ndarray | None) -> _AdminArea | Non
     if "districts" not in layers or mask is None or not mask.any():
         return None
     districts = layers["districts"]
-    return _AdminArea(shapely.make_valid(districts.geometry.to_numpy()[mask]), districts.crs)
+    geoms = districts.geometry.to_numpy()[mask]
+    broken = ~shapely.is_valid(geoms)
+    if broken.any():
+        geoms = geoms.copy()
+        geoms[broken] = shapely.make_valid(geoms[broken])
+    return _AdminArea(geoms, districts.crs)
 
 
 def _check_area(
