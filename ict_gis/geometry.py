@@ -5,6 +5,8 @@ Only array code (numpy and shapely 2): nothing here knows about layers.
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import shapely
 
@@ -28,7 +30,8 @@ def polygon_positions(
     :mod:`ict_gis.metrics._aot`), one of them does the same tests on the
     polygons' edges, about four times quicker (numba itself is never
     loaded for this). Both count a point on an edge as inside; for a point
-    within rounding of an edge (not on it exactly), they may differ.
+    within rounding of an edge (not on it exactly), they may differ. The
+    last answers are remembered (same coordinates, same polygon objects).
 
     Parameters
     ----------
@@ -52,6 +55,31 @@ def polygon_positions(
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
+    polygons = np.asarray(polygons, dtype=object)
+    # The same question twice in a run (validation, then coverage, place the
+    # same stations in the same districts): the answer is remembered.
+    key = (
+        hashlib.blake2b(x.tobytes() + y.tobytes(), digest_size=16).digest(),
+        len(x),
+        tuple(map(id, polygons)),
+        use_kernel,
+    )
+    for known, _kept, answer in _REMEMBERED:
+        if known == key:
+            return answer.copy()
+    answer = _positions(x, y, polygons, use_kernel)
+    # (the polygons are kept with the answer, so that their ids stay theirs)
+    _REMEMBERED[:] = [*_REMEMBERED[-(REMEMBERED - 1) :], (key, polygons, answer.copy())]
+    return answer
+
+
+#: How many answers of :func:`polygon_positions` are remembered.
+REMEMBERED = 2
+_REMEMBERED: list[tuple[tuple, np.ndarray, np.ndarray]] = []
+
+
+def _positions(x: np.ndarray, y: np.ndarray, polygons: np.ndarray, use_kernel: bool) -> np.ndarray:
+    """:func:`polygon_positions`, computed."""
     kernel = _compiled_kernel() if use_kernel and len(x) and len(polygons) else None
     if kernel is not None:
         return _positions_by_kernel(kernel, x, y, np.asarray(polygons, dtype=object))

@@ -13,6 +13,7 @@ from ict_gis.geometry import polygon_positions
 @pytest.fixture(params=["shapely", "kernel"])
 def use_kernel(request, monkeypatch):
     """Each test with shapely and with the kernel (numba's, standing for the compiled one)."""
+    monkeypatch.setattr(geometry, "_REMEMBERED", [])  # nothing remembered from elsewhere
     if request.param == "kernel":
         numba_kernels = pytest.importorskip("ict_gis.metrics._numba")
         monkeypatch.setattr(geometry, "_compiled_kernel", lambda: numba_kernels.points_in_polygons)
@@ -73,3 +74,23 @@ def test_no_points_or_no_polygons(use_kernel):
         np.array([0.5]), np.array([0.5]), np.array([], dtype=object)
     ).tolist() == [-1]
     assert polygon_positions(np.array([0.5]), np.array([0.5]), np.array([None])).tolist() == [-1]
+
+
+def test_the_last_answers_are_remembered_and_only_for_the_same_question(monkeypatch):
+    monkeypatch.setattr(geometry, "_REMEMBERED", [])
+    computed = []
+    real = geometry._positions
+    monkeypatch.setattr(geometry, "_positions", lambda *a: computed.append(1) or real(*a))
+    squares = np.array([shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)], dtype=object)
+    x, y = np.array([0.5, 1.5, 3.0]), np.array([0.5, 0.5, 0.5])
+    first = polygon_positions(x, y, squares)
+    again = polygon_positions(x.copy(), y.copy(), squares)  # equal values: remembered
+    assert first.tolist() == again.tolist() == [0, 1, -1] and len(computed) == 1
+    again[0] = 7  # the caller's copy: what is remembered does not change
+    assert polygon_positions(x, y, squares).tolist() == [0, 1, -1] and len(computed) == 1
+    moved = x.copy()
+    moved[2] = 0.25
+    assert polygon_positions(moved, y, squares).tolist() == [0, 1, 0] and len(computed) == 2
+    # Equal polygons but other objects: asked again (the objects are the key).
+    copies = np.array([shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)], dtype=object)
+    assert polygon_positions(x, y, copies).tolist() == [0, 1, -1] and len(computed) == 3

@@ -165,6 +165,11 @@ def _has(layers: Mapping[str, pd.DataFrame], kind: str) -> bool:
     return kind in set(layers)
 
 
+def _layer(layers: Mapping[str, pd.DataFrame], kind: str) -> pd.DataFrame | None:
+    """Return the layer ``kind`` of the set, or ``None``."""
+    return layers[kind] if _has(layers, kind) else None
+
+
 def _day(as_of: object) -> pd.Timestamp:
     stamp = to_date(as_of)
     return stamp if stamp is not None else pd.Timestamp.today().normalize().as_unit("ns")
@@ -401,10 +406,39 @@ def _in_background(work: Callable[[], object]) -> Future:
         pool.shutdown(wait=False)  # the thread ends with the work
 
 
-def _station_units(stations: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> np.ndarray:
-    """Position of the unit containing each station, in the units' own CRS (-1 if none)."""
-    x, y = _xy_in_crs(stations.geometry, units.crs)
-    return polygon_positions(x, y, np.asarray(units.geometry.values, dtype=object))
+def _station_units(
+    stations: gpd.GeoDataFrame, units: gpd.GeoDataFrame, layer: gpd.GeoDataFrame | None = None
+) -> np.ndarray:
+    """Position of the unit containing each station, in the units' own CRS (-1 if none).
+
+    ``layer``: the ``bts_stations`` layer that ``stations`` were selected
+    from (their index labels are its rows). Then every station of the layer
+    is placed, as validation did (the answer is remembered, see
+    :func:`ict_gis.geometry.polygon_positions`), and the selected ones are
+    taken from it.
+    """
+    polygons = np.asarray(units.geometry.values, dtype=object)
+    labels = stations.index.to_numpy()
+    whole = (
+        layer is not None
+        and isinstance(layer.index, pd.RangeIndex)
+        and layer.index.start == 0
+        and layer.index.step == 1
+        and layer.crs == stations.crs
+        and labels.dtype.kind in "iu"
+    )
+    if not whole:
+        x, y = _xy_in_crs(stations.geometry, units.crs)
+        return polygon_positions(x, y, polygons)
+    out = np.full(len(stations), -1, dtype=np.int64)
+    ours = (labels >= 0) & (labels < len(layer))  # others: sites_5g added to the stations
+    if ours.any():
+        x, y = _xy_in_crs(layer.geometry, units.crs)
+        out[ours] = polygon_positions(x, y, polygons)[labels[ours]]
+    if (~ours).any():
+        x, y = _xy_in_crs(stations.geometry[~ours], units.crs)
+        out[~ours] = polygon_positions(x, y, polygons)
+    return out
 
 
 def _positions(points: np.ndarray, unit_geoms: np.ndarray) -> np.ndarray:
@@ -435,21 +469,24 @@ def _build_footprints(
     units: gpd.GeoDataFrame,
     operators: list[str] | None,
     polygons: bool,
+    layer: gpd.GeoDataFrame | None = None,
 ) -> _Footprints:
     """Footprints of ``stations`` in ``crs``, with their operator group and unit.
 
     A station's unit is the one containing it in the units' own CRS (as in
-    validation), the first one when it is on a shared edge.
+    validation), the first one when it is on a shared edge. ``layer``: the
+    ``bts_stations`` layer the stations were selected from, if they were
+    (see :func:`_station_units`).
     """
     if operators is not None:
         stations = stations[stations["operator"].isin(operators)]
+    unit_pos = _station_units(stations, units, layer)
     stations = stations.reset_index(drop=True)
     present = set(pd.unique(stations["operator"].dropna().to_numpy(dtype=object)))
     names = list(operators) if operators is not None else [o for o in OPERATORS if o in present]
     if operators is None:
         names += sorted(present - set(OPERATORS))
     sx, sy = _xy_in_crs(stations.geometry, crs)
-    unit_pos = _station_units(stations, units)
     envs = None if model.environment is not None else _unit_environments(units, unit_pos)
     if polygons:
         frame = footprints(
@@ -869,6 +906,7 @@ def coverage(
             units=units,
             operators=named,
             polygons=want_polygons,
+            layer=_layer(layers, "bts_stations"),
         )
         unit_geoms = projecting.result()
         area_m2 = np.nan_to_num(shapely.area(unit_geoms))
@@ -912,6 +950,7 @@ def coverage(
                     units=units,
                     operators=named,
                     polygons=True,
+                    layer=_layer(layers, "bts_stations"),
                 )
             engines.add("polygons")
             per, a_any, a_all, covered_geoms = _areas_vector(
@@ -935,6 +974,7 @@ def coverage(
                     units=units,
                     operators=named,
                     polygons=True,
+                    layer=_layer(layers, "bts_stations"),
                 ),
                 per_group=True,
                 want_any=want_any,
@@ -1212,6 +1252,7 @@ def switch_off_gaps(
             units=units,
             operators=None,
             polygons=True,
+            layer=_layer(layers, "bts_stations"),
         )
         return fp.geoms
 
