@@ -365,6 +365,20 @@ def _wedge_band_chord(cx, dy, r, azimuth, half_beam, step, sublines):  # pragma:
     return middle - mean / 2.0, middle + mean / 2.0
 
 
+@numba.njit(inline="always", nogil=True)
+def _put_chord(lo, hi, line, group, width, chords):  # pragma: no cover - compiled
+    """Clip ``[lo, hi]`` to the lines' width and, unless empty, add it to line ``line``."""
+    line_start, line_fill, out_lo, out_hi, out_grp = chords
+    lo = min(max(lo, 0.0), width - 1.0)
+    hi = min(max(hi, 0.0), width - 1.0)
+    if hi > lo:
+        at = line_start[line] + line_fill[line]
+        out_lo[at] = lo
+        out_hi[at] = hi
+        out_grp[at] = group
+        line_fill[line] += 1
+
+
 @numba.njit(cache=True, nogil=True)
 def scan_chords(
     x,
@@ -449,9 +463,7 @@ def scan_chords(
         line_start[L] = total
         total += room
     line_fill = np.zeros(n_lines, dtype=np.int64)
-    out_lo = np.empty(total)
-    out_hi = np.empty(total)
-    out_grp = np.empty(total, dtype=np.int64)
+    chords = (line_start, line_fill, np.empty(total), np.empty(total), np.empty(total, np.int64))
     buf_lo = np.empty(longest)
     buf_hi = np.empty(longest)
     for p in range(n_pairs):
@@ -475,15 +487,7 @@ def scan_chords(
                 above = _strip(base + (j + 1) * s - y[i], r)
                 half = (above - below) / s / 2.0
                 below = above
-                lo = min(max(cx - half, 0.0), width - 1.0)
-                hi = min(max(cx + half, 0.0), width - 1.0)
-                if hi > lo:
-                    L = first[f] + j
-                    at = line_start[L] + line_fill[L]
-                    out_lo[at] = lo
-                    out_hi[at] = hi
-                    out_grp[at] = group[i]
-                    line_fill[L] += 1
+                _put_chord(cx - half, cx + half, first[f] + j, group[i], width, chords)
             continue
         sampled = 0.0
         for k in range(j1 - j0):
@@ -504,16 +508,8 @@ def scan_chords(
             half = max(buf_hi[k] - buf_lo[k], 0.0) / 2.0 * factor
             if j == centre and not sampled > 0:
                 half = exact / s / 2.0  # too small for any sub-line: all on one line
-            lo = min(max(middle - half, 0.0), width - 1.0)
-            hi = min(max(middle + half, 0.0), width - 1.0)
-            if hi > lo:
-                L = first[f] + j
-                at = line_start[L] + line_fill[L]
-                out_lo[at] = lo
-                out_hi[at] = hi
-                out_grp[at] = group[i]
-                line_fill[L] += 1
-    return line_start, line_fill, out_lo, out_hi, out_grp
+            _put_chord(middle - half, middle + half, first[f] + j, group[i], width, chords)
+    return chords
 
 
 @numba.njit(inline="always", nogil=True)
