@@ -10,7 +10,7 @@ import hashlib
 import numpy as np
 import shapely
 
-__all__ = ["polygon_positions"]
+__all__ = ["polygon_positions", "ring_edges"]
 
 
 def polygon_positions(
@@ -122,23 +122,52 @@ def _compiled_kernel():
     return getattr(_aot.load(), "points_in_polygons", None)
 
 
-def _positions_by_kernel(kernel, x: np.ndarray, y: np.ndarray, polygons: np.ndarray):
-    """:func:`polygon_positions` by the compiled kernel (see ``_numba.points_in_polygons``)."""
-    usable = np.flatnonzero(~shapely.is_missing(polygons) & ~shapely.is_empty(polygons))
-    parts, part_poly = shapely.get_parts(polygons[usable], return_index=True)
+def ring_edges(polygons: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Return the edges of the polygons' rings (every part, exteriors and holes).
+
+    Parameters
+    ----------
+    polygons
+        Array of shapely (Multi)Polygons (``None`` or empty: no edges).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(owner, x0, y0, x1, y1)``: the position of each edge's polygon
+        (ascending) and its two ends, as contiguous arrays, edges in ring
+        order.
+
+    Examples
+    --------
+    >>> owner, x0, y0, x1, y1 = ring_edges(np.array([None, shapely.box(0, 0, 1, 1)]))
+    >>> owner.tolist(), x0.tolist(), y0.tolist()
+    ([1, 1, 1, 1], [1.0, 1.0, 0.0, 0.0], [0.0, 1.0, 1.0, 0.0])
+    """
+    parts, part_of = shapely.get_parts(polygons, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     coords, ring_of = shapely.get_coordinates(rings, return_index=True)
     same = ring_of[1:] == ring_of[:-1]  # consecutive vertices of one ring: an edge
-    poly = usable[part_poly[ring_part[ring_of[:-1][same]]]]  # in polygon order
-    edge_start = np.searchsorted(poly, np.arange(len(polygons) + 1)).astype(np.int64)
     first, last = coords[:-1][same], coords[1:][same]
+    return (
+        part_of[ring_part[ring_of[:-1][same]]].astype(np.int64),
+        np.ascontiguousarray(first[:, 0]),
+        np.ascontiguousarray(first[:, 1]),
+        np.ascontiguousarray(last[:, 0]),
+        np.ascontiguousarray(last[:, 1]),
+    )
+
+
+def _positions_by_kernel(kernel, x: np.ndarray, y: np.ndarray, polygons: np.ndarray):
+    """:func:`polygon_positions` by the compiled kernel (see ``_numba.points_in_polygons``)."""
+    owner, x0, y0, x1, y1 = ring_edges(polygons)
+    edge_start = np.searchsorted(owner, np.arange(len(polygons) + 1)).astype(np.int64)
     return kernel(
         np.ascontiguousarray(x),
         np.ascontiguousarray(y),
         np.ascontiguousarray(shapely.bounds(polygons), dtype=float),
         edge_start,
-        np.ascontiguousarray(first[:, 0]),
-        np.ascontiguousarray(first[:, 1]),
-        np.ascontiguousarray(last[:, 0]),
-        np.ascontiguousarray(last[:, 1]),
+        x0,
+        y0,
+        x1,
+        y1,
     )

@@ -31,6 +31,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import shapely
 
+from ict_gis.geometry import ring_edges
+
 TWO_PI = 2.0 * np.pi
 _EMPTY_F = np.empty(0)
 _EMPTY_I = np.empty(0, dtype=np.int64)
@@ -189,16 +191,9 @@ def _unit_edges(units: np.ndarray):
 
     Returns (unit index, x0, y0, x1, y1) arrays.
     """
-    oriented = shapely.orient_polygons(units, exterior_cw=False)
-    parts, part_unit = shapely.get_parts(oriented, return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
-    same = coord_ring[1:] == coord_ring[:-1]
-    start = coords[:-1][same]
-    end = coords[1:][same]
-    unit = part_unit[ring_part[coord_ring[:-1][same]]]
-    nonzero = (start != end).any(axis=1)
-    return unit[nonzero], start[nonzero, 0], start[nonzero, 1], end[nonzero, 0], end[nonzero, 1]
+    unit, x0, y0, x1, y1 = ring_edges(shapely.orient_polygons(units, exterior_cw=False))
+    nonzero = (x0 != x1) | (y0 != y1)
+    return unit[nonzero], x0[nonzero], y0[nonzero], x1[nonzero], y1[nonzero]
 
 
 # --------------------------------------------------------------------------- main

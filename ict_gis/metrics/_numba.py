@@ -742,6 +742,20 @@ def _band_of(v, low, size, bands):  # pragma: no cover - compiled
     return min(max(int((v - low) / size), 0), bands - 1)
 
 
+@numba.njit(inline="always", nogil=True)
+def _bands(boxes, n_bands, u):  # pragma: no cover - compiled
+    """Polygon ``u``'s bands of heights: ``(lowest height, band height, count)``."""
+    low, high = boxes[u, 1], boxes[u, 3]
+    return low, (high - low) / n_bands[u] if high > low else 1.0, n_bands[u]
+
+
+@numba.njit(inline="always", nogil=True)
+def _edge_bands(boxes, n_bands, u, y0, y1):  # pragma: no cover - compiled
+    """First and last band of polygon ``u`` that an edge from height ``y0`` to ``y1`` meets."""
+    low, size, bands = _bands(boxes, n_bands, u)
+    return _band_of(min(y0, y1), low, size, bands), _band_of(max(y0, y1), low, size, bands)
+
+
 @numba.njit(cache=True, nogil=True)
 def points_in_polygons(px, py, boxes, edge_start, ex0, ey0, ex1, ey1):  # pragma: no cover
     """Position of the polygon containing each point (the first one on a shared edge), or -1.
@@ -765,11 +779,8 @@ def points_in_polygons(px, py, boxes, edge_start, ex0, ey0, ex1, ey1):  # pragma
         band_first[u + 1] = band_first[u] + n_bands[u]
     band_start = np.zeros(band_first[n_poly] + 1, dtype=np.int64)
     for u in range(n_poly):
-        low, high, bands = boxes[u, 1], boxes[u, 3], n_bands[u]
-        size = (high - low) / bands if high > low else 1.0
         for e in range(edge_start[u], edge_start[u + 1]):
-            b0 = _band_of(min(ey0[e], ey1[e]), low, size, bands)
-            b1 = _band_of(max(ey0[e], ey1[e]), low, size, bands)
+            b0, b1 = _edge_bands(boxes, n_bands, u, ey0[e], ey1[e])
             for b in range(b0, b1 + 1):
                 band_start[band_first[u] + b + 1] += 1
     for k in range(band_first[n_poly]):
@@ -779,11 +790,8 @@ def points_in_polygons(px, py, boxes, edge_start, ex0, ey0, ex1, ey1):  # pragma
     bx0, by0, bx1, by1 = np.empty(total), np.empty(total), np.empty(total), np.empty(total)
     fill = band_start[:-1].copy()
     for u in range(n_poly):
-        low, high, bands = boxes[u, 1], boxes[u, 3], n_bands[u]
-        size = (high - low) / bands if high > low else 1.0
         for e in range(edge_start[u], edge_start[u + 1]):
-            b0 = _band_of(min(ey0[e], ey1[e]), low, size, bands)
-            b1 = _band_of(max(ey0[e], ey1[e]), low, size, bands)
+            b0, b1 = _edge_bands(boxes, n_bands, u, ey0[e], ey1[e])
             for b in range(b0, b1 + 1):
                 at = fill[band_first[u] + b]
                 bx0[at], by0[at], bx1[at], by1[at] = ex0[e], ey0[e], ex1[e], ey1[e]
@@ -849,8 +857,7 @@ def points_in_polygons(px, py, boxes, edge_start, ex0, ey0, ex1, ey1):  # pragma
             u = cell_poly[q]
             if not (boxes[u, 0] <= x <= boxes[u, 2] and boxes[u, 1] <= y <= boxes[u, 3]):
                 continue
-            low, high, bands = boxes[u, 1], boxes[u, 3], n_bands[u]
-            size = (high - low) / bands if high > low else 1.0
+            low, size, bands = _bands(boxes, n_bands, u)
             b = band_first[u] + _band_of(y, low, size, bands)
             inside = False
             for k in range(band_start[b], band_start[b + 1]):

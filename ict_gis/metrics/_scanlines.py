@@ -38,6 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import shapely
 
+from ict_gis.geometry import ring_edges
 from ict_gis.metrics import _aot
 
 #: Fewest lines across a polygon part: lower parts get lines closer than ``spacing``.
@@ -143,7 +144,7 @@ def _areas_by_kernels(kernels, lines, x, y, radius, azimuth, half_beam, group, n
         x[by_x], y[by_x], radius[by_x], azimuth[by_x], half_beam[by_x],
         group[by_x].astype(np.int64),
     )  # fmt: skip
-    part, x0, y0, x1, y1 = _part_edges(lines)
+    part, x0, y0, x1, y1 = ring_edges(lines.parts)
     # Two threads, each on about half of the lines (the kernels release the
     # GIL): the first family's lines up to the one where half of the
     # footprints are below, then the rest.
@@ -281,21 +282,6 @@ def _unit_lines(unit_geoms: np.ndarray, spacing: float) -> _Lines | None:
     return _Lines(all_boxes, all_counts, parts, part_unit, part_family)
 
 
-def _part_edges(lines: _Lines) -> tuple[np.ndarray, ...]:
-    """Return the edges of the parts' rings: ``(part, x0, y0, x1, y1)``."""
-    rings, ring_part = shapely.get_rings(lines.parts, return_index=True)
-    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
-    same = ring_of[1:] == ring_of[:-1]  # consecutive vertices of one ring
-    first, last = coords[:-1][same], coords[1:][same]
-    return (
-        ring_part[ring_of[:-1][same]].astype(np.int64),
-        np.ascontiguousarray(first[:, 0]),
-        np.ascontiguousarray(first[:, 1]),
-        np.ascontiguousarray(last[:, 0]),
-        np.ascontiguousarray(last[:, 1]),
-    )
-
-
 def _unit_intervals(
     lines: _Lines,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -309,7 +295,7 @@ def _unit_intervals(
     sorted along each line and paired (even-odd rule: holes need nothing
     special).
     """
-    part, x0, y0, x1, y1 = _part_edges(lines)
+    part, x0, y0, x1, y1 = ring_edges(lines.parts)
     fam = lines.part_family[part]
     base, step = lines.miny[fam], lines.step[fam]
     # Lines j with base + (j + 0.5) * step in [min(y0, y1), max(y0, y1)).
