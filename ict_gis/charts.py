@@ -50,7 +50,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ict_gis import io
-from ict_gis.errors import IctGisError
+from ict_gis.errors import ChartError
 from ict_gis.numbers import (
     LANGS,
     format_count,
@@ -194,10 +194,6 @@ _TEXT: dict[str, dict[str, str]] = {
         "tech": "Technology",
     },
 }
-
-
-class ChartError(IctGisError, ValueError):
-    """A chart cannot be drawn from the table as given."""
 
 
 # --------------------------------------------------------------------------- helpers

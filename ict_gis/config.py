@@ -35,7 +35,7 @@ import tomllib
 from collections.abc import Mapping
 
 from ict_gis import io
-from ict_gis.errors import IctGisError
+from ict_gis.errors import ConfigError, IctGisError
 from ict_gis.footprints import DEFAULT_LINKS, FootprintModel, LinkBudget
 from ict_gis.settings import TECHNOLOGIES
 
@@ -45,10 +45,6 @@ _SECTIONS = {"footprints", "radii", "hata"}
 _FOOTPRINT_KEYS = {"model", "environment", "beamwidth_deg", "quad_segs", "max_radius_m"}
 _HATA_KEYS = {"mobile_height_m", "city_size", "links"}
 _LINK_KEYS = {"eirp_dbm", "reference_offset_db", "threshold_dbm"}
-
-
-class ConfigError(IctGisError, ValueError):
-    """A configuration file cannot be read or has wrong keys or values."""
 
 
 def parse_config(text: str, *, source: str = "configuration") -> dict:

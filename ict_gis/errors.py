@@ -44,3 +44,39 @@ class ValidationError(IctGisError, ValueError):
         lines = [f"{len(errors)} error(s) in the layers:"]
         lines += [f"  {p}" for p in errors]
         super().__init__("\n".join(lines))
+
+
+class ConfigError(IctGisError, ValueError):
+    """A configuration file cannot be read or has wrong keys or values."""
+
+
+class CoverageError(IctGisError, ValueError):
+    """Coverage cannot be computed from the layers and options as given."""
+
+
+class ProgressError(IctGisError, ValueError):
+    """A progress metric cannot be computed from the layers as given."""
+
+
+class UnitError(IctGisError, ValueError):
+    """A unit layer or a layer to attach to units cannot be used as it is."""
+
+
+class AdminChangeError(UnitError):
+    """The ``admin_changes`` table is inconsistent or cannot be applied to the units."""
+
+
+class MapError(IctGisError, ValueError):
+    """A map cannot be built from the layers and options as given."""
+
+
+class AssetError(IctGisError, LookupError):
+    """A script or style sheet a map needs cannot be inlined."""
+
+
+class FootprintError(IctGisError, ValueError):
+    """A footprint model, a radius or a path-loss parameter is not usable."""
+
+
+class ChartError(IctGisError, ValueError):
+    """A chart cannot be drawn from the table as given."""

@@ -51,7 +51,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from ict_gis.errors import IctGisError
+from ict_gis.errors import FootprintError
 from ict_gis.schema import split_list
 from ict_gis.settings import TECHNOLOGIES
 
@@ -124,10 +124,6 @@ UNIT_TYPE_ENVIRONMENTS: dict[str, str] = {
     "xã": "suburban",
     "đặc khu": "suburban",
 }
-
-
-class FootprintError(IctGisError, ValueError):
-    """A footprint model, a radius or a path-loss parameter is not usable."""
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from ict_gis.errors import IctGisError
+from ict_gis.errors import AdminChangeError, UnitError
 
 __all__ = [
     "AdminChangeError",
@@ -55,14 +55,6 @@ _SLIVER_M = 1e-3
 
 _GEOD = pyproj.Geod(ellps="WGS84")
 _LINEAR_TYPES = ("LineString", "MultiLineString")
-
-
-class UnitError(IctGisError, ValueError):
-    """A unit layer or a layer to attach to units cannot be used as it is."""
-
-
-class AdminChangeError(UnitError):
-    """The ``admin_changes`` table is inconsistent or cannot be applied to the units."""
 
 
 # --------------------------------------------------------------------------- dates

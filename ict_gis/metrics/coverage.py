@@ -70,7 +70,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from ict_gis.errors import IctGisError
+from ict_gis.errors import CoverageError
 from ict_gis.footprints import (
     UNIT_TYPE_ENVIRONMENTS,
     FootprintModel,
@@ -132,10 +132,6 @@ COVERAGE_COLUMNS: tuple[str, ...] = (
 )
 
 Progress = Callable[[int, int], None]
-
-
-class CoverageError(IctGisError, ValueError):
-    """Coverage cannot be computed from the layers and options as given."""
 
 
 # --------------------------------------------------------------------------- stations

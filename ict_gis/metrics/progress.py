@@ -42,7 +42,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ict_gis.errors import IctGisError
+from ict_gis.errors import ProgressError
 from ict_gis.numbers import percents
 from ict_gis.problems import Problem
 from ict_gis.schema import split_list
@@ -87,10 +87,6 @@ NO_PLAN = "(none)"
 DateLike = dt.date | str | pd.Timestamp | None
 
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
-
-class ProgressError(IctGisError, ValueError):
-    """A progress metric cannot be computed from the layers as given."""
 
 
 def problems_of(frame: pd.DataFrame) -> list[Problem]:

@@ -28,7 +28,7 @@ from importlib import metadata, resources
 from branca.element import CssLink, Element, Figure, JavascriptLink
 from jinja2 import Template
 
-from ict_gis.errors import IctGisError
+from ict_gis.errors import AssetError
 from ict_gis.render._html import escape, inline_script, inline_style
 
 __all__ = [
@@ -44,10 +44,6 @@ __all__ = [
 
 #: The PyPI package the third-party files come from, and the version it is pinned to.
 ASSET_PACKAGE: tuple[str, str] = ("folium-offline", "0.20.0.2")
-
-
-class AssetError(IctGisError, LookupError):
-    """A script or style sheet a map needs cannot be inlined."""
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ import shapely
 from branca.element import CssLink, JavascriptLink, MacroElement
 from shapely.ops import polylabel
 
-from ict_gis.errors import IctGisError
+from ict_gis.errors import MapError
 from ict_gis.layerset import bundled_path
 from ict_gis.numbers import (
     LANGS,
@@ -69,10 +69,6 @@ from ict_gis.settings import (
 from ict_gis.units import geodesic_length_m, to_date, unit_frame
 
 __all__ = ["MAP_METRICS", "MapError", "build_map", "map_payload"]
-
-
-class MapError(IctGisError, ValueError):
-    """A map cannot be built from the layers and options as given."""
 
 
 # --------------------------------------------------------------------------- text
