@@ -80,3 +80,7 @@ class FootprintError(IctGisError, ValueError):
 
 class ChartError(IctGisError, ValueError):
     """A chart cannot be drawn from the table as given."""
+
+
+class TechnologyError(IctGisError, ValueError):
+    """A technology name is not one of 2G, 3G, 4G, 5G."""

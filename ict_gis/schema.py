@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ict_gis.errors import LayerKindError
+from ict_gis.errors import LayerKindError, TechnologyError
 from ict_gis.problems import Problem
 from ict_gis.settings import (
     BTS_STATUSES,
@@ -248,6 +248,50 @@ def split_list(value: object) -> list[str]:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return []
     return [item.strip() for item in str(value).replace(";", ",").split(",") if item.strip()]
+
+
+def technology(value: object) -> str:
+    """Return the canonical name of one technology (``"4g"`` -> ``"4G"``).
+
+    The one check of a technology name for every metric and command.
+
+    Raises
+    ------
+    TechnologyError
+        When ``value`` is not one of :data:`ict_gis.settings.TECHNOLOGIES`.
+
+    Examples
+    --------
+    >>> technology(" 4g ")
+    '4G'
+    """
+    canon = str(value).strip().upper()
+    if canon not in TECHNOLOGIES:
+        raise TechnologyError(
+            f"Unknown technology {value!r}; use one of {', '.join(TECHNOLOGIES)}."
+        )
+    return canon
+
+
+def technologies(value: str | Iterable[str]) -> list[str]:
+    """Return the canonical technologies of ``"2G,4G"`` or a list, in the usual order.
+
+    Raises
+    ------
+    TechnologyError
+        When a name is unknown or none is given.
+
+    Examples
+    --------
+    >>> technologies("5G, 2g")
+    ['2G', '5G']
+    """
+    items = (
+        split_list(value) if isinstance(value, str) else [t for x in value for t in split_list(x)]
+    )
+    if not items:
+        raise TechnologyError(f"No technology given; use one or more of {', '.join(TECHNOLOGIES)}.")
+    return sorted({technology(item) for item in items}, key=TECHNOLOGIES.index)
 
 
 def feature_ids(

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from ict_gis.errors import TechnologyError
 from ict_gis.footprints import FootprintModel
 from ict_gis.metrics.coverage import (
     CoverageError,
@@ -313,7 +314,7 @@ def test_operator_selection_and_errors():
     assert mobifone.loc["A", "covered_km2"] == 0.0
     with pytest.raises(CoverageError, match="Unknown operator"):
         coverage(layers, tech="4G", operator="Telecom X", model=MODEL)
-    with pytest.raises(CoverageError, match="Unknown technology"):
+    with pytest.raises(TechnologyError, match="Unknown technology"):
         coverage(layers, tech="6G", model=MODEL)
     with pytest.raises(CoverageError, match="mode"):
         coverage(layers, tech="4G", mode="quick", model=MODEL)

@@ -13,6 +13,7 @@ import pytest
 from pyproj import Geod, Transformer
 from shapely.geometry import LineString, Point, box
 
+from ict_gis.errors import TechnologyError
 from ict_gis.layerset import LayerSet, bundled_layers
 from ict_gis.metrics.progress import (
     OUTSIDE,
@@ -336,7 +337,7 @@ def test_3g_uses_its_own_shutdown_layer(layers):
     assert table.attrs["tech"] == "3G"
     assert table.loc[TOTAL, ["stations", "switched_off"]].tolist() == [1, 1]
     assert table["subscribers"].isna().all()  # the subscriber table holds 2G only
-    with pytest.raises(ProgressError, match="Unknown technology"):
+    with pytest.raises(TechnologyError, match="Unknown technology"):
         switch_off_progress(layers, tech="6G")
 
 

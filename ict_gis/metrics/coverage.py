@@ -81,7 +81,7 @@ from ict_gis.footprints import (
 )
 from ict_gis.geometry import polygon_positions
 from ict_gis.numbers import percents
-from ict_gis.schema import split_list
+from ict_gis.schema import split_list, technologies, technology
 from ict_gis.settings import OPERATOR_ALIASES, OPERATORS, TECHNOLOGIES
 from ict_gis.units import metric_crs, to_date, unit_frame
 
@@ -135,25 +135,6 @@ Progress = Callable[[int, int], None]
 
 
 # --------------------------------------------------------------------------- stations
-
-
-def _tech(tech: str) -> str:
-    canon = str(tech).strip().upper()
-    if canon not in TECHNOLOGIES:
-        raise CoverageError(f"Unknown technology {tech!r}; use one of {', '.join(TECHNOLOGIES)}.")
-    return canon
-
-
-def _techs(tech: str | Sequence[str]) -> list[str]:
-    items = split_list(tech) if isinstance(tech, str) else [t for x in tech for t in split_list(x)]
-    if not items:
-        raise CoverageError(f"No technology given; use one or more of {', '.join(TECHNOLOGIES)}.")
-    out: list[str] = []
-    for item in items:
-        canon = _tech(item)
-        if canon not in out:
-            out.append(canon)
-    return sorted(out, key=TECHNOLOGIES.index)
 
 
 def _has(layers: Mapping[str, pd.DataFrame], kind: str) -> bool:
@@ -218,7 +199,7 @@ def radiating_stations(
     CoverageError
         If the layer set has no ``bts_stations`` (nor, for 5G, ``sites_5g``).
     """
-    tech = _tech(tech)
+    tech = technology(tech)
     day = _day(as_of)
     if not _has(layers, "bts_stations") and not (tech == "5G" and _has(layers, "sites_5g")):
         have = ", ".join(layers) or "none"
@@ -542,7 +523,7 @@ def coverage_footprints(
     crs = metric_crs(units)
     named, _, _, _ = _operators(operator)
     frames = []
-    for tech_ in _techs(tech):
+    for tech_ in technologies(tech):
         stations = radiating_stations(layers, tech=tech_, as_of=as_of)
         if named is not None:
             stations = stations[stations["operator"].isin(named)]
@@ -863,7 +844,7 @@ def coverage(
         raise CoverageError(f"Unknown engine {engine!r}; use one of {', '.join(ENGINES)}.")
     if engine == "scanlines":
         mode = "fast"
-    techs = _techs(tech)
+    techs = technologies(tech)
     model = resolve_model(model)
     units = _prepare_units(layers, units, as_of, level)
     named, row_ops, want_any, want_all = _operators(operator)
@@ -1229,7 +1210,7 @@ def switch_off_gaps(
     CoverageError
         If the technology has no newer one or a layer is missing.
     """
-    tech = _tech(tech)
+    tech = technology(tech)
     newer = [t for t in TECHNOLOGIES if TECHNOLOGIES.index(t) > TECHNOLOGIES.index(tech)]
     if not newer:
         raise CoverageError(f"No technology is newer than {tech}; nothing replaces it.")

@@ -45,8 +45,8 @@ import pandas as pd
 from ict_gis.errors import ProgressError
 from ict_gis.numbers import percents
 from ict_gis.problems import Problem
-from ict_gis.schema import split_list
-from ict_gis.settings import CABLE_CATEGORIES, OPERATORS, TECHNOLOGIES
+from ict_gis.schema import split_list, technology
+from ict_gis.settings import CABLE_CATEGORIES, OPERATORS
 from ict_gis.units import (
     assign_units,
     geodesic_length_m,
@@ -113,17 +113,10 @@ def shutdown_kind(tech: str) -> str:
     >>> shutdown_kind("3G")
     'shutdowns_3g'
     """
-    return f"shutdowns_{_tech(tech).lower()}"
+    return f"shutdowns_{technology(tech).lower()}"
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _tech(tech: str) -> str:
-    canon = str(tech).strip().upper()
-    if canon not in TECHNOLOGIES:
-        raise ProgressError(f"Unknown technology {tech!r}; use one of {', '.join(TECHNOLOGIES)}.")
-    return canon
 
 
 def _layer(layers: Mapping[str, pd.DataFrame], kind: str, why: str) -> pd.DataFrame:
@@ -304,7 +297,7 @@ def switch_off_progress(
     >>> table.loc["total", ["switched_off", "stations"]].tolist()
     [161, 788]
     """
-    tech = _tech(tech)
+    tech = technology(tech)
     as_of = to_date(as_of)
     if by not in ("unit", "operator"):
         raise ProgressError(f"by={by!r}: use 'unit' or 'operator'.")
