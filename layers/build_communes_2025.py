@@ -317,7 +317,8 @@ def assemble_rings(
     holes_of: dict[int, list[int]] = defaultdict(list)
     for i in range(n):
         if depth[i] % 2:
-            parent = max((j for j in parents[i] if depth[j] == depth[i] - 1), key=depth.__getitem__)
+            # the smallest ring that holds it (its direct parent when rings nest)
+            parent = min(parents[i], key=lambda j: shells[j].area)
             holes_of[parent].append(i)
     polygons = [
         Polygon(rings[i], [rings[h] for h in holes_of[i]]) for i in range(n) if depth[i] % 2 == 0
@@ -496,6 +497,8 @@ def _snap_written(geom: shapely.Geometry) -> shapely.Geometry:
     if not snapped.is_valid:
         snapped = shapely.set_precision(shapely.make_valid(snapped), GRID_DEG)
     parts = [p for p in shapely.get_parts(snapped) if p.geom_type == "Polygon"]
+    if not parts:
+        raise UnitError(f"a unit collapses to nothing on the {GRID_DEG}° grid.")
     return shapely.MultiPolygon(parts) if len(parts) > 1 else parts[0]
 
 

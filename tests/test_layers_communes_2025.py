@@ -333,3 +333,50 @@ def test_old_nam_dinh_goes_to_57_new_communes_unsplit(nam_dinh, crosswalk, featu
     for r in rows:
         reach[district_of[r["old_code"]]].add(r["new_code"])
     assert len(reach) == 9 and all(reach.values())
+
+
+# --------------------------------------------------------------------------- the build rules
+
+
+@pytest.fixture(scope="module")
+def build():
+    from ict_gis.layers import build_communes_2025
+
+    return build_communes_2025
+
+
+def test_rings_are_nested_by_depth_not_by_orientation(build):
+    outer = [[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]]  # counter-clockwise
+    hole = [[2, 2], [8, 2], [8, 8], [2, 8], [2, 2]]  # also counter-clockwise
+    island = [[4, 4], [4, 6], [6, 6], [6, 4], [4, 4]]  # clockwise, inside the hole
+    polygons, counts = build.assemble_rings([hole, island, outer])
+    assert sorted(p.area for p in polygons) == [4, 100 - 36]
+    assert counts["outer"] == 2 and counts["holes"] == 1 and counts["ccw_holes"] == 1
+
+
+def test_an_overlap_goes_to_the_unit_whose_published_area_it_fits(build):
+    a = shapely.box(0, 0, 10, 10)
+    b = shapely.box(9, 0, 20, 10)  # overlaps a on a 1 x 10 strip
+    report = build.CommuneReport()
+    # a without the strip has 90 of its published 100; b has 100 of 100 without it
+    clean = build.partition([a, b], [100.0, 100.0], ["a", "b"], report)
+    assert [g.area for g in clean] == pytest.approx([100, 100])
+    assert report.overlap_pieces == 1 and report.overlap_pairs == 1
+    # published the other way round, the strip goes to b
+    clean = build.partition([a, b], [90.0, 110.0], ["a", "b"], build.CommuneReport())
+    assert [g.area for g in clean] == pytest.approx([90, 110])
+
+
+def test_an_enclosed_sliver_goes_to_the_longest_shared_boundary(build):
+    a = shapely.box(0, 0, 10, 10)
+    # b has a notch 1 x 2 against a (enclosed: shares 2 with a, 4 with b) and a
+    # notch 1 x 2 on the outer edge (open to the outside: stays)
+    b = Polygon(
+        [(10, 0), (20, 0), (20, 4), (19, 4), (19, 6), (20, 6), (20, 10), (10, 10), (10, 6)]
+        + [(11, 6), (11, 4), (10, 4)]
+    )
+    report = build.CommuneReport()
+    clean = build.partition([a, b], [100.0, 96.0], ["a", "b"], report)
+    assert report.gap_pieces == 1 and report.gap_km2 == pytest.approx(2e-6)
+    assert [g.area for g in clean] == pytest.approx([100, 98])
+    assert shapely.union_all(clean).area == pytest.approx(198)  # the outer notch stays
