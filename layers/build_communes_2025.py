@@ -34,7 +34,8 @@ centred on the province, the recipe of :func:`ict_gis.units.metric_crs`):
 6. the faces of each unit are merged, projected back to EPSG:4326 and snapped
    to the written precision (1e-6 degrees), then checked: valid in degrees,
    valid once projected to metres (several metric CRSs), no overlap or interior
-   gap above 1 m², and the same after a write/read round trip of the GeoJSON.
+   gap above 1 m², and the same after a write/read round trip of the GeoJSON;
+   exterior rings are written counter-clockwise (RFC 7946).
 
 Run from the project root (the defaults are the shared data folder
 ``../shared/data`` and the ``units/`` folder beside this script)::
@@ -608,7 +609,8 @@ def build_communes(path: Path) -> tuple[list[dict], CommuneReport]:
             fixed = _project([_repair(_project([out], to_m)[0])], to_deg)[0]
             out = _snap_written(fixed)
         report.snapped_after_rounding += tries > 0
-        written.append(_round_trip(out))
+        # RFC 7946: exterior rings counter-clockwise, holes clockwise
+        written.append(shapely.orient_polygons(_round_trip(out)))
 
     final_m = _project(written, to_m)
     report.max_overlap_after_m2, report.max_gap_after_m2 = topology_check(final_m)

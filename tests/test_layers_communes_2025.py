@@ -142,6 +142,8 @@ def test_names_types_and_populations_are_the_published_ones(features, source):
 
 def test_every_unit_is_valid_in_degrees_and_in_metres(geoms):
     assert all(g.geom_type in ("Polygon", "MultiPolygon") for g in geoms)
+    # RFC 7946 orientation: exterior rings counter-clockwise
+    assert all(p.exterior.is_ccw for g in geoms for p in shapely.get_parts(g))
     assert all(shapely.is_valid(geoms))
     for crs in METRIC_CRS:
         assert all(shapely.is_valid(_project(geoms, crs))), crs
