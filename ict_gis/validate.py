@@ -56,9 +56,12 @@ _PROJECTED_FIX = (
     "VN-2000 / UTM zone 48N, EPSG:3405, or WGS 84 / UTM zone 48N, EPSG:32648), "
     "or reproject the coordinates to longitude/latitude (EPSG:4326)."
 )
+#: The call that :data:`_REPAIR_FIX` suggests (a test runs it on a broken layer set).
+_REPAIR_CALL = "repaired, report = ict_gis.repair(layers)"
 _REPAIR_FIX = (
-    "repair it with ict_gis.validate.repair(layers) (shapely.make_valid) or QGIS "
-    "'Fix geometries', check the result, and save the repaired layer."
+    f"repair it in Python with `{_REPAIR_CALL}` (shapely.make_valid; `report` "
+    "lists what changed) or with QGIS 'Fix geometries', check the result, and "
+    "save the repaired layer."
 )
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -906,8 +909,8 @@ def repair(layers: LayerSet) -> tuple[LayerSet, list[Problem]]:
                 "warning",
                 f"invalid geometry ({reason}) was repaired with shapely.make_valid: "
                 f"{before.geom_type} → {after.geom_type} ({parts} part{'s' * (parts != 1)}).",
-                "check the repaired shape, then save the layer "
-                "(ict_gis.io.write_layer) to a new file.",
+                "check the repaired shape, then save the layer to a new file: "
+                f'`ict_gis.write_layer(repaired["{kind}"], "{kind}-repaired.geojson")`.',
             )
         copy = frame.copy()
         copy[series.name] = gpd.GeoSeries(new, index=frame.index, crs=frame.crs)

@@ -9,17 +9,100 @@ The browser is `/usr/bin/chromium` (installed by `tests/install-chromium.sh`),
 never one downloaded by `playwright install`. Without it the browser tests
 are skipped, except when the environment variable CI is "true", where a
 missing browser fails them.
+
+Tests write only to temporary folders. In a git checkout, a run that changed
+the work tree (a tracked file modified or deleted, or a new file, ignored or
+not, outside caches and the virtualenv) fails, listing what changed.
+``tests/data/`` holds fixtures and the scripts that made them: it is not
+collected (importing a script must never run it).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 os.environ["ICT_GIS_AOT"] = "0"
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: Fixtures and the scripts that wrote them: never imported by the doctest collection.
+collect_ignore_glob = ["data/*"]
+
+#: Paths a test run may create or change: caches (Python's and numba's
+#: ``__pycache__``, pytest's, ruff's), the virtualenv and the package metadata.
+_SCRATCH = ("__pycache__", ".pytest_cache", ".ruff_cache", ".venv")
+
+_WORK_TREE = pytest.StashKey[dict[str, str] | None]()
+
+
+def _git_status(git: str, *options: str) -> list[tuple[str, str]] | None:
+    result = subprocess.run(
+        [git, "status", "--porcelain=v1", "-z", *options],
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        return None
+    entries = result.stdout.decode("utf-8", "surrogateescape").split("\0")
+    return [(entry[:2], entry[3:]) for entry in entries if len(entry) > 3]
+
+
+def _work_tree() -> dict[str, str] | None:
+    """Every changed, new or ignored path of the checkout, with a digest of its content.
+
+    Tracked and untracked files are listed one by one; ignored ones by their
+    top folder (``out/``), so a new ignored file or folder is seen, though not
+    a change inside an ignored folder that was already there. None when the
+    tests do not run in a git checkout (or git is missing).
+    """
+    git = shutil.which("git")
+    if git is None:
+        return None
+    changed = _git_status(git, "--untracked-files=all")
+    ignored = _git_status(git, "--ignored=traditional", "--untracked-files=normal")
+    if changed is None or ignored is None:
+        return None
+    state = {}
+    for status, path in changed + [(s, p) for s, p in ignored if s == "!!"]:
+        parts = Path(path).parts
+        if any(p in _SCRATCH or p.endswith(".egg-info") for p in parts):
+            continue
+        file = ROOT / path
+        digest = hashlib.sha256(file.read_bytes()).hexdigest() if file.is_file() else "-"
+        state[path] = f"{status} {digest}"
+    return state
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_WORK_TREE] = _work_tree()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    before = session.config.stash.get(_WORK_TREE, None)
+    after = _work_tree() if before is not None else None
+    if before is None or after is None or after == before:
+        return
+    changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    lines = [
+        "The test run changed the work tree (tests must write only to temporary folders):",
+        *(f"  {after.get(p, 'restored').split()[0]:>8} {p}" for p in changed),
+    ]
+    if reporter is not None:
+        reporter.ensure_newline()
+        reporter.write_sep("=", "work tree changed", red=True)
+        for line in lines:
+            reporter.write_line(line)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

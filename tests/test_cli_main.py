@@ -2,6 +2,8 @@
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -73,27 +75,75 @@ def test_quiet_writes_nothing_to_stderr(tmp_path):
     assert out.read_text(encoding="utf-8").startswith("#")
 
 
-def test_the_console_script_flushes_its_output_and_keeps_the_exit_status(tmp_path):
-    # `ict-gis` leaves with os._exit after the command (see cli.main.main):
-    # what it printed must still arrive, and errors still give their status.
-    import subprocess
-    import sys
+def test_a_library_error_a_command_lets_through_is_one_clean_line(monkeypatch):
+    # `info` has no `except` of its own: the group turns the error into a message.
+    from ict_gis.errors import UnitError
+    from ict_gis.layerset import LayerSet
 
-    def run(*args):
-        code = "from ict_gis.cli.main import main; main()"
-        return subprocess.run(
-            [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300
-        )
+    def broken(self):
+        raise UnitError("the districts layer has no usable units")
 
-    ok = run("info", "--format", "json")
+    monkeypatch.setattr(LayerSet, "summary", broken)
+    result = CliRunner().invoke(cli, ["info"], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert result.stderr == "Error: the districts layer has no usable units\n"
+    assert result.stdout == ""
+
+
+def test_a_validation_error_lists_the_errors_and_points_to_validate(monkeypatch):
+    from ict_gis.errors import ValidationError
+    from ict_gis.layerset import LayerSet
+    from ict_gis.problems import Problem
+
+    problems = [
+        Problem("bts_stations", "S1", "height_m", "error", "height is negative", "measure it"),
+        Problem("bts_stations", "S2", "status", "warning", "status is old"),
+    ]
+
+    def broken(self):
+        raise ValidationError(problems)
+
+    monkeypatch.setattr(LayerSet, "summary", broken)
+    result = CliRunner().invoke(cli, ["info"], catch_exceptions=False)
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == "Error: 1 error(s) in the layers:"
+    assert "S1" in lines[1] and "height is negative" in lines[1]
+    assert "S2" not in result.stderr  # warnings are not errors
+    assert lines[-1] == "Run `ict-gis validate` on the layers for the full list with fixes."
+
+
+def _console_script(*args: str, before: str = "") -> subprocess.CompletedProcess:
+    """Run ``ict-gis ARGS`` the way the console script does (``main()``)."""
+    code = f"{before}\nfrom ict_gis.cli.main import main\nmain()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_the_console_script_keeps_its_output_and_exit_status(tmp_path):
+    ok = _console_script("info", "--format", "json")
     assert ok.returncode == 0
-    assert json.loads(ok.stdout)  # the whole JSON document, flushed
-    bad = run("coverage", "--tech", "9G")
+    assert json.loads(ok.stdout)  # the whole JSON document
+    bad = _console_script("coverage", "--tech", "9G")
     assert bad.returncode == 2 and "Invalid value for '--tech'" in bad.stderr
-    missing = run("info", str(tmp_path / "nothing-here"))
+    missing = _console_script("info", str(tmp_path / "nothing-here"))
     assert missing.returncode == 2 and "does not exist" in missing.stderr
     out = tmp_path / "c.csv"
-    written = run("-q", "coverage", "--tech", "4G", "--operator", "any", "--format", "csv",
-                  "-o", str(out))  # fmt: skip
+    written = _console_script("-q", "coverage", "--tech", "4G", "--operator", "any",
+                              "--format", "csv", "-o", str(out))  # fmt: skip
     assert written.returncode == 0 and written.stderr == ""
     assert out.read_text(encoding="utf-8").startswith("code,name,tech,operator")
+
+
+def test_the_console_script_reports_a_library_error_without_a_traceback():
+    before = (
+        "import ict_gis.layerset, ict_gis.errors\n"
+        "def broken(self):\n"
+        "    raise ict_gis.errors.ProgressError('no 2G stations in the layers')\n"
+        "ict_gis.layerset.LayerSet.summary = broken"
+    )
+    result = _console_script("info", before=before)
+    assert result.returncode == 1
+    assert result.stderr == "Error: no 2G stations in the layers\n"
+    assert result.stdout == ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
+import ict_gis
 from ict_gis import io
 from ict_gis.errors import ValidationError
 from ict_gis.layerset import LayerSet, read_layers
@@ -346,6 +348,35 @@ def test_repair_is_explicit_and_reports_what_changed(tmp_path):
     assert repaired["districts"].geometry.iloc[0].equals(original.geometry.iloc[0])
     assert validate(repaired) == []
     assert len(repaired["districts"]) == len(original)
+
+
+def _suggested_code(fix: str) -> str:
+    """The first piece of code (between backticks) that a fix suggests."""
+    code = re.findall(r"`([^`]+)`", fix)
+    assert code, f"the fix suggests no code to run: {fix!r}"
+    return code[0]
+
+
+def test_the_suggested_repair_runs_as_written(tmp_path, monkeypatch):
+    # The fix for an invalid geometry names a call; run it exactly as written,
+    # with only `ict_gis` imported and the user's layer set called `layers`.
+    layers = read_layers(set_with(tmp_path, "districts-invalid_geometry.geojson"))
+    [problem] = validate(layers)
+    assert (problem.layer, problem.feature_id, problem.column) == ("districts", "358", "geometry")
+    namespace = {"ict_gis": ict_gis, "layers": layers}
+    exec(_suggested_code(problem.fix), namespace)
+    assert isinstance(namespace["repaired"], LayerSet)
+    assert validate(namespace["repaired"]) == []
+    assert keys(namespace["report"]) == [("districts", "358", "geometry", "warning")]
+    # The report's own fix (save the repaired layer) runs as written too.
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.chdir(out)
+    exec(_suggested_code(namespace["report"][0].fix), namespace)
+    [written] = out.iterdir()
+    saved = io.read_layer(written)
+    assert len(saved) == 2
+    assert shapely.is_valid(saved.geometry.to_numpy()).all()
 
 
 def test_repair_refuses_a_result_of_the_wrong_type():

@@ -2,22 +2,24 @@
 
 Each command lives in its own module of :mod:`ict_gis.cli` and is imported
 only when used, so ``ict-gis --help`` stays fast.
+
+Errors are handled here, once: any :class:`~ict_gis.errors.IctGisError` that
+a command lets through becomes a short message on stderr (``Error: ...``) and
+exit status 1, never a traceback. A :class:`~ict_gis.errors.ValidationError`
+lists every error in the layers and points to ``ict-gis validate``.
 """
 
 from __future__ import annotations
 
-import atexit
-import contextlib
-import gc
 import importlib
 import importlib.util
 import logging
-import os
-import sys
+from typing import Any
 
 import click
 
 from ict_gis import __version__
+from ict_gis.errors import IctGisError, ValidationError
 
 #: Command name -> module defining a click command called ``command``.
 COMMANDS: dict[str, str] = {
@@ -31,12 +33,32 @@ COMMANDS: dict[str, str] = {
 }
 
 
-#: Allocations between two collections of the youngest objects (Python's default: 700).
-GC_THRESHOLD = 100_000
+def error_message(exc: IctGisError) -> str:
+    """Return the message the command line shows for a library error.
+
+    Parameters
+    ----------
+    exc
+        The error a command let through.
+
+    Returns
+    -------
+    str
+        The error's own message; for a :class:`~ict_gis.errors.ValidationError`,
+        every error in the layers followed by a pointer to ``ict-gis validate``.
+    """
+    message = str(exc) or type(exc).__name__
+    if isinstance(exc, ValidationError):
+        message += "\nRun `ict-gis validate` on the layers for the full list with fixes."
+    return message
 
 
 class LazyGroup(click.Group):
-    """A group that imports a command's module only when the command is needed."""
+    """A group that imports a command's module only when the command is needed.
+
+    It is also the one place where library errors become command-line errors
+    (see :meth:`invoke`).
+    """
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         """Return the names of the commands whose modules exist."""
@@ -48,6 +70,20 @@ class LazyGroup(click.Group):
         if module is None or importlib.util.find_spec(module) is None:
             return None
         return importlib.import_module(module).command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; turn an :class:`~ict_gis.errors.IctGisError` into a click error.
+
+        Raises
+        ------
+        click.ClickException
+            For every library error a command did not handle itself: click
+            prints ``Error: <message>`` on stderr and exits with status 1.
+        """
+        try:
+            return super().invoke(ctx)
+        except IctGisError as exc:
+            raise click.ClickException(error_message(exc)) from exc
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -71,35 +107,5 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
 
 
 def main() -> None:
-    """Run ``ict-gis`` (the console script), then leave without tearing Python down.
-
-    A command is a short process that allocates a great many objects
-    (importing pandas and GeoPandas, 100,000 stations): Python's cycle
-    collector, which walks every tracked object at each full collection,
-    would run dozens of times for nothing. Collections are made rarer (they
-    still happen: memory held in reference cycles is still freed), which
-    saves about 0.07 s of a run over a country.
-
-    Every output is written (atomically) and closed before a command
-    returns; what remains at exit is freeing the modules and arrays one by
-    one, about 0.1 s after a run over a country. So the exit functions run
-    (as at a normal exit), the standard streams are flushed, and the process
-    ends with the command's exit status.
-    """
-    gc.set_threshold(GC_THRESHOLD, 50, 100)
-    try:
-        cli.main(prog_name="ict-gis")
-    except SystemExit as exc:
-        code = exc.code
-    else:  # pragma: no cover - click's standalone mode always raises SystemExit
-        code = 0
-    if code is None:
-        code = 0
-    elif not isinstance(code, int):
-        print(code, file=sys.stderr)
-        code = 1
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):
-            stream.flush()
-    os._exit(code)
+    """Run ``ict-gis`` (the console script)."""
+    cli(prog_name="ict-gis")

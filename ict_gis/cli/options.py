@@ -122,7 +122,9 @@ def emit(data: str | bytes, output: Path | None) -> None:
     """Print ``data`` to stdout, or write it atomically to ``output``."""
     if output is None:
         if isinstance(data, bytes):
-            click.get_binary_stream("stdout").write(data)
+            sys.stdout.flush()  # text printed before stays before the bytes
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
         else:
             click.echo(data, nl=not data.endswith("\n"))
         return

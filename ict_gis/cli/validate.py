@@ -26,7 +26,8 @@ def command(
     status), duplicate ids, missing/empty/invalid geometries, geometry types,
     the CRS, swapped or projected coordinates, features outside the districts,
     references between layers and dates that disagree. Nothing is repaired;
-    for invalid geometries see ict_gis.validate.repair in Python.
+    for invalid geometries see ict_gis.repair in Python (it returns the
+    repaired layers and the list of what changed).
 
     Exit status: 0 when there is no error (warnings are listed), 1 when there
     are errors (with --strict: any problem), 2 when LAYERS cannot be read.

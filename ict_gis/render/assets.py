@@ -5,7 +5,9 @@ a shared folder with no internet, so every script and style sheet is copied
 into the HTML file instead. The copies come from an installed, pinned PyPI
 package, ``folium-offline`` (Sandia National Laboratories, MIT), which ships
 the files folium links, keyed by their CDN address, with their icons already
-turned into ``data:`` URIs. Nothing third-party is kept in this repository;
+turned into ``data:`` URIs, and puts them into the page through its own
+elements (it is used as folium is); we render one of its elements per file
+and take the file's content from the page head. Nothing third-party is kept in this repository;
 our own script and style sheet live in ``ict_gis/render/static/``.
 
 :class:`OfflineFigure` is a folium/branca ``Figure`` that, when rendered,
@@ -19,7 +21,6 @@ The versions and licences of the inlined files are in :data:`ASSETS` and in
 
 from __future__ import annotations
 
-import ast
 import functools
 import re
 from dataclasses import dataclass
@@ -202,35 +203,48 @@ def _check_installed() -> None:
         )
 
 
-@functools.lru_cache(maxsize=1)
-def _folium_offline_files() -> dict[str, str]:
-    """Return folium-offline's files by CDN address.
+def _offline_copy(url: str, kind: str) -> str | None:
+    """Return folium-offline's copy of the file at ``url``, or None if it has none.
 
-    folium-offline keeps each file as a string literal assigned to
-    ``_res[url]`` in ``offlinefolium/elements.py``. The literals are read with
-    :func:`ast.literal_eval` instead of importing the package, which would
-    import a second copy of folium (0.6 s).
+    folium-offline's documented use is as folium itself: its elements
+    (``offlinefolium.elements.JSCSSMixin`` and every plugin built on it) put
+    the content of each linked file into the page head instead of a link.
+    One such element, linking only ``url``, is rendered in an empty branca
+    ``Figure``, and the content is taken from between its tags.
     """
     _check_installed()
-    source = resources.files("offlinefolium").joinpath("elements.py").read_text(encoding="utf-8")
-    start = source.find("\n_res = {}")
-    if start < 0:
+    from offlinefolium.elements import JSCSSMixin
+
+    class _One(JSCSSMixin):
+        default_js = [("asset", url)] if kind == "js" else []
+        default_css = [("asset", url)] if kind == "css" else []
+
+    figure = Figure()
+    element = _One()
+    figure.add_child(element)
+    try:
+        element.render()
+    except KeyError:  # folium-offline ships no copy of this address
+        return None
+    head = figure.header.render()
+    tag = "script" if kind == "js" else "style"
+    start, end = head.find(f"<{tag}>"), head.rfind(f"</{tag}>")
+    if start < 0 or end < start:
         raise AssetError(
-            f"{ASSET_PACKAGE[0]} has an unexpected layout; install version {ASSET_PACKAGE[1]}."
+            f"{ASSET_PACKAGE[0]} rendered {url} in an unexpected way; "
+            f"install version {ASSET_PACKAGE[1]}."
         )
-    files: dict[str, str] = {}
-    for node in ast.parse(source[start:]).body:
-        if (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Subscript)
-            and isinstance(node.targets[0].value, ast.Name)
-            and node.targets[0].value.id == "_res"
-        ):
-            key = ast.literal_eval(node.targets[0].slice)
-            if isinstance(key, str):
-                files[key] = ast.literal_eval(node.value)
-    return files
+    return head[start + len(tag) + 2 : end]
+
+
+def _kind(url: str) -> str:
+    asset = _BY_URL.get(url)
+    return asset.kind if asset else ("css" if url.endswith(".css") else "js")
+
+
+@functools.lru_cache(maxsize=64)
+def _offline_text(url: str) -> str | None:
+    return _offline_copy(url, _kind(url))
 
 
 def asset_text(url: str) -> str:
@@ -250,15 +264,14 @@ def asset_text(url: str) -> str:
     AssetError
         If no copy of the file is available.
     """
-    files = _folium_offline_files()
-    if url not in files:
+    text = _offline_text(url)
+    if text is None:
         raise AssetError(
             f"No offline copy of {url}; a map using it would need the internet. "
             "Remove the element that links it, or build the map with offline=False."
         )
-    text = _SOURCE_MAP_RE.sub("", files[url])
-    asset = _BY_URL.get(url)
-    if (asset.kind if asset else ("css" if url.endswith(".css") else "js")) == "css":
+    text = _SOURCE_MAP_RE.sub("", text)
+    if _kind(url) == "css":
         text = _CSS_URL_RE.sub('url("data:,")', text)
     return text
 
@@ -300,7 +313,7 @@ class RawHTML(Element):
 
 def _inline(element: Element, *, strict: bool) -> Element:
     url = element.url
-    if url not in _folium_offline_files():
+    if _offline_text(url) is None:
         if strict:
             asset_text(url)  # raises AssetError with the fix
         return element
