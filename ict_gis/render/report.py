@@ -1,0 +1,68 @@
+"""The annual report written out: plain text, Markdown and XLSX.
+
+:func:`ict_gis.report.annual` computes the figures and the sentences; the
+functions here lay them out, with the tables written by
+:mod:`ict_gis.render.tables`.
+
+Examples
+--------
+>>> from ict_gis.layerset import bundled_layers
+>>> from ict_gis.report import annual
+>>> text = report_text(annual(bundled_layers(), year=2024, lang="en"))
+>>> text.splitlines()[0]
+'Telecom infrastructure in 2024'
+"""
+
+from __future__ import annotations
+
+from ict_gis.render.tables import render_tables
+from ict_gis.report import AnnualReport
+from ict_gis.texts import text
+
+__all__ = ["report_markdown", "report_text", "report_xlsx"]
+
+
+def _md(words: object) -> str:
+    """Keep text inert in Markdown that may become HTML."""
+    return str(words).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def report_text(report: AnnualReport) -> str:
+    """Return the report as plain text: title, sentences, tables, problems."""
+    title = report.title()
+    lines = [title, "=" * len(title), report.subtitle(), ""]
+    lines += [f"- {s}" for s in report.sentences]
+    lines.append("")
+    out = "\n".join(lines) + "\n"
+    out += render_tables(report.titled_tables(), "table", lang=report.lang)
+    if report.problems:
+        head = text("report_notes", report.lang)
+        out += f"\n{head}:\n" + "\n".join(f"  {p}" for p in report.problems) + "\n"
+    return out
+
+
+def report_markdown(report: AnnualReport) -> str:
+    """Return the report as Markdown: title, sentences, one table per metric."""
+    lines = [f"# {report.title()}", "", f"_{_md(report.subtitle())}_", ""]
+    lines += [f"- {_md(s)}" for s in report.sentences]
+    lines.append("")
+    out = "\n".join(lines) + "\n"
+    out += render_tables(report.titled_tables(), "md", lang=report.lang)
+    if report.problems:
+        head = text("report_notes", report.lang)
+        out += f"\n**{head}**\n\n" + "\n".join(f"- {_md(p)}" for p in report.problems)
+        out += "\n"
+    return out
+
+
+def report_xlsx(report: AnnualReport) -> bytes:
+    """Return an XLSX workbook: a summary sheet with the sentences, one sheet per table."""
+    import pandas as pd
+
+    sheet, column = text("report_summary", report.lang), text("report_statement", report.lang)
+    summary = pd.DataFrame({"text": [report.title(), report.subtitle(), *report.sentences]})
+    frames = {sheet: summary, **report.titled_tables()}
+    data = render_tables(frames, "xlsx", lang=report.lang, labels={"text": column})
+    if not isinstance(data, bytes):  # pragma: no cover - render_tables returns bytes for xlsx
+        raise TypeError("render_tables did not return bytes for xlsx")
+    return data
