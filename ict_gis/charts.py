@@ -65,7 +65,7 @@ from ict_gis.numbers import (
 )
 from ict_gis.settings import CABLE_CATEGORIES, OPERATOR_COLOURS, OPERATORS, OTHER_COLOUR
 from ict_gis.texts import CHART_TEXT as _TEXT
-from ict_gis.texts import COLUMN_LABELS, ROW_NAMES, VALUE_LABELS
+from ict_gis.texts import COLUMN_LABELS, ROW_NAMES, VALUE_LABELS, day_text
 from ict_gis.texts import text as catalogue_text
 
 __all__ = [
@@ -164,8 +164,7 @@ def _need(table: pd.DataFrame, columns: Sequence[str], what: str, source: str) -
 
 
 def _day(value: object, lang: str) -> str:
-    stamp = pd.Timestamp(value)
-    return f"{stamp:%d/%m/%Y}" if lang == "vi" else f"{stamp:%Y-%m-%d}"
+    return day_text(pd.Timestamp(value), lang)
 
 
 def _period(attrs: Mapping[str, object], lang: str) -> str:

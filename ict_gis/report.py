@@ -36,7 +36,7 @@ from ict_gis.metrics import registry
 from ict_gis.metrics.progress import OUTSIDE, TOTAL, problems_of
 from ict_gis.numbers import LANGS, is_missing
 from ict_gis.problems import Problem
-from ict_gis.texts import text
+from ict_gis.texts import day_text, text
 from ict_gis.units import unit_frame
 
 __all__ = ["AnnualReport", "annual"]
@@ -93,8 +93,7 @@ class AnnualReport:
 
     def subtitle(self) -> str:
         """Return the line under the title: the day of the figures and their source."""
-        day = f"{self.as_of:%d/%m/%Y}" if self.lang == "vi" else f"{self.as_of:%Y-%m-%d}"
-        line = text("report_as_of", self.lang, date=day)
+        line = text("report_as_of", self.lang, date=day_text(self.as_of, self.lang))
         if self.source:
             line += text("report_source", self.lang, source=self.source)
         return line + "."

@@ -21,6 +21,7 @@ from __future__ import annotations
 __all__ = [
     "CHART_TEXT",
     "COLUMN_LABELS",
+    "DATE_FORMATS",
     "LABELS",
     "LANGS",
     "MAP_TEXT",
@@ -29,6 +30,7 @@ __all__ = [
     "UNIT_TYPES",
     "VALUE_LABELS",
     "column_labels",
+    "day_text",
     "lang_index",
     "text",
 ]
@@ -102,6 +104,22 @@ def column_labels(lang: str, columns: object = None) -> dict[str, str]:
     return {k: COLUMN_LABELS[k][i] for k in keys if k in COLUMN_LABELS}
 
 
+#: How a day is written, per language.
+DATE_FORMATS: dict[str, str] = {"vi": "%d/%m/%Y", "en": "%Y-%m-%d"}
+
+
+def day_text(value: object, lang: str) -> str:
+    """Return a day as ``lang`` writes it (``31/12/2024`` or ``2024-12-31``).
+
+    Examples
+    --------
+    >>> import datetime
+    >>> day_text(datetime.date(2024, 12, 31), "vi"), day_text(datetime.date(2024, 12, 31), "en")
+    ('31/12/2024', '2024-12-31')
+    """
+    return format(value, DATE_FORMATS[LANGS[lang_index(lang)]])
+
+
 #: Titles, legends, popup labels and sentence parts of the metrics, (vi, en).
 LABELS: dict[str, tuple[str, str]] = {
     # titles of the metric tables (CLI headings, report tables)
@@ -115,6 +133,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "heading_since": ("từ", "from"),
     "heading_to": ("đến", "to"),
     "heading_as_of": ("đến ngày", "as of"),
+    "no_rows": ("(không có dữ liệu)", "(no rows)"),
     # legends of the map metrics
     "map_switch_off": ("Tỷ lệ trạm {tech} đã tắt sóng", "Share of {tech} stations switched off"),
     "map_migration": (

@@ -65,7 +65,7 @@ from ict_gis.settings import (
 )
 from ict_gis.texts import MAP_TEXT as _TEXT
 from ict_gis.texts import STATUS_TEXT as _STATUS_TEXT
-from ict_gis.texts import text
+from ict_gis.texts import day_text, text
 from ict_gis.units import geodesic_length_m, to_date, unit_frame
 
 __all__ = ["MAP_METRICS", "MapError", "build_map", "default_metric", "map_payload"]
@@ -178,7 +178,7 @@ def _date_text(value: object, lang: str) -> str:
     if is_missing(value):
         return "–"
     stamp = pd.Timestamp(value)
-    return stamp.strftime("%d/%m/%Y") if lang == "vi" else stamp.strftime("%Y-%m-%d")
+    return day_text(stamp, lang)
 
 
 # --------------------------------------------------------------------------- unit tables

@@ -59,7 +59,14 @@ from ict_gis.numbers import (
     format_percent,
     is_missing,
 )
-from ict_gis.texts import COLUMN_LABELS, ROW_NAMES, VALUE_LABELS, column_labels, lang_index
+from ict_gis.texts import (
+    COLUMN_LABELS,
+    ROW_NAMES,
+    VALUE_LABELS,
+    column_labels,
+    lang_index,
+    text,
+)
 
 __all__ = [
     "COLUMN_LABELS",
@@ -288,7 +295,7 @@ def _terminal(
             out.append(rule)
         out.append(line(row))
     if not rows:
-        out.append("(không có dữ liệu)" if lang == "vi" else "(no rows)")
+        out.append(text("no_rows", lang))
     return "\n".join(out) + "\n"
 
 
