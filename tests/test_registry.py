@@ -329,3 +329,28 @@ def test_registering_twice_is_refused(toy):
         registry.register(toy)
     with pytest.raises(ProgressError, match="No metric named"):
         registry.get("nothing_here")
+
+
+def test_map_views_follow_the_registry_and_the_layers():
+    views = list(registry.map_views())
+    assert views[:3] == ["switch_off_2g", "migration_2g", "switch_off_3g"]
+    assert views.index("switch_off_3g") < views.index("sites_5g") < views.index("bts")
+    have = {"districts", "bts_stations", "shutdowns_3g"}
+    assert registry.available_map_views(dict.fromkeys(have))[:2] == ["switch_off_3g", "bts"]
+    assert registry.available_map_views({"districts": None}) == []
+    help_text = CliRunner().invoke(cli, ["map", "--help"]).output
+    assert "switch_off_3g" in help_text
+
+
+def test_a_second_metric_cannot_take_a_subcommand_or_view(toy):
+    clash = Metric(
+        name="other",
+        function=_tall_masts,
+        layers=lambda **_: ("bts_stations",),
+        columns={},
+        title=("Khác", "Other"),
+        command="toy-tall",
+    )
+    with pytest.raises(ProgressError, match="subcommand 'toy-tall'"):
+        registry.register(clash)
+    assert "other" not in {m.name for m in registry.metrics()}
