@@ -110,6 +110,7 @@ UPSTREAM = {
     "render/maps.py": ("importlib", "ict_gis.cli", "click"),
     "charts.py": ("ict_gis.cli", "click"),
     "render/tables.py": ("ict_gis.cli", "click"),
+    "render/report.py": ("ict_gis.report", "ict_gis.charts", "ict_gis.cli", "click"),
 }
 
 

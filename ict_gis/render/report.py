@@ -15,11 +15,36 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol
+
+import pandas as pd
+
 from ict_gis.render.tables import render_tables
-from ict_gis.report import AnnualReport
 from ict_gis.texts import text
 
-__all__ = ["report_markdown", "report_text", "report_xlsx"]
+__all__ = ["AnnualFigures", "report_markdown", "report_text", "report_xlsx"]
+
+
+class AnnualFigures(Protocol):
+    """What the writers need of a report (:class:`ict_gis.report.AnnualReport` has it).
+
+    ``render`` and ``report`` are siblings on the data flow, so this module
+    does not import :mod:`ict_gis.report`; it takes any object like this.
+    """
+
+    lang: str
+    sentences: Sequence[str]
+    problems: Sequence[object]
+
+    def title(self) -> str:
+        """Return the report's title."""
+
+    def subtitle(self) -> str:
+        """Return the line under the title."""
+
+    def titled_tables(self) -> dict[str, pd.DataFrame]:
+        """Return the tables keyed by their titles."""
 
 
 def _md(words: object) -> str:
@@ -27,7 +52,7 @@ def _md(words: object) -> str:
     return str(words).replace("<", "&lt;").replace(">", "&gt;")
 
 
-def report_text(report: AnnualReport) -> str:
+def report_text(report: AnnualFigures) -> str:
     """Return the report as plain text: title, sentences, tables, problems.
 
     Examples
@@ -49,7 +74,7 @@ def report_text(report: AnnualReport) -> str:
     return out
 
 
-def report_markdown(report: AnnualReport) -> str:
+def report_markdown(report: AnnualFigures) -> str:
     """Return the report as Markdown: title, sentences, one table per metric.
 
     Examples
@@ -71,7 +96,7 @@ def report_markdown(report: AnnualReport) -> str:
     return out
 
 
-def report_xlsx(report: AnnualReport) -> bytes:
+def report_xlsx(report: AnnualFigures) -> bytes:
     """Return an XLSX workbook: a summary sheet with the sentences, one sheet per table.
 
     Examples
@@ -81,8 +106,6 @@ def report_xlsx(report: AnnualReport) -> bytes:
     >>> report_xlsx(annual(bundled_layers(), year=2024))[:2]
     b'PK'
     """
-    import pandas as pd
-
     sheet, column = text("report_summary", report.lang), text("report_statement", report.lang)
     summary = pd.DataFrame({"text": [report.title(), report.subtitle(), *report.sentences]})
     frames = {sheet: summary, **report.titled_tables()}
