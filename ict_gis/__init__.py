@@ -75,6 +75,9 @@ _EXPORTS: dict[str, str] = {
     # outputs
     "annual": "ict_gis.report",
     "AnnualReport": "ict_gis.report",
+    "report_text": "ict_gis.render.report",
+    "report_markdown": "ict_gis.render.report",
+    "report_xlsx": "ict_gis.render.report",
     "build_map": "ict_gis.maps",
     "chart": "ict_gis.charts",
     "save_figure": "ict_gis.charts",
@@ -117,6 +120,9 @@ __all__ = [
     "FootprintModel",
     "annual",
     "AnnualReport",
+    "report_text",
+    "report_markdown",
+    "report_xlsx",
     "build_map",
     "chart",
     "save_figure",
@@ -185,6 +191,7 @@ if TYPE_CHECKING:  # pragma: no cover
         switch_off_timeline,
     )
     from ict_gis.problems import Problem
+    from ict_gis.render.report import report_markdown, report_text, report_xlsx
     from ict_gis.report import AnnualReport, annual
     from ict_gis.units import assign_units, metric_crs, split_by_unit, unit_frame, units_as_of
     from ict_gis.validate import ensure_valid, repair, validate

@@ -51,6 +51,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ict_gis import io
 from ict_gis.errors import ChartError
+from ict_gis.metrics import registry
+from ict_gis.metrics.registry import Metric, metric_of
 from ict_gis.numbers import (
     LANGS,
     format_count,
@@ -61,8 +63,10 @@ from ict_gis.numbers import (
     is_missing,
     percent,
 )
-from ict_gis.render.tables import COLUMN_LABELS, ROW_NAMES, VALUE_LABELS
 from ict_gis.settings import CABLE_CATEGORIES, OPERATOR_COLOURS, OPERATORS, OTHER_COLOUR
+from ict_gis.texts import CHART_TEXT as _TEXT
+from ict_gis.texts import COLUMN_LABELS, ROW_NAMES, VALUE_LABELS, day_text
+from ict_gis.texts import text as catalogue_text
 
 __all__ = [
     "CHART_FONT",
@@ -70,6 +74,8 @@ __all__ = [
     "ChartError",
     "ChartFigure",
     "OPERATOR_COLOURS",
+    "CHART_STYLES",
+    "bars_chart",
     "bts_chart",
     "cable_chart",
     "chart",
@@ -118,84 +124,6 @@ _STYLE: dict[str, object] = {
     "pdf.fonttype": 42,
 }
 
-_TEXT: dict[str, dict[str, str]] = {
-    "vi": {
-        "switch_off": "Tắt sóng {tech} theo đơn vị hành chính",
-        "switch_off_op": "Tắt sóng {tech} theo doanh nghiệp",
-        "stations_off": "Trạm {tech} đã tắt sóng",
-        "stations_off_axis": "Tỷ lệ trạm {tech} đã tắt sóng (%)",
-        "migrated": "Thuê bao {tech} đã chuyển sang 4G",
-        "migrated_axis": "Tỷ lệ thuê bao {tech} đã chuyển sang 4G (%)",
-        "province": "Toàn tỉnh: {value}",
-        "cables": "Chỉnh trang cáp viễn thông so với kế hoạch",
-        "planned": "Theo kế hoạch",
-        "tidied": "Đã chỉnh trang",
-        "underground": "Đã ngầm hóa",
-        "km": "km",
-        "sites_5g": "Trạm 5G theo đơn vị hành chính và doanh nghiệp",
-        "sites_5g_new": "Trạm 5G mới theo đơn vị hành chính và doanh nghiệp",
-        "sites": "Số trạm",
-        "bts": "Vị trí BTS được chấp thuận và tình trạng",
-        "locations": "Số vị trí",
-        "cable_timeline": "Cáp viễn thông đã chỉnh trang, lũy kế theo tháng",
-        "switch_off_timeline": "Trạm {tech} đã tắt sóng, lũy kế theo tháng",
-        "in_month": "Trong tháng (tổng)",
-        "total": "Tổng cộng",
-        "stations": "Số trạm",
-        "as_of": "đến ngày {date}",
-        "period": "từ {since} đến {as_of}",
-        "since": "từ ngày {date}",
-        "no_data": "Không có số liệu",
-        "unknown": "Không rõ",
-        "coverage": "Vùng phủ sóng theo đơn vị hành chính, công nghệ và doanh nghiệp",
-        "coverage_province": "Vùng phủ sóng toàn tỉnh theo công nghệ và doanh nghiệp",
-        "covered_pct": "Tỷ lệ diện tích được phủ sóng (%)",
-        "population_pct": "Tỷ lệ dân số được phủ sóng (%)",
-        "any": "Ít nhất một doanh nghiệp",
-        "all": "Mọi doanh nghiệp",
-        "tech_total": "{tech}, toàn tỉnh: {value} ({what})",
-        "tech": "Công nghệ",
-    },
-    "en": {
-        "switch_off": "{tech} switch-off by administrative unit",
-        "switch_off_op": "{tech} switch-off by operator",
-        "stations_off": "{tech} stations switched off",
-        "stations_off_axis": "{tech} stations switched off (%)",
-        "migrated": "{tech} subscribers moved to 4G",
-        "migrated_axis": "{tech} subscribers moved to 4G (%)",
-        "province": "Province: {value}",
-        "cables": "Telecom cable tidying against the plan",
-        "planned": "In the plan",
-        "tidied": "Tidied",
-        "underground": "Put underground",
-        "km": "km",
-        "sites_5g": "5G sites by administrative unit and operator",
-        "sites_5g_new": "New 5G sites by administrative unit and operator",
-        "sites": "Sites",
-        "bts": "BTS locations approved and where they stand",
-        "locations": "Locations",
-        "cable_timeline": "Telecom cable tidied, cumulative by month",
-        "switch_off_timeline": "{tech} stations switched off, cumulative by month",
-        "in_month": "In the month (total)",
-        "total": "Total",
-        "stations": "Stations",
-        "as_of": "as of {date}",
-        "period": "{since} to {as_of}",
-        "since": "since {date}",
-        "no_data": "No data",
-        "unknown": "Unknown",
-        "coverage": "Coverage by administrative unit, technology and operator",
-        "coverage_province": "Province coverage by technology and operator",
-        "covered_pct": "Share of the area covered (%)",
-        "population_pct": "Share of the people covered (%)",
-        "any": "Any operator",
-        "all": "Every operator",
-        "tech_total": "{tech}, province: {value} ({what})",
-        "tech": "Technology",
-    },
-}
-
-
 # --------------------------------------------------------------------------- helpers
 
 
@@ -236,8 +164,7 @@ def _need(table: pd.DataFrame, columns: Sequence[str], what: str, source: str) -
 
 
 def _day(value: object, lang: str) -> str:
-    stamp = pd.Timestamp(value)
-    return f"{stamp:%d/%m/%Y}" if lang == "vi" else f"{stamp:%Y-%m-%d}"
+    return day_text(pd.Timestamp(value), lang)
 
 
 def _period(attrs: Mapping[str, object], lang: str) -> str:
@@ -1021,25 +948,112 @@ def _legend_order(ax: Axes, order: Sequence[str]) -> tuple[list, list[str]]:
 
 # --------------------------------------------------------------------------- any table
 
-_CHARTS: dict[str, Callable[..., Figure]] = {
+_BAR_COLOURS = ("#2c7bb6", "#fdae61", "#31a354", "#7b3294", "#636363", "#d7191c")
+
+
+def bars_chart(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None) -> Figure:
+    """Draw any metric table: side by side, one bar per unit for each count or length.
+
+    The chart of a metric of :mod:`ict_gis.metrics.registry` declared with
+    ``chart="bars"``: its ``count``, ``km`` and ``km2`` columns (those of
+    the table when the metric is not registered), headers from the registry
+    or the catalogue, the title from the metric.
+
+    Parameters
+    ----------
+    table
+        A table indexed by unit code (then ``total``).
+    lang
+        ``"vi"`` or ``"en"``.
+    title
+        Title of the figure; default: the metric's title and its day. ``""``: none.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ChartError
+        If the table has no column to draw.
+    """
+    _check_lang(lang)
+    if not isinstance(table, pd.DataFrame):
+        raise ChartError(f"bars_chart needs a DataFrame, not {type(table).__name__}.")
+    metric: Metric | None = metric_of(table)
+    tech = str(table.attrs.get("tech") or "")
+    if metric is not None:
+        columns = [
+            c
+            for c, col in metric.columns.items()
+            if col.kind in ("count", "km", "km2") and c in table.columns
+        ]
+        default = catalogue_text(metric.title, lang, tech=tech)
+    else:
+        columns = [
+            str(c)
+            for c in table.columns
+            if pd.api.types.is_numeric_dtype(table[c].dtype)
+            and not (str(c) == "pct" or str(c).endswith("_pct"))
+        ]
+        default = ""
+    if not columns:
+        raise ChartError("bars_chart found no count or length column to draw in the table.")
+    i = LANGS.index(lang)
+
+    def header(column: str) -> str:
+        declared = metric.label(column, lang) if metric is not None else None
+        if declared is None:
+            pair = COLUMN_LABELS.get(column)
+            declared = pair[i] if pair else column
+        return declared.replace("{tech}", tech).strip()
+
+    codes, labels = _bar_rows(table, lang)
+    rows = table.loc[codes]
+    width = 0.8 / len(columns)
+    with _style():
+        fig = _figure(9.0, _height(len(codes)) + 0.3)
+        ax = fig.subplots()
+        y = _unit_axes(ax, labels)
+        for k, column in enumerate(columns):
+            ax.barh(
+                y - 0.4 + width * (k + 0.5),
+                _values(rows[column]),
+                height=width,
+                color=_BAR_COLOURS[k % len(_BAR_COLOURS)],
+                label=header(column),
+            )
+        _number_axis(ax, lang)
+        ax.legend(loc="lower right")
+        _suptitle(fig, title, default, table.attrs, lang)
+    return fig
+
+
+#: Chart of each style a metric of :mod:`ict_gis.metrics.registry` may name.
+CHART_STYLES: dict[str, Callable[..., Figure]] = {
     "switch_off": switch_off_chart,
     "sites_5g": sites_5g_chart,
     "bts": bts_chart,
     "cables": cable_chart,
-    "cable_timeline": timeline_chart,
-    "switch_off_timeline": timeline_chart,
+    "timeline": timeline_chart,
     "coverage": coverage_chart,
+    "bars": bars_chart,
 }
 
 
 def chart(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None) -> Figure:
-    """Draw the chart that suits a metric table (by ``table.attrs["metric"]``).
+    """Draw the chart that suits a metric table (its metric's chart in the registry).
+
+    The metric is ``table.attrs["metric"]`` (a coverage table is recognised
+    by its columns); its chart is the style it declares in
+    :mod:`ict_gis.metrics.registry` (see :data:`CHART_STYLES`).
 
     Parameters
     ----------
     table
         A table of a metric function (:mod:`ict_gis.metrics.progress`,
-        :func:`switch_off_timeline`, or the coverage metrics).
+        :func:`switch_off_timeline`, the coverage metrics, or any registered
+        metric).
     lang
         ``"vi"`` or ``"en"``.
     title
@@ -1052,7 +1066,7 @@ def chart(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None) ->
     Raises
     ------
     ChartError
-        If the table does not say which metric it holds.
+        If the table does not say which metric it holds, or the metric has no chart.
 
     Examples
     --------
@@ -1062,14 +1076,16 @@ def chart(table: pd.DataFrame, *, lang: str = "vi", title: str | None = None) ->
     >>> fig.get_suptitle()
     'BTS locations approved and where they stand (as of 2024-12-31)'
     """
-    metric = getattr(table, "attrs", {}).get("metric")
+    metric = metric_of(table)
     if metric is None and _is_coverage(table):
-        metric = "coverage"
-    draw = _CHARTS.get(str(metric))
+        metric = registry.get("coverage")
+    draw = None if metric is None or metric.chart is None else CHART_STYLES.get(metric.chart)
     if draw is None:
+        name = getattr(table, "attrs", {}).get("metric")
+        charted = [m.name for m in registry.metrics() if m.chart in CHART_STYLES]
         raise ChartError(
-            f"No chart for a table of metric {metric!r}; charts exist for "
-            f"{', '.join(sorted(_CHARTS))} (the tables of ict_gis.metrics)."
+            f"No chart for a table of metric {name!r}; charts exist for "
+            f"{', '.join(sorted(charted))} (the tables of ict_gis.metrics)."
         )
     return draw(table, lang=lang, title=title)
 

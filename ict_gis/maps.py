@@ -8,6 +8,6 @@ Examples
 'Map'
 """
 
-from ict_gis.render.maps import MAP_METRICS, MapError, build_map, map_payload
+from ict_gis.render.maps import MAP_METRICS, MapError, build_map, default_metric, map_payload
 
-__all__ = ["MAP_METRICS", "MapError", "build_map", "map_payload"]
+__all__ = ["MAP_METRICS", "MapError", "build_map", "default_metric", "map_payload"]

@@ -82,3 +82,25 @@ def test_map_footprint_options_reach_the_coverage_figures(tmp_path):
     assert {f["properties"]["c"] for f in units} == {0}
     bad = CliRunner().invoke(cli, ["map", "--radius", "4G"], catch_exceptions=False)
     assert bad.exit_code == 2 and "TECH=METRES" in bad.output
+
+
+def test_map_of_districts_and_stations_only_defaults_to_a_metric_it_can_draw(tmp_path):
+    import shutil
+
+    from ict_gis.layerset import bundled_path
+
+    folder = tmp_path / "two_layers"
+    folder.mkdir()
+    for kind in ("districts", "bts_stations"):
+        shutil.copy(bundled_path() / f"{kind}.geojson", folder / f"{kind}.geojson")
+    out = tmp_path / "map.html"
+    result = CliRunner().invoke(cli, ["map", str(folder), "-o", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    data = payload(out.read_text(encoding="utf-8"))
+    assert data["choropleth"]["title"] == "Tỷ lệ vị trí BTS được chấp thuận đã phát sóng"
+    # A metric whose layer is missing is an error that lists the metrics these layers allow.
+    args = ["map", str(folder), "-o", str(out), "--metric", "switch_off_2g"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "shutdowns_2g" in result.output
+    assert "allow: bts, coverage_2g" in result.output

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -530,12 +531,29 @@ def test_metric_language_and_unit_errors(tiny):
     assert "cables" not in {layer["key"] for layer in map_payload(no_cables)["layers"]}
 
 
-def test_a_missing_metric_module_fails_only_that_metric():
+def test_the_map_metrics_come_from_the_registry_and_import_no_module_by_name():
+    from ict_gis.metrics.registry import map_views
     from ict_gis.render import maps
 
-    with pytest.raises(MapError, match="'coverage_4g' needs ict_gis.metrics.nothing_here"):
-        maps._module("ict_gis.metrics.nothing_here", "coverage_4g")
-    assert set(MAP_METRICS) >= {"switch_off_2g", "cables", "sites_5g", "coverage_4g", "bts"}
+    assert list(MAP_METRICS) == list(map_views())
+    assert set(MAP_METRICS) >= {"switch_off_2g", "switch_off_3g", "cables", "sites_5g", "bts"}
+    assert {"coverage_2g", "coverage_4g"} <= set(MAP_METRICS)
+    source = Path(maps.__file__).read_text(encoding="utf-8")
+    assert "importlib" not in source and "find_spec" not in source
+
+
+def test_default_metric_is_the_first_whose_layers_are_present(tiny):
+    only_bts = LayerSet({k: tiny[k] for k in ("districts", "bts_stations")}, source="x")
+    data = map_payload(only_bts)
+    assert data["choropleth"]["title"] == "Tỷ lệ vị trí BTS được chấp thuận đã phát sóng"
+    # A: 4 of the 5 stations approved are on air (A5 is only approved) -> 80 %.
+    assert _unit(data, "101")["value"] == "80%"
+    with pytest.raises(MapError) as err:
+        map_payload(only_bts, metric="switch_off_2g")
+    message = str(err.value)
+    assert "shutdowns_2g" in message
+    assert "bts" in message.split("allow:")[1] and "sites_5g" not in message.split("allow:")[1]
+    assert map_payload(tiny)["choropleth"]["title"] == "Tỷ lệ trạm 2G đã tắt sóng"
 
 
 def test_english_labels(tiny):

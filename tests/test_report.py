@@ -7,6 +7,7 @@ import pytest
 from shapely.geometry import Point
 
 from ict_gis.layerset import bundled_layers
+from ict_gis.render.report import report_markdown, report_text, report_xlsx
 from ict_gis.report import AnnualReport, annual
 
 CODES_2024 = ["356", "359", "360", "361", "362", "363", "364", "365", "366"]
@@ -96,18 +97,18 @@ def test_json_has_the_issue_keys_and_exact_values(vi):
 
 
 def test_text_and_markdown(vi, en):
-    text = vi.to_text()
+    text = report_text(vi)
     assert text.startswith("Kết quả phát triển hạ tầng viễn thông năm 2024\n")
     assert "31/12/2024" in text
     assert "Tổng cộng" in text and "Tắt sóng 2G" in text
-    markdown = en.to_markdown()
+    markdown = report_markdown(en)
     assert markdown.startswith("# Telecom infrastructure in 2024\n")
     assert "- Operators switched off 161/788 2G stations (20%)." in markdown
     assert "| Code | Administrative unit | 2G stations |" in markdown
 
 
 def test_xlsx_opens_with_the_right_sheets_headers_and_totals(vi, en):
-    book = openpyxl.load_workbook(io.BytesIO(vi.to_xlsx_bytes()))
+    book = openpyxl.load_workbook(io.BytesIO(report_xlsx(vi)))
     assert book.sheetnames == [
         "Tóm tắt",
         "Tắt sóng 2G",
@@ -131,7 +132,7 @@ def test_xlsx_opens_with_the_right_sheets_headers_and_totals(vi, en):
     cables = book["Chỉnh trang cáp"]
     km = [c.value for c in cables[1]].index("Đã chỉnh trang (km)")
     assert cables.cell(row=2, column=km + 1).number_format == "#,##0.0"
-    english = openpyxl.load_workbook(io.BytesIO(en.to_xlsx_bytes()))
+    english = openpyxl.load_workbook(io.BytesIO(report_xlsx(en)))
     assert english.sheetnames[:2] == ["Summary", "2G switch-off"]
     assert [c.value for c in english["2G switch-off"][1]][:3] == [
         "Code",
@@ -164,7 +165,7 @@ def test_problems_reach_the_report(layers):
     assert data["outside"]["sites_5g"]["total"] == 1
     assert data["sites_5g"]["total"] == 35  # still counted in the province total
     assert [p["layer"] for p in data["problems"]] == ["sites_5g"]
-    assert "Lưu ý" in report.to_text()
+    assert "Lưu ý" in report_text(report)
 
 
 def test_report_per_unit_layer_given(layers):

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import click
-import pandas as pd
 
 from ict_gis.cli.footprint_options import footprint_model, footprint_options, mode_option
 from ict_gis.cli.options import (
@@ -30,22 +29,12 @@ from ict_gis.settings import TECHNOLOGIES
 #: Output formats of ``ict-gis coverage``.
 FORMATS = ("table", "csv", "json", "md", "xlsx", "gpkg")
 
-#: Column headers (Vietnamese, English).
-LABELS: dict[str, tuple[str, str]] = {
-    "tech": ("Công nghệ", "Technology"),
-    "operator": ("Doanh nghiệp", "Operator"),
-    "area_km2": ("Diện tích (km²)", "Area (km²)"),
-    "covered_km2": ("Diện tích được phủ sóng (km²)", "Covered (km²)"),
-    "covered_pct": ("Tỷ lệ diện tích phủ sóng", "Area covered (%)"),
-    "population": ("Dân số", "Population"),
-    "population_covered": ("Dân số được phủ sóng", "People covered"),
-    "population_pct": ("Tỷ lệ dân số được phủ sóng", "Population covered (%)"),
-}
-
 
 def labels(lang: str) -> dict[str, str]:
     """Headers of the coverage columns in ``lang`` (``vi`` or ``en``)."""
-    return {k: v[0 if lang == "vi" else 1] for k, v in LABELS.items()}
+    from ict_gis.render.tables import coverage_labels
+
+    return coverage_labels(lang)
 
 
 def _techs(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
@@ -229,27 +218,18 @@ def command(
 
 def _write_gpkg(layer_set, table, output, techs, operator, model, as_of, level) -> None:
     """Write the units with their coverage rows, and the footprints, to a GeoPackage."""
-    import geopandas as gpd
+    from ict_gis.render.tables import write_coverage_gpkg
 
-    from ict_gis import io
-    from ict_gis.metrics.coverage import coverage_footprints
-    from ict_gis.units import unit_frame
-
-    units = unit_frame(layer_set, as_of=as_of, level=level)
-    rows = table.drop(index="total", errors="ignore").reset_index()
-    geoms = units.geometry.reindex(rows["code"]).to_numpy()
-    layer = gpd.GeoDataFrame(rows, geometry=geoms, crs=units.crs)
     try:
-        fps = coverage_footprints(
-            layer_set, tech=techs, operator=operator, model=model, as_of=as_of, level=level
-        )
-        io.write_layers(
-            {
-                "coverage": layer,
-                "footprints": fps,
-                "coverage_total": pd.DataFrame(table.loc[["total"]].reset_index()),
-            },
+        write_coverage_gpkg(
+            layer_set,
+            table,
             output,
+            tech=techs,
+            operator=operator,
+            model=model,
+            as_of=as_of,
+            level=level,
         )
     except IctGisError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -27,9 +27,9 @@ from ict_gis.maps import MAP_METRICS, build_map
 @click.option(
     "--metric",
     type=click.Choice(list(MAP_METRICS)),
-    default="switch_off_2g",
-    show_default=True,
-    help="What the administrative units are coloured by.",
+    default=None,
+    help="What the administrative units are coloured by "
+    "[default: the first of these whose layers are present].",
 )
 @as_of_option
 @lang_option("the map's labels")
@@ -42,7 +42,7 @@ from ict_gis.maps import MAP_METRICS, build_map
 def command(
     layers: Path | None,
     output: Path,
-    metric: str,
+    metric: str | None,
     as_of: dt.date | None,
     lang: str,
     online_tiles: bool,

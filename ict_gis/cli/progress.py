@@ -1,4 +1,9 @@
-"""``ict-gis progress``: 2G switch-off, 5G rollout, BTS pipeline, cable tidying per unit."""
+"""``ict-gis progress``: one subcommand per metric of the registry.
+
+The subcommands (``switch-off``, ``5g``, ``bts``, ``cables``, and any metric
+registered with a ``command``) are built from :mod:`ict_gis.metrics.registry`:
+the metric's options become click options, its function computes the table.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ from ict_gis.cli.options import (
 from ict_gis.cli.plot_option import plot_option, write_plot
 from ict_gis.errors import IctGisError
 from ict_gis.layerset import LayerSet
-from ict_gis.settings import TECHNOLOGIES
+from ict_gis.metrics.registry import Metric, Option
 
 #: Formats of ``ict-gis progress``.
 TABLE_FORMATS = ("table", "csv", "json", "md", "xlsx")
@@ -70,6 +75,21 @@ def _units(layers: LayerSet, as_of: dt.date | None, level: str | None) -> gpd.Ge
     return unit_frame(layers, as_of=as_of, level=level)
 
 
+def _heading(frame: pd.DataFrame, lang: str, since: dt.date | None, as_of: dt.date | None) -> str:
+    from ict_gis.metrics.registry import metric_of
+    from ict_gis.texts import text
+
+    metric = metric_of(frame)
+    tech = str(frame.attrs.get("tech") or "")
+    heading = text(metric.title, lang, tech=tech) if metric is not None else ""
+    if since is not None:
+        end = "" if as_of is None else f" {text('heading_to', lang)} {as_of:%Y-%m-%d}"
+        heading += f" ({text('heading_since', lang)} {since:%Y-%m-%d}{end})"
+    elif as_of is not None:
+        heading += f" ({text('heading_as_of', lang)} {as_of:%Y-%m-%d})"
+    return heading
+
+
 def _run(
     ctx: click.Context,
     compute: Callable[[LayerSet, gpd.GeoDataFrame | None], pd.DataFrame],
@@ -81,7 +101,6 @@ def _run(
     fmt: str,
     lang: str,
     output: Path | None,
-    title: tuple[str, str],
     since: dt.date | None = None,
     plot: Path | None = None,
 ) -> None:
@@ -95,18 +114,70 @@ def _run(
     except IctGisError as exc:
         raise click.ClickException(str(exc)) from exc
     report_problems(problems_of(frame), quiet=bool((ctx.obj or {}).get("quiet")))
-    vi = lang == "vi"
-    heading = title[0 if vi else 1]
-    if since is not None:
-        end = "" if as_of is None else f" {'đến' if vi else 'to'} {as_of:%Y-%m-%d}"
-        heading += f" ({'từ' if vi else 'from'} {since:%Y-%m-%d}{end})"
-    elif as_of is not None:
-        heading += f" ({'đến ngày' if vi else 'as of'} {as_of:%Y-%m-%d})"
+    heading = _heading(frame, lang, since, as_of)
     emit(render_table(frame, fmt, lang=lang, title=heading), output)
     write_plot(frame, plot, lang=lang)
 
 
-@click.group("progress")
+def _click_option(option: Option) -> Callable[[F], F]:
+    flag = "--" + option.name.replace("_", "-")
+    if option.flag:
+        return click.option(flag, option.name, is_flag=True, help=option.help)
+    if option.choices is not None:
+        return click.option(
+            flag,
+            option.name,
+            type=click.Choice(option.choices),
+            default=option.default,
+            show_default=option.default is not None,
+            help=option.help,
+        )
+    return click.option(flag, option.name, default=option.default, help=option.help)
+
+
+def metric_command(metric: Metric) -> click.Command:
+    """Build the ``ict-gis progress`` subcommand of a registered metric."""
+
+    def callback(**values: object) -> None:
+        ctx = click.get_current_context()
+        since = values.pop("since", None)
+        params = {o.name: values.pop(o.name) for o in metric.options}
+        as_of = values["as_of"]
+        extra = {"since": since} if metric.since else {}
+
+        def compute(layers: LayerSet, units: gpd.GeoDataFrame | None) -> pd.DataFrame:
+            return metric.function(layers, units=units, as_of=as_of, **extra, **params)
+
+        _run(ctx, compute, since=since, **values)
+
+    func: F = callback
+    for option in reversed(metric.options):
+        func = _click_option(option)(func)
+    if metric.since:
+        func = _since_option(func)
+    func = _common(func)
+    return click.command(metric.command, help=metric.help or None)(func)
+
+
+class _MetricGroup(click.Group):
+    """The subcommands of ``ict-gis progress``: one per metric of the registry with a command."""
+
+    def _commands(self) -> dict[str, Metric]:
+        from ict_gis.metrics.registry import metrics
+
+        return {m.command: m for m in metrics() if m.command is not None}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self._commands(), *super().list_commands(ctx)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        metric = self._commands().get(cmd_name)
+        if metric is not None:
+            return metric_command(metric)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group("progress", cls=_MetricGroup)
 def command() -> None:
     """Progress per administrative unit: 2G switch-off, 5G, BTS pipeline, cable tidying.
 
@@ -119,108 +190,7 @@ def command() -> None:
     \b
     Examples:
       ict-gis progress switch-off --as-of 2024-12-31
+      ict-gis progress switch-off --tech 3G --as-of 2024-12-31
       ict-gis progress 5g --since 2024-01-01 --as-of 2024-12-31 --format md
       ict-gis progress cables --as-of 2024-12-31 --format xlsx -o cables.xlsx
     """
-
-
-@command.command("switch-off")
-@_common
-@click.option(
-    "--tech",
-    type=click.Choice(TECHNOLOGIES[:3]),
-    default="2G",
-    show_default=True,
-    help="Technology being switched off (switch-offs read from the shutdowns_<tech> layer).",
-)
-@click.option(
-    "--by",
-    type=click.Choice(("unit", "operator")),
-    default="unit",
-    show_default=True,
-    help="Rows per administrative unit, or per operator (province-wide).",
-)
-@click.pass_context
-def switch_off(ctx: click.Context, tech: str, by: str, **options: object) -> None:
-    """Stations with a technology, switched off, remaining, %; subscribers moved to 4G."""
-    from ict_gis.metrics.progress import switch_off_progress
-
-    as_of = options["as_of"]
-    _run(
-        ctx,
-        lambda layers, units: switch_off_progress(
-            layers, units=units, as_of=as_of, tech=tech, by=by
-        ),
-        title=(f"Tắt sóng {tech}", f"{tech} switch-off"),
-        **options,
-    )
-
-
-@command.command("5g")
-@_common
-@_since_option
-@click.pass_context
-def sites_5g(ctx: click.Context, since: dt.date | None, **options: object) -> None:
-    """5G sites per unit and operator: on air, new since --since, share of the province."""
-    from ict_gis.metrics.progress import rollout_5g
-
-    as_of = options["as_of"]
-    _run(
-        ctx,
-        lambda layers, units: rollout_5g(layers, units=units, as_of=as_of, since=since),
-        title=("Trạm 5G", "5G sites"),
-        since=since,
-        **options,
-    )
-
-
-@command.command("bts")
-@_common
-@_since_option
-@click.pass_context
-def bts(ctx: click.Context, since: dt.date | None, **options: object) -> None:
-    """BTS locations approved in the period, and how many are on air, per unit."""
-    from ict_gis.metrics.progress import bts_pipeline
-
-    as_of = options["as_of"]
-    _run(
-        ctx,
-        lambda layers, units: bts_pipeline(layers, units=units, as_of=as_of, since=since),
-        title=("Vị trí trạm BTS được chấp thuận", "BTS locations approved"),
-        since=since,
-        **options,
-    )
-
-
-@command.command("cables")
-@_common
-@click.option("--plan", help="Only the routes of this plan, e.g. 49/KH-UBND.")
-@click.option(
-    "--timeline",
-    is_flag=True,
-    help="Print the km tidied per month (and cumulative) instead of the table per unit.",
-)
-@click.pass_context
-def cables(ctx: click.Context, plan: str | None, timeline: bool, **options: object) -> None:
-    """Cable routes per unit and category: km in the plan, tidied, underground, % of plan.
-
-    Lengths are geodesic, computed from the route geometries (a route crossing
-    a unit boundary is cut there), never taken from an attribute.
-    """
-    from ict_gis.metrics.progress import cable_progress, cable_timeline
-
-    as_of = options["as_of"]
-    if timeline:
-        _run(
-            ctx,
-            lambda layers, units: cable_timeline(layers, as_of=as_of, plan=plan),
-            title=("Chỉnh trang cáp theo tháng", "Cable tidying by month"),
-            **options,
-        )
-        return
-    _run(
-        ctx,
-        lambda layers, units: cable_progress(layers, units=units, as_of=as_of, plan=plan),
-        title=("Chỉnh trang cáp viễn thông", "Telecom cable tidying"),
-        **options,
-    )

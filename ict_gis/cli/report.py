@@ -62,6 +62,7 @@ def command(
       ict-gis report --year 2024 --lang en --format md
       ict-gis report --year 2024 --format xlsx -o report-2024.xlsx
     """
+    from ict_gis.render.report import report_markdown, report_text, report_xlsx
     from ict_gis.report import annual
     from ict_gis.units import unit_frame
 
@@ -79,9 +80,9 @@ def command(
             json.dumps(report.to_json_dict(), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
         )
     elif fmt == "md":
-        data = report.to_markdown()
+        data = report_markdown(report)
     elif fmt == "xlsx":
-        data = report.to_xlsx_bytes()
+        data = report_xlsx(report)
     else:
-        data = report.to_text()
+        data = report_text(report)
     emit(data, output)

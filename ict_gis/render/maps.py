@@ -28,11 +28,8 @@ How the page is made
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 import math
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
 
 import folium
 import geopandas as gpd
@@ -44,6 +41,8 @@ from shapely.ops import polylabel
 
 from ict_gis.errors import MapError
 from ict_gis.layerset import bundled_path
+from ict_gis.metrics import registry
+from ict_gis.metrics.registry import MapView, Popup, techs_present
 from ict_gis.numbers import (
     LANGS,
     format_count,
@@ -52,7 +51,6 @@ from ict_gis.numbers import (
     format_percent,
     is_missing,
     percent,
-    percents,
 )
 from ict_gis.render._html import escape, inline_script, inline_style, json_for_script, swatch
 from ict_gis.render.assets import ASSETS, OfflineFigure, RawHTML, own_files
@@ -64,211 +62,14 @@ from ict_gis.settings import (
     OPERATOR_COLOURS,
     OPERATORS,
     OTHER_COLOUR,
-    TECHNOLOGIES,
 )
+from ict_gis.texts import MAP_TEXT as _TEXT
+from ict_gis.texts import STATUS_TEXT as _STATUS_TEXT
+from ict_gis.texts import day_text, text
 from ict_gis.units import geodesic_length_m, to_date, unit_frame
 
-__all__ = ["MAP_METRICS", "MapError", "build_map", "map_payload"]
+__all__ = ["MAP_METRICS", "MapError", "build_map", "default_metric", "map_payload"]
 
-
-# --------------------------------------------------------------------------- text
-
-_TEXT: dict[str, dict[str, str]] = {
-    "vi": {
-        "title": "Hạ tầng viễn thông",
-        "base": "Nền bản đồ",
-        "base_admin": "Nền hành chính (không cần mạng)",
-        "osm": "OpenStreetMap (cần internet)",
-        "g_metric": "Chỉ tiêu theo đơn vị hành chính",
-        "g_base": "Nền",
-        "labels": "Tên đơn vị hành chính",
-        "g_bts": "Trạm BTS theo doanh nghiệp",
-        "g_2g": "Tắt sóng 2G",
-        "off_2g": "Đã tắt sóng 2G",
-        "on_2g": "Còn phát sóng 2G",
-        "g_5g": "Trạm 5G theo doanh nghiệp",
-        "g_cables": "Tuyến cáp viễn thông",
-        "g_coverage": "Vùng phủ sóng",
-        "gap_after": "Sẽ mất sóng khi tắt hết {tech}",
-        "gap_lost": "Đã mất sóng do tắt {tech}",
-        "covered": "Phủ sóng {tech}",
-        "unknown": "Không rõ",
-        "operator": "Doanh nghiệp",
-        "technologies": "Công nghệ",
-        "status": "Trạng thái",
-        "height": "Độ cao cột",
-        "approved_date": "Ngày chấp thuận vị trí",
-        "on_air_date": "Ngày phát sóng",
-        "band": "Băng tần",
-        "switch_off_date": "Ngày tắt sóng 2G",
-        "subscribers_left": "Thuê bao 2G còn lại",
-        "street": "Tuyến phố",
-        "category": "Loại tuyến",
-        "plan": "Kế hoạch",
-        "done_date": "Ngày hoàn thành",
-        "operators": "Doanh nghiệp",
-        "length": "Chiều dài",
-        "unit": "Đơn vị",
-        "code": "Mã",
-        "search": "Tìm mã trạm, tuyến phố, đơn vị…",
-        "search_title": "Tìm kiếm",
-        "no_results": "Không tìm thấy",
-        "measure": "Đo khoảng cách và diện tích",
-        "measure_hint": "Nhấp để thêm điểm; nhấp đúp hoặc bấm lại nút để kết thúc.",
-        "distance": "Khoảng cách",
-        "area": "Diện tích",
-        "fullscreen": "Toàn màn hình",
-        "exit_fullscreen": "Thoát toàn màn hình",
-        "month": "Tháng",
-        "play": "Phát theo tháng",
-        "pause": "Dừng",
-        "legend": "Chú giải",
-        "no_data": "Không có số liệu",
-        "total": "Toàn tỉnh",
-        "slider_2g": "{n} trạm đã tắt 2G",
-        "slider_cables": "{km} km cáp đã chỉnh trang, ngầm hóa",
-        "as_of": "Số liệu đến ngày {date}",
-        "sites": "trạm",
-        "s_switch_off": "Tắt sóng 2G",
-        "s_subscribers": "Thuê bao 2G",
-        "s_5g": "Trạm 5G",
-        "s_bts": "Vị trí BTS được chấp thuận (lũy kế)",
-        "s_cables": "Chỉnh trang cáp viễn thông",
-        "s_coverage": "Vùng phủ sóng",
-        "r_stations_2g": "Trạm có 2G",
-        "r_switched_off": "Đã tắt sóng",
-        "r_remaining": "Còn phát sóng",
-        "r_subscribers": "Thuê bao 2G",
-        "r_migrated": "Đã chuyển lên 4G",
-        "r_sites_5g": "Trạm 5G đang phát sóng",
-        "r_approved": "Được chấp thuận",
-        "r_on_air": "Đã phát sóng",
-        "r_under_construction": "Đang xây dựng",
-        "r_waiting": "Chưa xây dựng",
-        "r_planned_km": "Trong kế hoạch",
-        "r_tidied_km": "Đã chỉnh trang",
-        "r_underground_km": "Đã ngầm hóa",
-        "r_covered": "Diện tích phủ sóng {tech}",
-        "r_population": "Dân số được phủ sóng {tech}",
-        "r_gap": "Vùng chỉ có {tech}",
-        "attr_bundled": (
-            "Ranh giới: Hệ thống bản đồ hành chính, Cổng TTĐT Chính phủ (qua dữ liệu mở "
-            "dvhcvn) · Danh mục ĐVHC: Tổng cục Thống kê · Trạm, tuyến cáp: mô phỏng theo "
-            "báo cáo năm 2024 của Sở TT&TT Nam Định"
-        ),
-        "attr_user": "Dữ liệu: {source}",
-    },
-    "en": {
-        "title": "Telecom infrastructure",
-        "base": "Base map",
-        "base_admin": "Administrative base (offline)",
-        "osm": "OpenStreetMap (needs internet)",
-        "g_metric": "Indicator by administrative unit",
-        "g_base": "Base",
-        "labels": "Unit names",
-        "g_bts": "BTS stations by operator",
-        "g_2g": "2G switch-off",
-        "off_2g": "2G switched off",
-        "on_2g": "2G still on air",
-        "g_5g": "5G sites by operator",
-        "g_cables": "Telecom cable routes",
-        "g_coverage": "Coverage",
-        "gap_after": "Would lose service when {tech} is switched off",
-        "gap_lost": "Lost service with the {tech} switch-offs",
-        "covered": "{tech} coverage",
-        "unknown": "Unknown",
-        "operator": "Operator",
-        "technologies": "Technologies",
-        "status": "Status",
-        "height": "Mast height",
-        "approved_date": "Location approved",
-        "on_air_date": "On air since",
-        "band": "Band",
-        "switch_off_date": "2G switch-off date",
-        "subscribers_left": "2G subscribers left",
-        "street": "Street",
-        "category": "Category",
-        "plan": "Plan",
-        "done_date": "Completed",
-        "operators": "Operators",
-        "length": "Length",
-        "unit": "Unit",
-        "code": "Code",
-        "search": "Find site id, street, unit…",
-        "search_title": "Search",
-        "no_results": "Nothing found",
-        "measure": "Measure distance and area",
-        "measure_hint": "Click to add points; double-click or press the button again to finish.",
-        "distance": "Distance",
-        "area": "Area",
-        "fullscreen": "Full screen",
-        "exit_fullscreen": "Exit full screen",
-        "month": "Month",
-        "play": "Play month by month",
-        "pause": "Pause",
-        "legend": "Legend",
-        "no_data": "No data",
-        "total": "Province",
-        "slider_2g": "{n} stations switched off 2G",
-        "slider_cables": "{km} km of cable tidied or underground",
-        "as_of": "Figures as of {date}",
-        "sites": "sites",
-        "s_switch_off": "2G switch-off",
-        "s_subscribers": "2G subscribers",
-        "s_5g": "5G sites",
-        "s_bts": "Approved BTS locations (all years to date)",
-        "s_cables": "Cable tidying",
-        "s_coverage": "Coverage",
-        "r_stations_2g": "Stations with 2G",
-        "r_switched_off": "Switched off",
-        "r_remaining": "Still on air",
-        "r_subscribers": "2G subscribers",
-        "r_migrated": "Moved to 4G",
-        "r_sites_5g": "5G sites on air",
-        "r_approved": "Approved",
-        "r_on_air": "On air",
-        "r_under_construction": "Under construction",
-        "r_waiting": "Not started",
-        "r_planned_km": "In the plan",
-        "r_tidied_km": "Tidied",
-        "r_underground_km": "Underground",
-        "r_covered": "Area covered by {tech}",
-        "r_population": "Population covered by {tech}",
-        "r_gap": "Area served only by {tech}",
-        "attr_bundled": (
-            "Boundaries: administrative boundary map system, Government Portal of Viet Nam "
-            "(via the open dvhcvn compilation) · Unit list: General Statistics Office · "
-            "Stations and cable routes: modelled from the 2024 report of the Nam Định "
-            "Department of Information and Communications"
-        ),
-        "attr_user": "Data: {source}",
-    },
-}
-
-_STATUS_TEXT = {
-    "vi": {
-        "approved": "Đã chấp thuận vị trí",
-        "under_construction": "Đang xây dựng",
-        "on_air": "Đang phát sóng",
-        "dismantled": "Đã tháo dỡ",
-        "planned": "Chưa chỉnh trang",
-        "tidied": "Đã chỉnh trang",
-        "underground": "Đã ngầm hóa",
-        "with_messenger": "Có cáp dưỡng, vòng khuyên",
-        "without_messenger": "Chưa có cáp dưỡng",
-    },
-    "en": {
-        "approved": "Location approved",
-        "under_construction": "Under construction",
-        "on_air": "On air",
-        "dismantled": "Dismantled",
-        "planned": "Not yet tidied",
-        "tidied": "Tidied",
-        "underground": "Underground",
-        "with_messenger": "With messenger wire and rings",
-        "without_messenger": "Without messenger wire",
-    },
-}
 
 # --------------------------------------------------------------------------- styles
 
@@ -299,15 +100,6 @@ _OSM_TILES = {
     "attribution": '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
 }
 
-#: Layers shown when the map opens, per metric (the others are one click away).
-_SHOWN: dict[str, frozenset[str]] = {
-    "switch_off_2g": frozenset({"switch_off"}),
-    "migration_2g": frozenset({"switch_off"}),
-    "sites_5g": frozenset({"sites_5g"}),
-    "bts": frozenset({"bts"}),
-    "cables": frozenset({"cables"}),
-}
-
 #: Point style of a BTS status: fill opacity, dash pattern of the outline.
 _STATUS_STYLE: dict[str, dict[str, object]] = {
     "on_air": {"fillOpacity": 0.9, "dashArray": None, "weight": 1.5},
@@ -320,120 +112,47 @@ _STATUS_STYLE: dict[str, dict[str, object]] = {
 # --------------------------------------------------------------------------- metrics
 
 
-@dataclass(frozen=True)
-class MapMetric:
-    """A metric the choropleth can show.
+class _MapViews(Mapping[str, MapView]):
+    """The map views of :mod:`ict_gis.metrics.registry`, read when asked (never a copy)."""
 
-    Parameters
-    ----------
-    key
-        Name on the command line (``switch_off_2g``).
-    table
-        Key of the per-unit table it comes from (see :func:`_unit_tables`).
-    column
-        Column of that table shown.
-    kind
-        ``percent`` (classes of 20 %) or ``count`` (classes from the data).
-    label
-        Legend title by language.
-    tech
-        For the coverage table: the technology whose rows are shown.
+    def __getitem__(self, key: str) -> MapView:
+        return registry.map_views()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(registry.map_views())
+
+    def __len__(self) -> int:
+        return len(registry.map_views())
+
+    def __repr__(self) -> str:
+        return f"MAP_METRICS({', '.join(self)})"
+
+
+#: Metrics ``build_map(metric=...)`` and ``ict-gis map --metric`` accept: the map
+#: views of the metrics in :mod:`ict_gis.metrics.registry`, in registry order.
+MAP_METRICS: Mapping[str, MapView] = _MapViews()
+
+
+def default_metric(layers: Mapping[str, object]) -> str:
+    """Return the first map view (registry order) whose layers are all in ``layers``.
+
+    Raises
+    ------
+    MapError
+        If no view can be drawn from these layers.
+
+    Examples
+    --------
+    >>> default_metric({"districts": None, "bts_stations": None})
+    'bts'
     """
-
-    key: str
-    table: str
-    column: str
-    kind: str
-    label: dict[str, str]
-    tech: str | None = None
-
-
-def _metric(
-    key: str, table: str, column: str, kind: str, vi: str, en: str, tech: str | None = None
-) -> MapMetric:
-    return MapMetric(key, table, column, kind, {"vi": vi, "en": en}, tech)
-
-
-#: Metrics ``build_map(metric=...)`` and ``ict-gis map --metric`` accept.
-MAP_METRICS: dict[str, MapMetric] = {
-    m.key: m
-    for m in (
-        _metric(
-            "switch_off_2g",
-            "switch_off",
-            "switched_off_pct",
-            "percent",
-            "Tỷ lệ trạm 2G đã tắt sóng",
-            "Share of 2G stations switched off",
-        ),
-        _metric(
-            "migration_2g",
-            "switch_off",
-            "migrated_pct",
-            "percent",
-            "Tỷ lệ thuê bao 2G đã chuyển lên 4G",
-            "Share of 2G subscribers moved to 4G",
-        ),
-        _metric("sites_5g", "sites_5g", "sites", "count", "Số trạm 5G", "Number of 5G sites"),
-        _metric(
-            "bts",
-            "bts",
-            "on_air_pct",
-            "percent",
-            "Tỷ lệ vị trí BTS được chấp thuận đã phát sóng",
-            "Share of approved BTS locations on air",
-        ),
-        _metric(
-            "cables",
-            "cables",
-            "pct",
-            "percent",
-            "Tỷ lệ cáp đã chỉnh trang so với kế hoạch",
-            "Share of planned cable routes tidied",
-        ),
-        *(
-            _metric(
-                f"coverage_{tech.lower()}",
-                "coverage",
-                "covered_pct",
-                "percent",
-                f"Tỷ lệ diện tích phủ sóng {tech}",
-                f"Share of the area covered by {tech}",
-                tech,
-            )
-            for tech in ("2G", "3G", "4G", "5G")
-        ),
-    )
-}
-
-
-def _module(name: str, metric: str):
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
+    available = registry.available_map_views(layers)
+    if not available:
         raise MapError(
-            f"The metric {metric!r} needs {name}, which this version of ict_gis does not have. "
-            f"Choose another metric: {', '.join(_available_metrics())}."
-        ) from None
-
-
-def _has_module(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-def _available_metrics() -> list[str]:
-    return [
-        key
-        for key, spec in MAP_METRICS.items()
-        if _has_module(
-            "ict_gis.metrics.coverage" if spec.table == "coverage" else "ict_gis.metrics.progress"
+            f"No map metric can be drawn from these layers (they are: {', '.join(layers)}); "
+            "every metric needs bts_stations, sites_5g or cable_routes."
         )
-    ]
+    return available[0]
 
 
 # --------------------------------------------------------------------------- formatting
@@ -459,25 +178,10 @@ def _date_text(value: object, lang: str) -> str:
     if is_missing(value):
         return "–"
     stamp = pd.Timestamp(value)
-    return stamp.strftime("%d/%m/%Y") if lang == "vi" else stamp.strftime("%Y-%m-%d")
+    return day_text(stamp, lang)
 
 
 # --------------------------------------------------------------------------- unit tables
-
-
-def _cable_table(layers: Mapping[str, pd.DataFrame], units, as_of, metric: str) -> pd.DataFrame:
-    """Cable progress per unit, categories and plans added up; shares per category."""
-    cable_progress = _module("ict_gis.metrics.progress", metric).cable_progress
-    full = cable_progress(layers, units=units, as_of=as_of)
-    cols = ["planned_km", "tidied_km", "underground_km"]
-    sums = full[cols].groupby(level="code", sort=False).sum()
-    sums["pct"] = percents(sums["tidied_km"], sums["planned_km"])
-    by_cat = full[cols].groupby(level=["code", "category"], sort=False).sum()
-    for cat in by_cat.index.get_level_values("category").unique():
-        part = by_cat.xs(cat, level="category")
-        sums[f"{cat}_planned_km"] = part["planned_km"]
-        sums[f"{cat}_tidied_km"] = part["tidied_km"]
-    return sums
 
 
 def _unit_tables(
@@ -487,77 +191,44 @@ def _unit_tables(
     needed: str,
     model: object = None,
 ) -> dict[str, pd.DataFrame]:
-    """Compute every per-unit table the layers allow; ``needed`` must succeed.
+    """Compute every per-unit table of the map views the layers allow; ``needed`` must succeed.
 
-    A table whose layers (or metric module) are missing is left out of the
-    popups; the table of the chosen metric raises instead.
+    A table whose layers are missing is left out of the popups (as is a costly
+    one above :data:`COVERAGE_AUTO_MAX_STATIONS` stations); the table of the
+    chosen view raises instead. Tables are keyed by :attr:`MapView.table`.
     """
-    calls: dict[str, tuple[tuple[str, ...], Callable[[], pd.DataFrame]]] = {}
-
-    def progress(name: str):
-        return getattr(_module("ict_gis.metrics.progress", needed), name)
-
-    calls["switch_off"] = (
-        ("bts_stations", "shutdowns_2g"),
-        lambda: progress("switch_off_progress")(layers, units=units, as_of=as_of),
-    )
-    calls["sites_5g"] = (
-        ("sites_5g",),
-        lambda: progress("rollout_5g")(layers, units=units, as_of=as_of),
-    )
-    calls["bts"] = (
-        ("bts_stations",),
-        lambda: progress("bts_pipeline")(layers, units=units, as_of=as_of),
-    )
-    calls["cables"] = (("cable_routes",), lambda: _cable_table(layers, units, as_of, needed))
-    calls["coverage"] = (
-        ("bts_stations",),
-        lambda: _coverage_table(layers, units, as_of, MAP_METRICS[needed].tech, needed, model),
-    )
-    needed_table = MAP_METRICS[needed].table
+    chosen = MAP_METRICS[needed]
+    views: dict[str, MapView] = {}
+    for view in MAP_METRICS.values():
+        views.setdefault(view.table, view)
+    views[chosen.table] = chosen
+    have = set(layers)
     tables: dict[str, pd.DataFrame] = {}
-    for key, (kinds, call) in calls.items():
-        if key != needed_table:
-            module = "ict_gis.metrics.coverage" if key == "coverage" else "ict_gis.metrics.progress"
-            if any(k not in layers for k in kinds) or not _has_module(module):
+    for key, view in views.items():
+        metric = registry.get(view.metric)
+        if key != chosen.table:
+            if not set(metric.needs(**view.params)) <= have:
                 continue
-            if key == "coverage" and len(layers["bts_stations"]) > COVERAGE_AUTO_MAX_STATIONS:
+            many = (
+                "bts_stations" in have and len(layers["bts_stations"]) > COVERAGE_AUTO_MAX_STATIONS
+            )
+            if metric.costly and many:
                 continue
-        table = call()
+        table = metric.compute_for_map(layers, units=units, as_of=as_of, model=model, view=view)
         # Only the figures are used: drop attrs (the metric's problems), which
-        # pandas would deep-copy on every row lookup.
-        table.attrs = {}
+        # pandas would deep-copy on every row lookup; keep the technology.
+        table.attrs = {"tech": table.attrs.get("tech")} if table.attrs.get("tech") else {}
         tables[key] = table
     return tables
 
 
-def _techs_present(layers: Mapping[str, pd.DataFrame]) -> list[str]:
-    """Technologies some station lists (5G also from ``sites_5g``), oldest first."""
-    found: set[str] = set()
-    if "bts_stations" in layers:
-        for value in layers["bts_stations"]["technologies"].dropna().unique():
-            found.update(split_list(value))
-    if "sites_5g" in layers and len(layers["sites_5g"]):
-        found.add("5G")
-    return [t for t in TECHNOLOGIES if t in found]
-
-
-def _coverage_table(layers, units, as_of, tech: str | None, metric: str, model) -> pd.DataFrame:
-    """Covered area per unit for every technology present ("any operator" rows)."""
-    module = _module("ict_gis.metrics.coverage", metric)
-    techs = _techs_present(layers)
-    if tech is not None and tech not in techs:
-        techs = [t for t in TECHNOLOGIES if t in {*techs, tech}]
-    return module.coverage(layers, units, tech=techs, operator="any", as_of=as_of, model=model)
-
-
 def _metric_values(
-    tables: Mapping[str, pd.DataFrame], spec: MapMetric, index: pd.Index
+    tables: Mapping[str, pd.DataFrame], spec: MapView, index: pd.Index
 ) -> tuple[pd.Series, object]:
     """Return the metric of each unit (in ``index`` order) and its province total."""
     table = tables[spec.table]
-    if spec.tech is not None:
-        table = table[table["tech"] == spec.tech]
+    for column, value in spec.where.items():
+        table = table[table[column] == value]
     if spec.column not in table.columns:
         raise MapError(f"The {spec.table} table has no column {spec.column!r}.")
     column = table[spec.column]
@@ -565,98 +236,103 @@ def _metric_values(
     return column.reindex(index), total
 
 
-def _unit_sections(code: str, tables: Mapping[str, pd.DataFrame], lang: str) -> list:
-    """Popup sections of one unit: ``[[title, [[label, text], ...]], ...]``."""
-    t = _TEXT[lang]
-    sections = []
+def _words(entry: str | tuple[str, str], lang: str, **values: object) -> str:
+    """Return a text of the map: a key of the map's texts, or a ``(vi, en)`` pair."""
+    words = _TEXT[lang][entry] if isinstance(entry, str) else text(entry, lang)
+    return words.format(**values) if values else words
 
-    def row(table: str) -> pd.Series | None:
-        frame = tables.get(table)
-        if frame is None or code not in frame.index:
-            return None
-        return frame.loc[code]
 
-    r = row("switch_off")
-    if r is not None:
-        sections.append(
-            [
-                t["s_switch_off"],
+def _cell(value: object, kind: str, lang: str) -> str:
+    if kind == "km":
+        return _fmt_km(value, lang)
+    if kind == "km2":
+        return "–" if is_missing(value) else f"{format_number(value, digits=1, lang=lang)} km²"
+    if kind == "pct":
+        return _fmt_pct(value, lang)
+    if kind == "count":
+        return _fmt_count(value, lang)
+    return "–" if is_missing(value) else str(value)
+
+
+def _rows_section(popup: Popup, r: pd.Series, frame: pd.DataFrame, kinds, lang, tech) -> list:
+    rows = []
+    for spec in popup.rows:
+        value = _cell(r[spec.column], kinds.get(spec.column, "count"), lang)
+        if spec.pct is not None:
+            value = _with_pct(value, r[spec.pct], lang, digits=spec.digits)
+        rows.append([_words(spec.label, lang, tech=tech), value])
+    if popup.extra_columns:  # one row per column not declared (the operators of the 5G table)
+        for col in frame.columns:
+            if col not in kinds:
+                rows.append([f"– {col}", _fmt_count(r[col], lang)])
+    return rows
+
+
+def _cables_section(r: pd.Series, lang: str) -> list:
+    rows = [
+        [_TEXT[lang]["r_planned_km"], _fmt_km(r["planned_km"], lang)],
+        [_TEXT[lang]["r_tidied_km"], _with_pct(_fmt_km(r["tidied_km"], lang), r["pct"], lang)],
+        [_TEXT[lang]["r_underground_km"], _fmt_km(r["underground_km"], lang)],
+    ]
+    for cat in CABLE_CATEGORIES:
+        if f"{cat}_planned_km" in r.index and r[f"{cat}_planned_km"] > 0:
+            done, plan = r[f"{cat}_tidied_km"], r[f"{cat}_planned_km"]
+            rows.append(
                 [
-                    [t["r_stations_2g"], _fmt_count(r["stations"], lang)],
-                    [
-                        t["r_switched_off"],
-                        _with_pct(_fmt_count(r["switched_off"], lang), r["switched_off_pct"], lang),
-                    ],
-                    [t["r_remaining"], _fmt_count(r["remaining"], lang)],
-                ],
-            ]
-        )
-        if "subscribers" in r.index and not is_missing(r["subscribers"]):
-            sections.append(
-                [
-                    t["s_subscribers"],
-                    [
-                        [t["r_subscribers"], _fmt_count(r["subscribers"], lang)],
-                        [
-                            t["r_migrated"],
-                            _with_pct(
-                                _fmt_count(r["migrated"], lang), r["migrated_pct"], lang, digits=1
-                            ),
-                        ],
-                    ],
+                    f"– {_STATUS_TEXT[lang][cat]}",
+                    f"{format_km(done, lang=lang)}/{format_km(plan, lang=lang)} km "
+                    f"({_fmt_pct(percent(done, plan), lang)})",
                 ]
             )
-    r = row("sites_5g")
-    if r is not None:
-        rows = [[t["r_sites_5g"], _fmt_count(r["sites"], lang)]]
-        for op in tables["sites_5g"].columns:  # one column per operator present
-            if op not in ("name", "sites", "new", "share_pct"):
-                rows.append([f"– {op}", _fmt_count(r[op], lang)])
-        sections.append([t["s_5g"], rows])
-    r = row("bts")
-    if r is not None:
-        sections.append(
+    return rows
+
+
+def _coverage_section(frame: pd.DataFrame, code: str, lang: str) -> list:
+    rows = []
+    for _, cov in frame.loc[[code]].iterrows():
+        area = f"{format_number(cov['covered_km2'], digits=1, lang=lang)} km²"
+        rows.append(
             [
-                t["s_bts"],
-                [
-                    [t["r_approved"], _fmt_count(r["approved"], lang)],
-                    [
-                        t["r_on_air"],
-                        _with_pct(_fmt_count(r["on_air"], lang), r["on_air_pct"], lang),
-                    ],
-                    [t["r_under_construction"], _fmt_count(r["under_construction"], lang)],
-                    [t["r_waiting"], _fmt_count(r["waiting"], lang)],
-                ],
+                _TEXT[lang]["r_covered"].format(tech=cov["tech"]),
+                _with_pct(area, cov["covered_pct"], lang),
             ]
         )
-    r = row("cables")
-    if r is not None:
-        rows = [
-            [t["r_planned_km"], _fmt_km(r["planned_km"], lang)],
-            [t["r_tidied_km"], _with_pct(_fmt_km(r["tidied_km"], lang), r["pct"], lang)],
-            [t["r_underground_km"], _fmt_km(r["underground_km"], lang)],
-        ]
-        for cat in CABLE_CATEGORIES:
-            if f"{cat}_planned_km" in r.index and r[f"{cat}_planned_km"] > 0:
-                done, plan = r[f"{cat}_tidied_km"], r[f"{cat}_planned_km"]
-                rows.append(
-                    [
-                        f"– {_STATUS_TEXT[lang][cat]}",
-                        f"{format_km(done, lang=lang)}/{format_km(plan, lang=lang)} km "
-                        f"({_fmt_pct(percent(done, plan), lang)})",
-                    ]
-                )
-        sections.append([t["s_cables"], rows])
-    frame = tables.get("coverage")
-    if frame is not None and code in frame.index:
-        rows = []
-        for _, cov in frame.loc[[code]].iterrows():
-            area = f"{format_number(cov['covered_km2'], digits=1, lang=lang)} km²"
-            rows.append(
-                [t["r_covered"].format(tech=cov["tech"]), _with_pct(area, cov["covered_pct"], lang)]
-            )
-        sections.append([t["s_coverage"], rows])
+    return rows
+
+
+def _unit_sections(code: str, tables: Mapping[str, pd.DataFrame], lang: str) -> list:
+    """Popup sections of one unit: ``[[title, [[label, text], ...]], ...]``.
+
+    One section per popup a metric declares in :mod:`ict_gis.metrics.registry`,
+    for each of its tables, in registry order.
+    """
+    sections = []
+    for key, frame in tables.items():
+        if code not in frame.index:
+            continue
+        metric = registry.get(MAP_METRICS[_view_of_table(key)].metric)
+        kinds = {c: col.kind for c, col in metric.columns.items()}
+        tech = frame.attrs.get("tech") or ""
+        for popup in metric.popups:
+            title = _words(popup.title, lang, tech=tech)
+            if popup.style == "coverage":
+                sections.append([title, _coverage_section(frame, code, lang)])
+                continue
+            r = frame.loc[code]
+            if popup.needs is not None and (
+                popup.needs not in r.index or is_missing(r[popup.needs])
+            ):
+                continue
+            if popup.style == "cables":
+                sections.append([title, _cables_section(r, lang)])
+            else:
+                sections.append([title, _rows_section(popup, r, frame, kinds, lang, tech)])
     return sections
+
+
+def _view_of_table(table: str) -> str:
+    """Return the first map view of a table key."""
+    return next(key for key, view in MAP_METRICS.items() if view.table == table)
 
 
 # --------------------------------------------------------------------------- classes
@@ -1151,9 +827,10 @@ def _coverage_layer(
     tol: float,
 ) -> dict:
     """Footprints per technology (any operator, clipped to the units) and 2G switch-off gaps."""
-    cov = _module("ict_gis.metrics.coverage", "coverage")
+    from ict_gis.metrics import coverage as cov
+
     t = _TEXT[lang]
-    techs = _techs_present(layers)
+    techs = techs_present(layers)
     outline = shapely.union_all(np.asarray(units.geometry.array, dtype=object))
     fp = cov.coverage_footprints(layers, units, tech=techs, model=model, as_of=as_of)
     subs: list[dict] = []
@@ -1282,7 +959,7 @@ def _legend_classes(title: str, classes: Sequence[dict], lang: str, note: str = 
 def map_payload(
     layers: Mapping[str, pd.DataFrame],
     *,
-    metric: str = "switch_off_2g",
+    metric: str | None = None,
     as_of: dt.date | str | pd.Timestamp | None = None,
     lang: str = "vi",
     offline: bool = True,
@@ -1301,19 +978,29 @@ def map_payload(
     """
     if lang not in LANGS:
         raise MapError(f"Unknown language {lang!r}; use one of {', '.join(LANGS)}.")
-    if metric not in MAP_METRICS:
+    if metric is not None and metric not in MAP_METRICS:
         raise MapError(f"Unknown metric {metric!r}; use one of {', '.join(MAP_METRICS)}.")
-    spec = MAP_METRICS[metric]
     if "districts" not in layers:
         raise MapError(
             "A map needs the administrative units: the layer set has no 'districts' layer."
+        )
+    if metric is None:
+        metric = default_metric(layers)
+    spec = MAP_METRICS[metric]
+    needs = registry.get(spec.metric).needs(**spec.params)
+    missing = [kind for kind in needs if kind not in set(layers)]
+    if missing:
+        available = registry.available_map_views(layers)
+        raise MapError(
+            f"The map metric {metric!r} needs the layer(s) {', '.join(missing)}, which the layer "
+            f"set does not have. Metrics these layers allow: {', '.join(available) or 'none'}."
         )
     as_of = to_date(as_of)
     t = _TEXT[lang]
     units = unit_frame(layers, as_of=as_of)
     tables = _unit_tables(layers, units, as_of, metric, model)
     values, total = _metric_values(tables, spec, units.index)
-    classes, cls = _classes(values, spec.kind, lang)
+    classes, cls = _classes(values, spec.scale, lang)
 
     geoms = _lonlat(units)
     bounds = geoms.total_bounds
@@ -1333,7 +1020,7 @@ def map_payload(
                     "code": str(code),
                     "name": None if is_missing(names.iloc[i]) else str(names.iloc[i]),
                     "c": int(cls[i]),
-                    "value": _value_text(values.iloc[i], spec.kind, lang),
+                    "value": _value_text(values.iloc[i], spec.scale, lang),
                     "sections": _unit_sections(code, tables, lang),
                     "label": [label_lat[i], label_lon[i]],
                 },
@@ -1341,7 +1028,7 @@ def map_payload(
         )
     outline = shapely.union_all(np.asarray(geoms.array, dtype=object))
     outline = _round(shapely.simplify(outline, tol, preserve_topology=True))
-    note = f"{t['total']}: {_value_text(total, spec.kind, lang)}" if total is not None else ""
+    note = f"{t['total']}: {_value_text(total, spec.scale, lang)}" if total is not None else ""
     if as_of is not None:
         note = f"{note} · {t['as_of'].format(date=_date_text(as_of, lang))}".strip(" ·")
 
@@ -1362,7 +1049,8 @@ def map_payload(
             if layer["geom"] == "point":
                 _share_points(layer, point_layers[0])
 
-    shown = _SHOWN.get(metric, frozenset({f"coverage:{spec.tech}"}))
+    shown = frozenset(spec.shown)
+    legend_title = text(spec.label, lang, **spec.params, **spec.where)
     for layer in point_layers:
         for sub in layer["subs"]:
             sub["show"] = layer["key"] in shown or f"{layer['key']}:{sub.get('id')}" in shown
@@ -1396,11 +1084,11 @@ def map_payload(
         else shapely.geometry.mapping(outline),
         "choropleth": {
             "group": escape(t["g_metric"]),
-            "title": spec.label[lang],
-            "name": f"{swatch(CLASS_COLOURS[3])} {escape(spec.label[lang])}",
+            "title": legend_title,
+            "name": f"{swatch(CLASS_COLOURS[3])} {escape(legend_title)}",
             "classes": classes,
             "no_data": NO_DATA_COLOUR,
-            "legend": _legend_classes(spec.label[lang], classes, lang, note),
+            "legend": _legend_classes(legend_title, classes, lang, note),
         },
         "layers": point_layers,
         "slider": slider,
@@ -1470,7 +1158,7 @@ class _IctLayers(MacroElement):
 def build_map(
     layers: Mapping[str, pd.DataFrame],
     *,
-    metric: str = "switch_off_2g",
+    metric: str | None = None,
     as_of: dt.date | str | pd.Timestamp | None = None,
     lang: str = "vi",
     offline: bool = True,
@@ -1484,11 +1172,13 @@ def build_map(
         A :class:`~ict_gis.layerset.LayerSet` with at least ``districts``;
         every other layer present is drawn.
     metric
-        What the admin units are coloured by, one of :data:`MAP_METRICS`:
-        ``switch_off_2g`` (share of 2G stations switched off),
-        ``migration_2g`` (2G subscribers moved to 4G), ``sites_5g``, ``bts``
-        (approved locations on air), ``cables`` (share of the plan tidied),
-        ``coverage_2g`` … ``coverage_5g`` (needs the coverage metrics).
+        What the admin units are coloured by, one of :data:`MAP_METRICS`
+        (the map views of :mod:`ict_gis.metrics.registry`): ``switch_off_2g``
+        (share of 2G stations switched off), ``migration_2g`` (2G subscribers
+        moved to 4G), ``switch_off_3g``, ``sites_5g``, ``bts`` (approved
+        locations on air), ``cables`` (share of the plan tidied),
+        ``coverage_2g`` … ``coverage_5g``. Default: the first of them whose
+        layers the layer set has (:func:`default_metric`).
     as_of
         Show the state on this day (inclusive): stations approved later are
         left out, switch-offs and cable works after it show as not done.
@@ -1515,7 +1205,8 @@ def build_map(
     Raises
     ------
     MapError
-        If the metric or language is unknown, or the units are missing.
+        If the metric or language is unknown, the units or the metric's
+        layers are missing (the message lists the metrics the layers allow).
     """
     payload = map_payload(
         layers, metric=metric, as_of=as_of, lang=lang, offline=offline, model=model

@@ -25,8 +25,10 @@ How columns are recognised
 The kind of a column decides how it is written: ``pct`` (a name ``pct`` or
 ending in ``_pct``, values 0–100), ``km`` (a name ending in ``_km``),
 ``count`` (integer values), ``number`` (other numbers) or ``text``; pass
-``kinds`` to override. Headers come from :data:`COLUMN_LABELS` (``{tech}`` is
-replaced by ``frame.attrs["tech"]``), then ``labels``, else the column name.
+``kinds`` to override. Headers come from ``labels``, then from the columns
+the table's metric declares in :mod:`ict_gis.metrics.registry`, then from
+:data:`ict_gis.texts.COLUMN_LABELS` (``{tech}`` is replaced by
+``frame.attrs["tech"]``), else the column name.
 
 The totals row is the row whose code (first index level) is ``"total"``, the
 convention of :mod:`ict_gis.metrics.progress`; its name and that of the
@@ -40,13 +42,16 @@ import csv
 import io
 import json
 import math
+import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from ict_gis.metrics.registry import metric_of
 from ict_gis.numbers import (
     MISSING,
     format_count,
@@ -54,9 +59,19 @@ from ict_gis.numbers import (
     format_percent,
     is_missing,
 )
+from ict_gis.texts import (
+    COLUMN_LABELS,
+    ROW_NAMES,
+    VALUE_LABELS,
+    column_labels,
+    lang_index,
+    text,
+)
 
 __all__ = [
     "COLUMN_LABELS",
+    "coverage_labels",
+    "write_coverage_gpkg",
     "FORMATS",
     "column_kind",
     "json_value",
@@ -76,71 +91,6 @@ FORMATS: tuple[str, ...] = ("table", "csv", "json", "md", "xlsx")
 TOTAL_CODE = "total"
 OUTSIDE_CODE = "outside"
 
-#: Names written for the special rows, (Vietnamese, English).
-ROW_NAMES: dict[str, tuple[str, str]] = {
-    TOTAL_CODE: ("Tổng cộng", "Total"),
-    OUTSIDE_CODE: ("Ngoài các đơn vị hành chính", "Outside every unit"),
-}
-
-#: Column headers, (Vietnamese, English). Other modules add their own with
-#: ``labels=``; ``{tech}`` is replaced by ``frame.attrs["tech"]``.
-COLUMN_LABELS: dict[str, tuple[str, str]] = {
-    "code": ("Mã", "Code"),
-    "name": ("Đơn vị hành chính", "Administrative unit"),
-    "operator": ("Doanh nghiệp", "Operator"),
-    "category": ("Loại tuyến cáp", "Route category"),
-    "plan": ("Kế hoạch", "Plan"),
-    "month": ("Tháng", "Month"),
-    "table": ("Bảng", "Table"),
-    # switch-off
-    "stations": ("Số trạm {tech}", "{tech} stations"),
-    "switched_off": ("Đã tắt sóng", "Switched off"),
-    "remaining": ("Còn phát sóng", "Still on air"),
-    "switched_off_pct": ("Tỷ lệ tắt sóng", "Switched off (%)"),
-    "subscribers": ("Thuê bao {tech}", "{tech} subscribers"),
-    "migrated": ("Đã chuyển sang 4G", "Moved to 4G"),
-    "not_migrated": ("Chưa chuyển đổi", "Not yet moved"),
-    "migrated_pct": ("Tỷ lệ chuyển đổi", "Moved (%)"),
-    # 5G
-    "sites": ("Trạm 5G đang phát sóng", "5G sites on air"),
-    "new": ("Trạm 5G mới", "New 5G sites"),
-    "share_pct": ("Tỷ lệ trên toàn tỉnh", "Share of the province"),
-    # BTS
-    "approved": ("Vị trí BTS được chấp thuận", "BTS locations approved"),
-    "waiting": ("Chưa xây dựng", "Not started"),
-    "under_construction": ("Đang xây dựng", "Under construction"),
-    "on_air": ("Đã phát sóng", "On air"),
-    "dismantled": ("Đã tháo dỡ", "Dismantled"),
-    "on_air_pct": ("Tỷ lệ phát sóng", "On air (%)"),
-    # cables
-    "planned_km": ("Chiều dài theo kế hoạch (km)", "In the plan (km)"),
-    "tidied_km": ("Đã chỉnh trang (km)", "Tidied (km)"),
-    "underground_km": ("Đã ngầm hóa (km)", "Put underground (km)"),
-    "remaining_km": ("Còn lại (km)", "Remaining (km)"),
-    "pct": ("Tỷ lệ so với kế hoạch", "Share of the plan"),
-    "with_messenger_km": ("Có cáp dưỡng: trong tháng (km)", "With messenger: in month (km)"),
-    "with_messenger_cumulative_km": (
-        "Có cáp dưỡng: lũy kế (km)",
-        "With messenger: cumulative (km)",
-    ),
-    "without_messenger_km": (
-        "Chưa có cáp dưỡng: trong tháng (km)",
-        "Without messenger: in month (km)",
-    ),
-    "without_messenger_cumulative_km": (
-        "Chưa có cáp dưỡng: lũy kế (km)",
-        "Without messenger: cumulative (km)",
-    ),
-    "total_km": ("Tổng: trong tháng (km)", "Total: in month (km)"),
-    "total_cumulative_km": ("Tổng: lũy kế (km)", "Total: cumulative (km)"),
-}
-
-#: Values written in place of codes in text columns, (Vietnamese, English).
-VALUE_LABELS: dict[str, tuple[str, str]] = {
-    "with_messenger": ("Có cáp dưỡng, vòng khuyên", "With messenger wire"),
-    "without_messenger": ("Chưa có cáp dưỡng, vòng khuyên", "Without messenger wire"),
-}
-
 _XLSX_FORMATS: dict[str, str] = {
     "count": "#,##0",
     "km": "#,##0.0",
@@ -151,9 +101,30 @@ _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
 def _lang_index(lang: str) -> int:
-    if lang not in ("vi", "en"):
-        raise ValueError(f"Unknown language {lang!r}; use 'vi' or 'en'.")
-    return 0 if lang == "vi" else 1
+    return lang_index(lang)
+
+
+def coverage_labels(lang: str) -> dict[str, str]:
+    """Headers of the coverage columns in ``lang`` (``vi`` or ``en``).
+
+    Examples
+    --------
+    >>> coverage_labels("en")["covered_pct"]
+    'Area covered (%)'
+    """
+    return column_labels(
+        lang,
+        (
+            "tech",
+            "operator",
+            "area_km2",
+            "covered_km2",
+            "covered_pct",
+            "population",
+            "population_covered",
+            "population_pct",
+        ),
+    )
 
 
 def column_kind(name: str, values: pd.Series) -> Kind:
@@ -203,9 +174,15 @@ def _total_rows(frame: pd.DataFrame) -> np.ndarray:
     return np.asarray([str(v) == TOTAL_CODE for v in first], dtype=bool)
 
 
-def _label(column: str, lang: str, tech: str, labels: Mapping[str, str] | None) -> str:
+def _label(
+    column: str, lang: str, tech: str, labels: Mapping[str, str] | None, frame: pd.DataFrame
+) -> str:
     if labels and column in labels:
         return labels[column]
+    metric = metric_of(frame)
+    declared = metric.label(column, lang) if metric is not None else None
+    if declared is not None:
+        return declared.replace("{tech}", tech).strip()
     pair = COLUMN_LABELS.get(column)
     text = pair[_lang_index(lang)] if pair else column
     return text.replace("{tech}", tech).strip()
@@ -256,7 +233,7 @@ def localise_frame(
                 lambda v: VALUE_LABELS[v][i] if isinstance(v, str) and v in VALUE_LABELS else v
             )
     tech = str(frame.attrs.get("tech", "") or "")
-    headers = {c: _label(c, lang, tech, labels) for c in flat.columns}
+    headers = {c: _label(c, lang, tech, labels, frame) for c in flat.columns}
     kind_of = {c: (kinds or {}).get(c) or column_kind(c, flat[c]) for c in flat.columns}
     return flat, headers, kind_of, totals
 
@@ -318,7 +295,7 @@ def _terminal(
             out.append(rule)
         out.append(line(row))
     if not rows:
-        out.append("(không có dữ liệu)" if lang == "vi" else "(no rows)")
+        out.append(text("no_rows", lang))
     return "\n".join(out) + "\n"
 
 
@@ -590,3 +567,60 @@ def render_tables(
         for title, frame in frames.items()
     ]
     return "\n".join(str(p) for p in parts)
+
+
+def write_coverage_gpkg(
+    layers: Mapping[str, pd.DataFrame],
+    table: pd.DataFrame,
+    path: str | os.PathLike,
+    *,
+    tech: str | Sequence[str] = "4G",
+    operator: str | Sequence[str] | None = None,
+    model: object = None,
+    as_of: object = None,
+    level: str | None = None,
+) -> Path:
+    """Write a coverage table with its units and footprints to a GeoPackage, atomically.
+
+    Three layers: ``coverage`` (the rows of ``table`` per unit, with the
+    unit's polygon), ``footprints`` (the footprints of
+    :func:`ict_gis.metrics.coverage.coverage_footprints` with the same
+    options) and ``coverage_total`` (the ``total`` rows, no geometry).
+
+    Parameters
+    ----------
+    layers
+        The layer set ``table`` was computed from.
+    table
+        A table of :func:`ict_gis.metrics.coverage.coverage`.
+    path
+        The ``.gpkg`` file to write (through :func:`ict_gis.io.write_layers`).
+    tech, operator, model, as_of, level
+        The options ``table`` was computed with.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    import geopandas as gpd
+
+    from ict_gis import io as layer_io
+    from ict_gis.metrics.coverage import coverage_footprints
+    from ict_gis.units import unit_frame
+
+    units = unit_frame(layers, as_of=as_of, level=level)
+    rows = table.drop(index="total", errors="ignore").reset_index()
+    geoms = units.geometry.reindex(rows["code"]).to_numpy()
+    layer = gpd.GeoDataFrame(rows, geometry=geoms, crs=units.crs)
+    fps = coverage_footprints(
+        layers, tech=tech, operator=operator, model=model, as_of=as_of, level=level
+    )
+    return layer_io.write_layers(
+        {
+            "coverage": layer,
+            "footprints": fps,
+            "coverage_total": pd.DataFrame(table.loc[["total"]].reset_index()),
+        },
+        path,
+    )
