@@ -1,0 +1,38 @@
+"""Reading and writing files: the only package that touches paths.
+
+:mod:`ict_gis.io.files` reads and writes layer files (GeoJSON, GeoPackage,
+Shapefile, CSV) atomically. Nothing outside this package imports fiona,
+pyogrio or pyarrow's CSV reader.
+"""
+
+from __future__ import annotations
+
+from ict_gis.io.files import (
+    TABLE_SUFFIXES,
+    VECTOR_SUFFIXES,
+    is_input,
+    iter_features,
+    list_layers,
+    read_layer,
+    read_schema,
+    read_text,
+    write_bytes,
+    write_layer,
+    write_layers,
+    write_text,
+)
+
+__all__ = [
+    "TABLE_SUFFIXES",
+    "VECTOR_SUFFIXES",
+    "is_input",
+    "iter_features",
+    "list_layers",
+    "read_layer",
+    "read_schema",
+    "read_text",
+    "write_bytes",
+    "write_layer",
+    "write_layers",
+    "write_text",
+]
