@@ -21,6 +21,7 @@ from ict_gis.io.files import (
     write_layers,
     write_text,
 )
+from ict_gis.io.opencellid import OpenCellIdReport, read_opencellid
 
 __all__ = [
     "TABLE_SUFFIXES",
@@ -28,6 +29,8 @@ __all__ = [
     "is_input",
     "iter_features",
     "list_layers",
+    "OpenCellIdReport",
+    "read_opencellid",
     "read_layer",
     "read_schema",
     "read_text",
