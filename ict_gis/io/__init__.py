@@ -1,7 +1,9 @@
 """Reading and writing files: the only package that touches paths.
 
 :mod:`ict_gis.io.files` reads and writes layer files (GeoJSON, GeoPackage,
-Shapefile, CSV) atomically. Nothing outside this package imports fiona,
+Shapefile, CSV) atomically; :mod:`ict_gis.io.opencellid` streams OpenCelliD
+exports into sites and :mod:`ict_gis.io.sheets` reads the station lists
+operators send (Excel, CSV from Vietnamese Excel). Nothing outside this package imports fiona,
 pyogrio or pyarrow's CSV reader.
 """
 
@@ -22,6 +24,7 @@ from ict_gis.io.files import (
     write_text,
 )
 from ict_gis.io.opencellid import OpenCellIdReport, read_opencellid
+from ict_gis.io.sheets import SheetProblem, SheetReport, read_sheet
 
 __all__ = [
     "TABLE_SUFFIXES",
@@ -31,6 +34,9 @@ __all__ = [
     "list_layers",
     "OpenCellIdReport",
     "read_opencellid",
+    "SheetProblem",
+    "SheetReport",
+    "read_sheet",
     "read_layer",
     "read_schema",
     "read_text",
