@@ -629,7 +629,7 @@ def _row(
 
 
 def _shown(raw: object) -> str:
-    text = repr(nfc(raw)) if isinstance(raw, str) else repr(raw)
+    text = f"'{nfc(raw)}'" if isinstance(raw, str) else repr(raw)
     return text if len(text) <= 60 else text[:57] + "...'"
 
 
