@@ -268,8 +268,6 @@ def read_opencellid(
         if not isinstance(within, shapely.Geometry) or within.is_empty:
             raise ImporterError("the units' outline is empty: no cell can be inside it.")
         shapely.prepare(within)
-        box = within.bounds
-        bounds = box if bounds is None else _intersect(bounds, box)
     _remember_input(path)
     report = OpenCellIdReport(source=str(path), mcc=int(mcc))
     state = _State(
@@ -320,10 +318,6 @@ def _timestamp(value: dt.date | str | None) -> int | None:
     if not isinstance(value, dt.date):
         raise ImporterError(f"{value!r} is not a date; write YYYY-MM-DD.")
     return int(dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC).timestamp())
-
-
-def _intersect(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, float, float, float]:
-    return (max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3]))
 
 
 _FIELDS = ("key", "cells", "sum_lon", "sum_lat", "created", "first_cell")
@@ -606,6 +600,10 @@ def _batch(table: pa.Table, state: _State) -> None:
         state.dropped["not_seen"] += int(np.count_nonzero(old))
         keep &= ~old
     if state.within is not None and keep.any():
+        x0, y0, x1, y1 = state.within.bounds
+        outside = keep & ((lon < x0) | (lon > x1) | (lat < y0) | (lat > y1))
+        state.dropped["outside_units"] += int(np.count_nonzero(outside))
+        keep &= ~outside
         at = np.flatnonzero(keep)
         inside = shapely.contains_xy(state.within, lon[at], lat[at]) | shapely.intersects_xy(
             state.within, lon[at], lat[at]
