@@ -3,11 +3,15 @@
 :mod:`ict_gis.io.files` reads and writes layer files (GeoJSON, GeoPackage,
 Shapefile, CSV) atomically; :mod:`ict_gis.io.opencellid` streams OpenCelliD
 exports into sites and :mod:`ict_gis.io.sheets` reads the station lists
-operators send (Excel, CSV from Vietnamese Excel). Nothing outside this package imports fiona,
-pyogrio or pyarrow's CSV reader.
+operators send (Excel, CSV from Vietnamese Excel); both are loaded on first
+use. Nothing outside this package imports fiona, pyogrio or pyarrow's CSV
+reader.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 from ict_gis.io.files import (
     TABLE_SUFFIXES,
@@ -23,8 +27,19 @@ from ict_gis.io.files import (
     write_layers,
     write_text,
 )
-from ict_gis.io.opencellid import OpenCellIdReport, read_opencellid
-from ict_gis.io.sheets import SheetProblem, SheetReport, read_sheet
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ict_gis.io.opencellid import OpenCellIdReport, read_opencellid
+    from ict_gis.io.sheets import SheetProblem, SheetReport, read_sheet
+
+#: The importers, loaded on first use (every command reads layers; few import).
+_IMPORTERS = {
+    "OpenCellIdReport": "ict_gis.io.opencellid",
+    "read_opencellid": "ict_gis.io.opencellid",
+    "SheetProblem": "ict_gis.io.sheets",
+    "SheetReport": "ict_gis.io.sheets",
+    "read_sheet": "ict_gis.io.sheets",
+}
 
 __all__ = [
     "TABLE_SUFFIXES",
@@ -45,3 +60,13 @@ __all__ = [
     "write_layers",
     "write_text",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name in _IMPORTERS:
+        return getattr(importlib.import_module(_IMPORTERS[name]), name)
+    raise AttributeError(f"module 'ict_gis.io' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_IMPORTERS))

@@ -250,6 +250,8 @@ def read_opencellid(
     path = Path(path)
     _check_exists(path)
     operators = dict(MNC if operators is None else operators)
+    if not 0 < len(operators) <= 100:
+        raise ImporterError(f"give 1 to 100 network codes, not {len(operators)}.")
     for code, name in operators.items():
         if name not in OPERATORS:
             raise ImporterError(
