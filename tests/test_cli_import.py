@@ -48,6 +48,8 @@ def test_opencellid_units_and_mnc_options(tmp_path):
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     # every kept cell of the fixture lies in Nam Định; MNC 08 is now VNPT's eNB 10
+    assert "8 cell(s) of MCC 452 kept in 5 site(s)" in result.stderr
+    assert "outside the units" not in result.stderr
     assert "OCID-452-08-E10" in set(read_layer(out)["site_id"])
     bad = run("import", "opencellid", DATA / "opencellid_noheader.csv", "--mnc", "8=Telstra",
               "-o", out)  # fmt: skip
@@ -112,3 +114,20 @@ def test_sheet_never_writes_over_its_input(tmp_path):
 def test_subcommands_have_help(name):
     result = run("import", name, "--help")
     assert result.exit_code == 0 and "Examples" in result.output
+
+
+def test_sheet_from_a_workbook(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Trạm"
+    book.active.append(["Mã trạm", "Kinh độ", "Vĩ độ", "Nhà mạng", "Trạng thái"])
+    book.active.append(["X1", "106°10'25.3\"", 20.42, "Gmobile", "Đã cấp phép"])
+    book.active.append(["X2", 106.2, "abc", "Gmobile", "Đã cấp phép"])
+    path = tmp_path / "list.xlsx"
+    book.save(path)
+    out = tmp_path / "bts.gpkg"
+    result = run("import", "sheet", path, "-o", out)
+    assert result.exit_code == 1
+    assert "Trạm row 3, column 'Vĩ độ': 'abc' is not a coordinate." in result.stderr
+    assert list(read_layer(out)["site_id"]) == ["X1"]
