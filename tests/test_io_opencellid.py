@@ -126,6 +126,14 @@ def test_written_file_passes_validate(tmp_path):
     assert len(LayerSet.from_frames({"bts_stations": sites})["bts_stations"]) == 4
 
 
+def test_a_cell_listed_twice_far_apart_gives_two_ids(tmp_path):
+    path = tmp_path / "twice.csv"
+    row = "GSM,452,4,10,7001,0,{lon},20.42,900,5,1,1262304000,1700000000,0\n"
+    path.write_text(row.format(lon=106.17) + row.format(lon=106.37))  # 20 km apart
+    sites, _ = read_opencellid(path)
+    assert list(sites["site_id"]) == ["OCID-452-04-2G-10-7001", "OCID-452-04-2G-10-7001-2"]
+
+
 def test_an_empty_result_is_an_empty_layer(tmp_path):
     path = tmp_path / "other.csv"
     path.write_text("GSM,310,260,1,1,0,-122.4,37.7,1000,10,1,1262304000,1700000000,0\n")

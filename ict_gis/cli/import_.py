@@ -65,7 +65,13 @@ def command() -> None:
 
 @command.command("opencellid")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--mcc", type=int, default=MCC, show_default=True, help="Country code to keep.")
+@click.option(
+    "--mcc",
+    type=int,
+    default=MCC,
+    show_default=True,
+    help="Country code to keep (for 452 the cells outside Viet Nam's bounds are dropped).",
+)
 @click.option(
     "--units",
     type=click.Path(exists=True, path_type=Path),
@@ -126,7 +132,7 @@ def opencellid(
       ict-gis import opencellid 452.csv --units layers/ --mnc 8=VNPT -o bts.geojson
     """
     from ict_gis import io
-    from ict_gis.settings import MNC
+    from ict_gis.settings import MNC, VIETNAM_BOUNDS
 
     within = None
     if units is not None:
@@ -136,6 +142,8 @@ def opencellid(
             file,
             mcc=mcc,
             operators={**MNC, **mnc},
+            # Viet Nam's bounds for its code; another country: only --units, if given.
+            bounds=VIETNAM_BOUNDS if mcc == MCC else None,
             within=within,
             min_samples=min_samples,
             max_range=max_range,

@@ -709,6 +709,12 @@ def _sites(
         )
     ]
     dates = _dates(created)
+    # The same cell listed twice far apart makes two sites with one id: number them.
+    seen: Counter = Counter()
+    for i, site_id in enumerate(ids):
+        seen[site_id] += 1
+        if seen[site_id] > 1:
+            ids[i] = f"{site_id}-{seen[site_id]}"
     out = gpd.GeoDataFrame(
         {
             "site_id": pd.Series(ids, dtype=object),
