@@ -216,6 +216,14 @@ def test_unreadable_files(tmp_path):
 
 # --------------------------------------------------------------------------- properties
 
+import os  # noqa: E402
+import tempfile  # noqa: E402
+
+# Hypothesis keeps caches in ./.hypothesis unless told otherwise: tests write only to /tmp.
+os.environ.setdefault(
+    "HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(tempfile.gettempdir(), "ict_gis-hypothesis")
+)
+
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
