@@ -84,3 +84,10 @@ class ChartError(IctGisError, ValueError):
 
 class TechnologyError(IctGisError, ValueError):
     """A technology name is not one of 2G, 3G, 4G, 5G."""
+
+
+class ImporterError(IctGisError, ValueError):
+    """A file given to an importer (OpenCelliD export, operator's spreadsheet) cannot be used.
+
+    For example it lacks the columns of its format, or an option is not usable.
+    """

@@ -160,3 +160,30 @@ def test_points_with_null_geometry_survive_csv(tmp_path):
     back = io.read_layer(path)
     assert list(back["site_id"]) == ["a", "b"]
     assert shapely.is_missing(back.geometry.iloc[1])
+
+
+def test_the_io_package_keeps_every_name_of_the_old_module():
+    import ict_gis.io.files as files
+
+    for name in ("read_layer", "write_layer", "write_layers", "list_layers", "read_schema",
+                 "iter_features", "is_input", "write_bytes", "write_text", "read_text",
+                 "VECTOR_SUFFIXES", "TABLE_SUFFIXES"):  # fmt: skip
+        assert getattr(io, name) is getattr(files, name), name
+    assert callable(io.read_opencellid) and callable(io.read_sheet)
+
+
+def test_only_the_io_package_imports_the_file_drivers():
+    import re
+    from pathlib import Path
+
+    package = Path(io.__file__).resolve().parents[1]
+    pattern = re.compile(
+        r"^\s*(import|from)\s+(fiona|pyogrio|pyarrow\.csv)\b|pyarrow import csv", re.M
+    )
+    outside = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if "io" not in path.relative_to(package).parts[:1]
+        and pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert outside == []

@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "coverage": "ict_gis.cli.coverage",
     "gaps": "ict_gis.cli.gaps",
     "map": "ict_gis.cli.map",
+    "import": "ict_gis.cli.import_",
 }
 
 

@@ -1,0 +1,72 @@
+"""Reading and writing files: the only package that touches paths.
+
+:mod:`ict_gis.io.files` reads and writes layer files (GeoJSON, GeoPackage,
+Shapefile, CSV) atomically; :mod:`ict_gis.io.opencellid` streams OpenCelliD
+exports into sites and :mod:`ict_gis.io.sheets` reads the station lists
+operators send (Excel, CSV from Vietnamese Excel); both are loaded on first
+use. Nothing outside this package imports fiona, pyogrio or pyarrow's CSV
+reader.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from ict_gis.io.files import (
+    TABLE_SUFFIXES,
+    VECTOR_SUFFIXES,
+    is_input,
+    iter_features,
+    list_layers,
+    read_layer,
+    read_schema,
+    read_text,
+    write_bytes,
+    write_layer,
+    write_layers,
+    write_text,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ict_gis.io.opencellid import OpenCellIdReport, read_opencellid
+    from ict_gis.io.sheets import SheetProblem, SheetReport, read_sheet
+
+#: The importers, loaded on first use (every command reads layers; few import).
+_IMPORTERS = {
+    "OpenCellIdReport": "ict_gis.io.opencellid",
+    "read_opencellid": "ict_gis.io.opencellid",
+    "SheetProblem": "ict_gis.io.sheets",
+    "SheetReport": "ict_gis.io.sheets",
+    "read_sheet": "ict_gis.io.sheets",
+}
+
+__all__ = [
+    "TABLE_SUFFIXES",
+    "VECTOR_SUFFIXES",
+    "is_input",
+    "iter_features",
+    "list_layers",
+    "OpenCellIdReport",
+    "read_opencellid",
+    "SheetProblem",
+    "SheetReport",
+    "read_sheet",
+    "read_layer",
+    "read_schema",
+    "read_text",
+    "write_bytes",
+    "write_layer",
+    "write_layers",
+    "write_text",
+]
+
+
+def __getattr__(name: str) -> object:
+    if name in _IMPORTERS:
+        return getattr(importlib.import_module(_IMPORTERS[name]), name)
+    raise AttributeError(f"module 'ict_gis.io' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_IMPORTERS))

@@ -1,0 +1,133 @@
+"""``ict-gis import opencellid|sheet`` on the hand-made fixtures of tests/data/import."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ict_gis.cli.main import cli
+from ict_gis.io import read_layer
+from ict_gis.layerset import bundled_path
+
+DATA = Path(__file__).parent / "data" / "import"
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_opencellid_writes_sites_that_validate_and_coverage_accept(tmp_path):
+    folder = tmp_path / "layers"
+    folder.mkdir()
+    shutil.copy(bundled_path() / "districts.geojson", folder)
+    out = folder / "bts_stations.gpkg"
+    result = run("import", "opencellid", DATA / "opencellid_noise.csv", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "18 row(s) read; 7 cell(s) of MCC 452 kept in 4 site(s)" in result.stderr
+    assert "11 row(s) dropped" in result.stderr and "452-08: 1" in result.stderr
+    sites = read_layer(out)
+    assert sorted(sites["site_id"]) == [
+        "OCID-452-01-2G-20-6001",
+        "OCID-452-02-2G-30-8001",
+        "OCID-452-02-5G-30-123456789",
+        "OCID-452-04-E100",
+    ]
+    checked = run("validate", folder)
+    assert checked.exit_code == 0, checked.output
+    covered = run("coverage", folder, "--tech", "4G", "--operator", "any", "--format", "csv")
+    assert covered.exit_code == 0, covered.output
+    assert covered.output.startswith("code,name,tech,operator")
+
+
+def test_opencellid_units_and_mnc_options(tmp_path):
+    out = tmp_path / "bts.geojson"
+    result = run(
+        "import", "opencellid", DATA / "opencellid_noheader.csv",
+        "--units", bundled_path(), "--mnc", "8=vnpt", "-o", out,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    # every kept cell of the fixture lies in Nam Định; MNC 08 is now VNPT's eNB 10
+    assert "8 cell(s) of MCC 452 kept in 5 site(s)" in result.stderr
+    assert "outside the units" not in result.stderr
+    assert "OCID-452-08-E10" in set(read_layer(out)["site_id"])
+    bad = run("import", "opencellid", DATA / "opencellid_noheader.csv", "--mnc", "8=Telstra",
+              "-o", out)  # fmt: skip
+    assert bad.exit_code == 2 and "use one of" in bad.output
+
+
+def test_opencellid_errors_are_clean(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n", encoding="utf-8")
+    result = run("import", "opencellid", bad, "-o", tmp_path / "x.gpkg")
+    assert result.exit_code == 1
+    assert "not an OpenCelliD export" in result.output and "Traceback" not in result.output
+    wrong = run("import", "opencellid", bad, "-o", tmp_path / "x.csv")
+    assert wrong.exit_code == 2 and ".gpkg" in wrong.output
+
+
+def test_sheet_reports_rows_and_writes_the_rest(tmp_path):
+    out = tmp_path / "bts_stations.geojson"
+    result = run("import", "sheet", DATA / "tram_cp1258.csv", "-o", out)
+    assert result.exit_code == 1  # a row was not imported: said, and the exit status says it
+    assert "row 5, column 'Kinh độ': '106,abc' is not a coordinate. Row not imported." in (
+        result.stderr
+    )
+    assert "row 6, column 'Trạng thái'" in result.stderr
+    stations = read_layer(out)
+    assert list(stations["site_id"]) == ["ND-001", "ND-002", "ND-004"]
+    assert list(stations["name"])[0] == "Trạm Giao Thủy"
+
+
+def test_sheet_clean_list_exits_0_and_validates(tmp_path):
+    path = tmp_path / "list.csv"
+    path.write_text(
+        "Mã trạm;Kinh độ;Vĩ độ;Nhà mạng;Công nghệ;Độ cao;Trạng thái;Ngày cấp phép;Ngày phát sóng\n"
+        "ND-1;106,17;20,42;Viettel;2G/4G;30;Đang phát sóng;01/02/2020;05/09/2020\n",
+        encoding="utf-8-sig",
+    )
+    out = tmp_path / "bts_stations.gpkg"
+    result = run("import", "sheet", path, "-o", out)
+    assert result.exit_code == 0, result.output
+    checked = run("validate", out)
+    assert checked.exit_code == 0, checked.output
+    assert read_layer(out).loc[0, "on_air_date"] == "2020-09-05"
+
+
+def test_sheet_never_writes_over_its_input(tmp_path):
+    path = tmp_path / "bts_stations.geojson"
+    before = b"{}"
+    path.write_bytes(before)
+    result = run("import", "sheet", path, "-o", path)
+    assert result.exit_code == 1 and "cannot read" in result.output
+    csv = tmp_path / "list.csv"
+    shutil.copy(DATA / "tram_dms.csv", csv)
+    same = run("import", "sheet", csv, "-o", tmp_path / "list.geojson")
+    assert same.exit_code == 1  # rows 4 and 5
+    raw = csv.read_bytes()
+    again = run("import", "sheet", csv, "-o", csv.with_suffix(".csv"))
+    assert again.exit_code == 2
+    assert csv.read_bytes() == raw
+
+
+@pytest.mark.parametrize("name", ["opencellid", "sheet"])
+def test_subcommands_have_help(name):
+    result = run("import", name, "--help")
+    assert result.exit_code == 0 and "Examples" in result.output
+
+
+def test_sheet_from_a_workbook(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Trạm"
+    book.active.append(["Mã trạm", "Kinh độ", "Vĩ độ", "Nhà mạng", "Trạng thái"])
+    book.active.append(["X1", "106°10'25.3\"", 20.42, "Gmobile", "Đã cấp phép"])
+    book.active.append(["X2", 106.2, "abc", "Gmobile", "Đã cấp phép"])
+    path = tmp_path / "list.xlsx"
+    book.save(path)
+    out = tmp_path / "bts.gpkg"
+    result = run("import", "sheet", path, "-o", out)
+    assert result.exit_code == 1
+    assert "Trạm row 3, column 'Vĩ độ': 'abc' is not a coordinate." in result.stderr
+    assert list(read_layer(out)["site_id"]) == ["X1"]
