@@ -116,17 +116,22 @@ def test_random_footprints_agree_with_fine_polygons():
         assert min(expected) > 0.05 * unit.area or u == 1
 
 
-def test_a_small_unit_gets_lines_of_its_own():
+@pytest.mark.parametrize("r", [140.0, 2000.0])
+def test_a_small_unit_gets_lines_of_its_own(r):
     # 300 m high: on the 200 m lines of the big unit it would get one or two lines.
     small = shapely.box(0, 0, 300, 300)
     big = shapely.box(-20_000, -20_000, 0, 20_000)
-    sampled, _, any_, _ = run([small, big], [(150, 400, 140, np.nan, 180, 0)])
-    # The part of the disk below y = 300 (a circular segment), all inside the small unit.
-    r, h = 140.0, 100.0
-    segment = r * r * math.acos(h / r) - h * math.sqrt(r * r - h * h)
-    assert sampled[0] == pytest.approx(300 * 300, rel=1e-9)
-    assert any_[0] == pytest.approx(segment, rel=5e-3)
-    assert any_[1] == 0
+    h = 100.0
+    sampled, _, any_, _ = run([small, big], [(150, 300 + h, r, np.nan, 180, 0)])
+    # The part of the disk below y = 300 (a circular segment), inside the small
+    # unit (the small circle), or the whole unit but the corners (the large).
+    if r < 200:
+        expected = r * r * math.acos(h / r) - h * math.sqrt(r * r - h * h)
+    else:
+        expected = shapely.intersection(shapely.Point(150, 400).buffer(r, 1024), small).area
+    assert sampled[0] == pytest.approx(300 * 300, rel=0.05)  # lines within the unit
+    assert any_[0] / sampled[0] * small.area == pytest.approx(expected, rel=5e-3)
+    assert any_[1] == 0 if r < 200 else any_[1] > 0
 
 
 def test_a_small_island_of_a_unit_gets_lines_of_its_own():
@@ -178,6 +183,6 @@ def test_the_kernels_sweep_counts_every_group_once_per_point():
 
 def test_the_spacing_follows_the_smallest_radius():
     assert line_spacing(np.array([2000.0, 4000.0]), 200.0) == 200.0
-    assert line_spacing(np.array([500.0, 4000.0, np.nan]), 200.0) == 50.0
+    assert line_spacing(np.array([500.0, 4000.0, np.nan]), 200.0) == pytest.approx(200 * 2**-1.75)
     assert line_spacing(np.array([1.0]), 200.0) == 10.0  # not closer than 10 m
     assert line_spacing(np.array([]), 150.0) == 150.0

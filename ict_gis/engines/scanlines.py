@@ -10,17 +10,18 @@ overlap and where they meet the unit's boundary; the sum over lines,
 ``length × spacing``, gives areas, and a unit's covered area is its exact
 area times the covered share of its sampled length.
 
-The spacing follows the footprints: at most ``resolution_m``, and at most a
-tenth of the smallest radius (:func:`line_spacing`), so that small circles
-(5G) are crossed by as many lines as large ones: every unit with at least
-0.5 km² covered is then within 0.5 % of the exact area (``tests/test_engines.py``,
-``benchmarks/``).
+The spacing follows the footprints: at most ``resolution_m``, and near a
+footprint of radius ``r`` at most about ``r / 8`` (:func:`line_spacing`),
+so that small circles (5G) are crossed by as many lines as large ones:
+every unit with at least 0.5 km² covered is then within 0.5 % of the exact
+area (``tests/test_engines.py``, ``benchmarks/``).
 
-Lines come in families (see :class:`_Lines`): one family, ``spacing``
-apart on a grid fixed in the CRS (so that a unit's lines do not depend on
-the other units: a partition of the units gives the same figures), for
-all the polygon parts that are high enough, and one family each for the
-lower parts, so that every part has enough lines. Two numba kernels
+Lines come in families (see :class:`_Lines`) on grids fixed in the CRS, so
+that a unit's lines do not depend on the other units (a partition of the
+units gives the same figures): one family ``resolution_m`` apart for all
+the polygon parts that are high enough and need no closer lines, and one
+family over each other part (near smaller footprints, or too low for 20
+lines), so that every part has enough lines. Two numba kernels
 (:func:`~ict_gis.engines._kernels.scan_chords` and
 :func:`~ict_gis.engines._kernels.scan_cover`) make the chords line by line,
 then sweep each line over its chords and the units' edges, in two threads
@@ -43,32 +44,38 @@ __all__ = ["LINES_PER_RADIUS", "MIN_SPACING_M", "ScanlinesEngine", "line_spacing
 
 #: Fewest lines across a polygon part: lower parts get lines closer than ``spacing``.
 MIN_LINES_PER_UNIT = 20
-#: Lines per radius of the smallest footprint, at least (see :func:`line_spacing`).
-LINES_PER_RADIUS = 10.0
+#: Lines per radius of the smallest footprint near a unit, at least (see :func:`line_spacing`).
+LINES_PER_RADIUS = 8.0
 #: Closest spacing of the lines (m), whatever the radii.
 MIN_SPACING_M = 10.0
 #: Sub-lines per band that sample a wedge's width.
 WEDGE_SUBLINES = 4
 
 
-def line_spacing(radius: np.ndarray, resolution_m: float) -> float:
-    """Distance between scan lines (m) for footprints of these radii.
+def line_spacing(radius: np.ndarray, resolution_m: float, *, each: bool = False):
+    """Distance between scan lines (m) near footprints of these radii.
 
     ``resolution_m`` at most, and at most the smallest radius over
-    :data:`LINES_PER_RADIUS` (but not below :data:`MIN_SPACING_M`): the
-    sampling error of a footprint's edge shrinks with the square of the
-    spacing over its radius.
+    :data:`LINES_PER_RADIUS`, rounded down to ``resolution_m × 2^(-k/4)``
+    (so that few distinct spacings are used), but not below
+    :data:`MIN_SPACING_M`: the sampling error where a footprint's edge
+    crosses a unit's boundary or another footprint shrinks with the square
+    of the spacing over its radius. With ``each``, one spacing per radius.
 
     Examples
     --------
     >>> line_spacing(np.array([2000.0, 4000.0]), 200.0), line_spacing(np.array([500.0]), 200.0)
-    (200.0, 50.0)
+    (200.0, 59.46035575013605)
     """
     radius = np.asarray(radius, dtype=float)
-    radius = radius[np.isfinite(radius) & (radius > 0)]
-    if not len(radius):
-        return float(resolution_m)
-    return float(min(resolution_m, max(radius.min() / LINES_PER_RADIUS, MIN_SPACING_M)))
+    if not each:
+        radius = radius[np.isfinite(radius) & (radius > 0)]
+        if not len(radius):
+            return float(resolution_m)
+        return float(line_spacing(radius, resolution_m, each=True).min())
+    wanted = np.maximum(radius / LINES_PER_RADIUS, MIN_SPACING_M)
+    k = np.maximum(np.ceil(-4.0 * np.log2(wanted / resolution_m) - 1e-9), 0.0)
+    return np.maximum(resolution_m * 2.0 ** (-k / 4.0), MIN_SPACING_M)
 
 
 def scanline_areas(
@@ -100,8 +107,9 @@ def scanline_areas(
     group, groups
         Operator group of each footprint (``0 .. groups - 1``).
     spacing
-        Distance between scan lines (metres); a unit less than
-        ``MIN_LINES_PER_UNIT * spacing`` high gets that many lines.
+        Largest distance between scan lines (metres): closer near small
+        footprints (see :func:`line_spacing`); a part of a unit less than
+        ``MIN_LINES_PER_UNIT`` lines high gets that many lines.
     want_groups, want_any, want_all
         Which covered lengths to compute (the others stay 0).
 
@@ -113,13 +121,13 @@ def scanline_areas(
         and ``all`` (n_units,): the same for the covered part.
     """
     n = len(unit_geoms)
-    lines = _unit_lines(np.asarray(unit_geoms, dtype=object), spacing)
+    columns = (x, y, radius, azimuth, half_beam)
+    as_float = [np.ascontiguousarray(v, dtype=np.float64) for v in columns]
+    lines = _unit_lines(np.asarray(unit_geoms, dtype=object), spacing, *as_float[:3])
     if lines is None:
         return np.zeros(n), np.zeros((n, groups)), np.zeros(n), np.zeros(n)
     from ict_gis.engines import _kernels  # numba, imported only now
 
-    columns = (x, y, radius, azimuth, half_beam)
-    as_float = [np.ascontiguousarray(v, dtype=np.float64) for v in columns]
     flags = (want_groups, want_any, want_all)
     return _areas_by_kernels(
         _kernels, lines, *as_float, np.asarray(group, dtype=np.int64), n, groups, flags
@@ -129,12 +137,16 @@ def scanline_areas(
 class _Lines:
     """Families of scan lines, numbered one after another.
 
-    Polygon parts at least ``MIN_LINES_PER_UNIT`` lines high share one
-    family of lines ``spacing`` apart over their common box (so each
-    footprint's chords are computed once); each lower part (a small unit, an
-    island) gets a family of its own, of ``MIN_LINES_PER_UNIT`` lines. Line
-    ``j`` of family ``f`` lies at ``miny[f] + (j + 0.5) * step[f]`` and is
-    numbered ``first[f] + j``; positions on it are relative to ``minx[f]``.
+    Polygon parts at least ``MIN_LINES_PER_UNIT`` lines high that need no
+    closer lines than ``spacing`` share one family of lines ``spacing``
+    apart over their common box (so each footprint's chords are computed
+    once); every other part (near smaller footprints, or low: a small unit,
+    an island) gets a family of its own over its box, of lines at most its
+    spacing apart and at least ``MIN_LINES_PER_UNIT`` of them. Line ``j`` of family
+    ``f`` lies at ``miny[f] + (j + 0.5) * step[f]`` and is numbered
+    ``first[f] + j``; positions on it are relative to ``minx[f]``.
+    ``split`` is a line number that leaves about half of the parts' lines
+    on each side (for two threads).
     """
 
     def __init__(
@@ -144,20 +156,63 @@ class _Lines:
         parts: np.ndarray,
         part_unit: np.ndarray,
         part_family: np.ndarray,
+        part_bounds: np.ndarray,
     ) -> None:
         self.boxes = bounds
         self.minx, self.miny = bounds[:, 0], bounds[:, 1]
         self.count = count
         self.step = (bounds[:, 3] - bounds[:, 1]) / count
-        self.first = np.concatenate([[0], np.cumsum(count)[:-1]])
+        self.first = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
         self.width = float(np.max(bounds[:, 2] - bounds[:, 0])) + 1.0
         self.parts = parts
         self.part_unit = part_unit
         self.part_family = part_family
+        # Lines of each part, counted on a line-by-line difference array.
+        f = part_family
+        lo = np.floor((part_bounds[:, 1] - self.miny[f]) / self.step[f])
+        hi = np.ceil((part_bounds[:, 3] - self.miny[f]) / self.step[f])
+        lo = self.first[f] + np.clip(lo, 0, count[f]).astype(np.int64)
+        hi = self.first[f] + np.clip(hi, 0, count[f]).astype(np.int64)
+        diff = np.zeros(int(count.sum()) + 1)
+        np.add.at(diff, lo, 1.0)
+        np.add.at(diff, hi, -1.0)
+        weight = np.cumsum(np.cumsum(diff))
+        self.split = int(np.searchsorted(weight, weight[-1] / 2.0)) if len(weight) else 0
 
 
-def _unit_lines(unit_geoms: np.ndarray, spacing: float) -> _Lines | None:
-    """Return the scan lines of the units' polygon parts (see :class:`_Lines`)."""
+def _part_spacings(
+    bounds: np.ndarray, x: np.ndarray, y: np.ndarray, radius: np.ndarray, spacing: float
+) -> np.ndarray:
+    """Spacing of the lines each polygon part needs (see :func:`line_spacing`).
+
+    ``spacing``, or closer where footprints of radius under
+    ``LINES_PER_RADIUS * spacing`` reach the part's box: the smallest such
+    radius over :data:`LINES_PER_RADIUS`, rounded down to
+    ``spacing × 2^(-k/4)``, not closer than :data:`MIN_SPACING_M`.
+    """
+    out = np.full(len(bounds), float(spacing))
+    small = np.flatnonzero(radius < LINES_PER_RADIUS * spacing)
+    if not len(small) or not len(bounds):
+        return out
+    xs, ys, rs = x[small], y[small], radius[small]
+    tree = shapely.STRtree(shapely.box(xs - rs, ys - rs, xs + rs, ys + rs))
+    part, near = tree.query(shapely.box(*bounds.T))
+    smallest = np.full(len(bounds), np.inf)
+    np.minimum.at(smallest, part, rs[near])
+    met = np.isfinite(smallest)
+    out[met] = line_spacing(smallest[met], spacing, each=True)
+    return out
+
+
+def _unit_lines(
+    unit_geoms: np.ndarray, spacing: float, x: np.ndarray, y: np.ndarray, radius: np.ndarray
+) -> _Lines | None:
+    """Return the scan lines of the units' polygon parts (see :class:`_Lines`).
+
+    The shared family lies on a grid fixed in the CRS (at multiples of
+    ``spacing``), the others on their part's box, so that a unit's lines
+    depend only on the unit and the footprints near it.
+    """
     usable = np.flatnonzero([g is not None and not g.is_empty for g in unit_geoms])
     if not len(usable):
         return None
@@ -166,24 +221,30 @@ def _unit_lines(unit_geoms: np.ndarray, spacing: float) -> _Lines | None:
     parts, part_unit = parts[keep], usable[part_index[keep]]
     bounds = shapely.bounds(parts)
     height = bounds[:, 3] - bounds[:, 1]
-    tall = height >= MIN_LINES_PER_UNIT * spacing
-    low = np.flatnonzero(~tall)
+    need = _part_spacings(bounds, x, y, radius, spacing)
+    shared = (need >= spacing) & (height >= MIN_LINES_PER_UNIT * spacing)
     part_family = np.zeros(len(parts), dtype=np.int64)
     boxes, counts = [], []
-    if tall.any():
-        box = np.concatenate([bounds[tall, :2].min(axis=0), bounds[tall, 2:].max(axis=0)])
+    if shared.any():
+        box = np.concatenate([bounds[shared, :2].min(axis=0), bounds[shared, 2:].max(axis=0)])
         box[1] = np.floor(box[1] / spacing) * spacing  # on a grid fixed in the CRS
         lines = max(1, int(np.ceil((box[3] - box[1]) / spacing)))
         box[3] = box[1] + lines * spacing
         boxes.append(box)
         counts.append(lines)
-    part_family[low] = np.arange(len(low)) + len(boxes)
-    low_boxes = bounds[low].copy()
-    flat = low_boxes[:, 3] <= low_boxes[:, 1]
-    low_boxes[flat, 3] = low_boxes[flat, 1] + 1.0  # a part of no height: one metre
-    all_boxes = np.vstack([np.array(boxes).reshape(-1, 4), low_boxes])
-    all_counts = np.array(counts + [MIN_LINES_PER_UNIT] * len(low), dtype=np.int64)
-    return _Lines(all_boxes, all_counts, parts, part_unit, part_family)
+    # The other parts: lines of their own over their box, at least
+    # MIN_LINES_PER_UNIT, at most their spacing apart.
+    own = np.flatnonzero(~shared)
+    part_family[own] = np.arange(len(own)) + len(boxes)
+    own_boxes = bounds[own].copy()
+    flat = own_boxes[:, 3] <= own_boxes[:, 1]
+    own_boxes[flat, 3] = own_boxes[flat, 1] + 1.0  # a part of no height: one metre
+    own_counts = np.maximum(
+        np.ceil((own_boxes[:, 3] - own_boxes[:, 1]) / need[own] - 1e-9), MIN_LINES_PER_UNIT
+    )
+    all_boxes = np.vstack([np.array(boxes).reshape(-1, 4), own_boxes])
+    all_counts = np.concatenate([counts, own_counts]).astype(np.int64)
+    return _Lines(all_boxes, all_counts, parts, part_unit, part_family, bounds)
 
 
 def _split_wide_sectors(x, y, radius, azimuth, half_beam, group):
@@ -222,14 +283,12 @@ def _areas_by_kernels(kernels, lines, x, y, radius, azimuth, half_beam, group, n
         group[by_x].astype(np.int64),
     )  # fmt: skip
     part, x0, y0, x1, y1 = ring_edges(lines.parts)
-    # Two threads, each on about half of the lines (the kernels release the
-    # GIL): the first family's lines up to the one where half of the
-    # footprints are below, then the rest.
+    # Two threads, each on about half of the parts' lines (the kernels
+    # release the GIL).
     n_lines = int(lines.count.sum())
     ranges = [(0, n_lines)]
     if len(x) > 1000:
-        middle = int(np.clip((np.median(y) - lines.miny[0]) // lines.step[0], 0, lines.count[0]))
-        ranges = [(0, middle), (middle, n_lines)]
+        ranges = [(0, lines.split), (lines.split, n_lines)]
 
     def chords_and_cover(first_and_stop):
         chords = kernels.scan_chords(
@@ -291,7 +350,7 @@ class ScanlinesEngine:
             fp.beamwidth / 2.0,
             fp.group,
             len(fp.operators),
-            spacing=line_spacing(fp.radius, resolution_m),
+            spacing=resolution_m,
             want_groups=groups,
             want_any=want_any,
             want_all=want_all,
