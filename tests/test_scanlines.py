@@ -118,18 +118,18 @@ def test_random_footprints_agree_with_fine_polygons():
 
 @pytest.mark.parametrize("r", [140.0, 2000.0])
 def test_a_small_unit_gets_lines_of_its_own(r):
-    # 300 m high: on the 200 m lines of the big unit it would get one or two lines.
-    small = shapely.box(0, 0, 300, 300)
+    # 200 m high: on the 200 m lines of the big unit it would get one line.
+    small = shapely.box(0, 0, 300, 200)
     big = shapely.box(-20_000, -20_000, 0, 20_000)
     h = 100.0
-    sampled, _, any_, _ = run([small, big], [(150, 300 + h, r, np.nan, 180, 0)])
+    sampled, _, any_, _ = run([small, big], [(150, 200 + h, r, np.nan, 180, 0)])
     # The part of the disk below y = 300 (a circular segment), inside the small
     # unit (the small circle), or the whole unit but the corners (the large).
     if r < 200:
         expected = r * r * math.acos(h / r) - h * math.sqrt(r * r - h * h)
     else:
-        expected = shapely.intersection(shapely.Point(150, 400).buffer(r, 1024), small).area
-    assert sampled[0] == pytest.approx(300 * 300, rel=0.05)  # lines within the unit
+        expected = shapely.intersection(shapely.Point(150, 300).buffer(r, 1024), small).area
+    assert sampled[0] == pytest.approx(300 * 200, rel=1e-9)  # 20 lines fitted to the unit
     assert any_[0] / sampled[0] * small.area == pytest.approx(expected, rel=5e-3)
     assert any_[1] == 0 if r < 200 else any_[1] > 0
 

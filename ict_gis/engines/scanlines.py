@@ -204,6 +204,28 @@ def _part_spacings(
     return out
 
 
+def _touching(bounds: np.ndarray, spacing: np.ndarray) -> np.ndarray:
+    """Label boxes of the same spacing that touch, directly or through others (0, 1, ...)."""
+    n = len(bounds)
+    if not n:
+        return np.zeros(0, dtype=np.int64)
+    boxes = shapely.box(*bounds.T)
+    left, right = shapely.STRtree(boxes).query(boxes, predicate="intersects")
+    keep = spacing[left] == spacing[right]
+    left, right = left[keep], right[keep]
+    label = np.arange(n)
+    while True:  # each pass joins the labels of touching boxes
+        low = np.minimum(label[left], label[right])
+        new = label.copy()
+        np.minimum.at(new, left, low)
+        np.minimum.at(new, right, low)
+        new = new[new]
+        if (new == label).all():
+            break
+        label = new
+    return np.unique(label, return_inverse=True)[1].astype(np.int64)
+
+
 def _unit_lines(
     unit_geoms: np.ndarray, spacing: float, x: np.ndarray, y: np.ndarray, radius: np.ndarray
 ) -> _Lines | None:
@@ -223,18 +245,29 @@ def _unit_lines(
     height = bounds[:, 3] - bounds[:, 1]
     need = _part_spacings(bounds, x, y, radius, spacing)
     shared = (need >= spacing) & (height >= MIN_LINES_PER_UNIT * spacing)
-    part_family = np.zeros(len(parts), dtype=np.int64)
-    boxes, counts = [], []
-    if shared.any():
-        box = np.concatenate([bounds[shared, :2].min(axis=0), bounds[shared, 2:].max(axis=0)])
-        box[1] = np.floor(box[1] / spacing) * spacing  # on a grid fixed in the CRS
-        lines = max(1, int(np.ceil((box[3] - box[1]) / spacing)))
-        box[3] = box[1] + lines * spacing
-        boxes.append(box)
-        counts.append(lines)
-    # The other parts: lines of their own over their box, at least
-    # MIN_LINES_PER_UNIT, at most their spacing apart.
-    own = np.flatnonzero(~shared)
+    # Parts near smaller footprints, high enough: one family per spacing and
+    # group of parts whose boxes touch (a city's units share their lines).
+    closer = ~shared & (height >= MIN_LINES_PER_UNIT * need)
+    cluster = np.full(len(parts), -1, dtype=np.int64)
+    cluster[shared] = 0
+    cluster[closer] = _touching(bounds[closer], need[closer]) + 1
+    family_spacing = np.concatenate([[spacing], np.zeros(max(int(cluster.max()), 0))])
+    family_spacing[cluster[closer]] = need[closer]
+    boxes = np.full((len(family_spacing), 4), np.nan)
+    chosen = cluster >= 0
+    for k in range(4):  # each family's box: the union of its parts' boxes
+        (np.fmin if k < 2 else np.fmax).at(boxes[:, k], cluster[chosen], bounds[chosen, k])
+    used = ~np.isnan(boxes[:, 0])  # no shared family when no part is in it
+    boxes, family_spacing = boxes[used], family_spacing[used]
+    renumber = np.cumsum(used) - 1
+    step = family_spacing
+    boxes[:, 1] = np.floor(boxes[:, 1] / step) * step  # on grids fixed in the CRS
+    counts = np.maximum(np.ceil((boxes[:, 3] - boxes[:, 1]) / step), 1)
+    boxes[:, 3] = boxes[:, 1] + counts * step
+    part_family = np.where(cluster >= 0, renumber[np.maximum(cluster, 0)], 0)
+    # Low parts (a small unit, an island): lines of their own over their box,
+    # at least MIN_LINES_PER_UNIT, at most their spacing apart.
+    own = np.flatnonzero(cluster < 0)
     part_family[own] = np.arange(len(own)) + len(boxes)
     own_boxes = bounds[own].copy()
     flat = own_boxes[:, 3] <= own_boxes[:, 1]
@@ -242,7 +275,7 @@ def _unit_lines(
     own_counts = np.maximum(
         np.ceil((own_boxes[:, 3] - own_boxes[:, 1]) / need[own] - 1e-9), MIN_LINES_PER_UNIT
     )
-    all_boxes = np.vstack([np.array(boxes).reshape(-1, 4), own_boxes])
+    all_boxes = np.vstack([boxes, own_boxes])
     all_counts = np.concatenate([counts, own_counts]).astype(np.int64)
     return _Lines(all_boxes, all_counts, parts, part_unit, part_family, bounds)
 
