@@ -159,3 +159,28 @@ def test_fast_mode_on_small_circles_is_within_half_a_percent():
     assert fast.loc["W", ANY] == pytest.approx(west_area, rel=5e-3)
     assert fast.loc["E", ANY] == pytest.approx(east_area, rel=5e-3)
     assert fast.loc["E", "Viettel"] == pytest.approx(east_area, rel=5e-3)
+
+
+def test_the_exact_engines_agree_on_hand_fixtures_within_a_hundredth_of_a_percent():
+    pytest.importorskip("numba")
+    # Two circles of two operators d apart (a lens), cut by the edge between
+    # two units at x = h; a third operator's circle alone in the east unit.
+    r, d, h = 2000.0, 2500.0, 1200.0
+    units = gpd.GeoSeries(
+        [shapely.box(-10_000, -10_000, h, 10_000), shapely.box(h, -10_000, 10_000, 10_000)],
+        index=["W", "E"],
+    )
+    fp = footprints([-d / 2, d / 2, 7000.0], [0.0, 0.0, 0.0], [r, r, r], [0, 1, 2], units,
+                    quad_segs=256)  # fmt: skip
+    arcs = get_engine("arcs").areas(units, fp)
+    polygons = get_engine("polygons").areas(units, fp)
+    np.testing.assert_allclose(arcs.to_numpy(), polygons.to_numpy(), rtol=1e-4, atol=1.0)
+    # Closed forms: the lens, the disks, the segment of the VNPT disk east of h.
+    lens = 2 * r * r * math.acos(d / (2 * r)) - d / 2 * math.sqrt(4 * r * r - d * d)
+    disk = math.pi * r * r
+    east = segment_area(r, h - d / 2)
+    assert arcs.loc["E", "VNPT"] == pytest.approx(east, rel=1e-9)
+    assert arcs.loc["E", "MobiFone"] == pytest.approx(disk, rel=1e-9)
+    assert arcs.loc["W", ANY] + arcs.loc["E", ANY] == pytest.approx(3 * disk - lens, rel=1e-9)
+    assert arcs.loc["W", ALL] == 0.0  # the third operator covers nothing in the west
+    assert arcs.loc["E", "Viettel"] == 0.0
