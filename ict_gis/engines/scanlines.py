@@ -10,11 +10,14 @@ overlap and where they meet the unit's boundary; the sum over lines,
 ``length × spacing``, gives areas, and a unit's covered area is its exact
 area times the covered share of its sampled length.
 
-The spacing follows the footprints: at most ``resolution_m``, and near a
-footprint of radius ``r`` at most about ``r / 8`` (:func:`line_spacing`),
-so that small circles (5G) are crossed by as many lines as large ones:
-every unit with at least 0.5 km² covered is then within 0.5 % of the exact
-area (``tests/test_engines.py``, ``benchmarks/``).
+The spacing follows the footprints: at most ``resolution_m``, and in a unit
+near a footprint of radius ``r`` at most about ``r / 8``
+(:func:`line_spacing`), so that small circles (5G) are crossed by as many
+lines as large ones: every unit with at least 0.5 km² covered is then
+within 0.5 % of the exact area (``tests/test_engines.py``,
+``benchmarks/``). Such a unit is measured a second time on its closer
+lines only when it is not (nearly) all covered: where footprints cover
+all of it, their edges inside it lie inside one another.
 
 Lines come in families (see :class:`_Lines`) on grids fixed in the CRS, so
 that a unit's lines do not depend on the other units (a partition of the
@@ -46,6 +49,8 @@ __all__ = ["LINES_PER_RADIUS", "MIN_SPACING_M", "ScanlinesEngine", "line_spacing
 MIN_LINES_PER_UNIT = 20
 #: Lines per radius of the smallest footprint near a unit, at least (see :func:`line_spacing`).
 LINES_PER_RADIUS = 8.0
+#: Share of a unit covered above which its lines need not be closer.
+FULL = 0.995
 #: Closest spacing of the lines (m), whatever the radii.
 MIN_SPACING_M = 10.0
 #: Sub-lines per band that sample a wedge's width.
@@ -120,18 +125,52 @@ def scanline_areas(
         spacing (≈ its area, m²); ``per_group`` (n_units, groups), ``any``
         and ``all`` (n_units,): the same for the covered part.
     """
+    unit_geoms = np.asarray(unit_geoms, dtype=object)
     n = len(unit_geoms)
     columns = (x, y, radius, azimuth, half_beam)
     as_float = [np.ascontiguousarray(v, dtype=np.float64) for v in columns]
-    lines = _unit_lines(np.asarray(unit_geoms, dtype=object), spacing, *as_float[:3])
+    group = np.asarray(group, dtype=np.int64)
+    lines = _unit_lines(unit_geoms, spacing, None)
     if lines is None:
         return np.zeros(n), np.zeros((n, groups)), np.zeros(n), np.zeros(n)
     from ict_gis.engines import _kernels  # numba, imported only now
 
-    flags = (want_groups, want_any, want_all)
-    return _areas_by_kernels(
-        _kernels, lines, *as_float, np.asarray(group, dtype=np.int64), n, groups, flags
+    flags = (want_groups, True, want_all)
+    sampled, per, a_any, a_all = _areas_by_kernels(
+        _kernels, lines, *as_float, group, n, groups, flags
     )
+    # Units near smaller footprints and not (nearly) fully covered: again,
+    # with their closer lines.
+    redo = _to_refine(unit_geoms, lines, sampled, per, a_any, a_all, *as_float[:3], spacing)
+    if len(redo):
+        closer = _unit_lines(unit_geoms[redo], spacing, as_float[:3])
+        again = _areas_by_kernels(_kernels, closer, *as_float, group, len(redo), groups, flags)
+        for whole, part in zip((sampled, per, a_any, a_all), again, strict=True):
+            whole[redo] = part
+    if not want_any:
+        a_any = np.zeros(n)
+    return sampled, per, a_any, a_all
+
+
+def _to_refine(unit_geoms, lines, sampled, per, a_any, a_all, x, y, radius, spacing):
+    """Positions of the units to measure again on closer lines.
+
+    Those near footprints that need lines closer than ``spacing`` (see
+    :func:`_part_spacings`), unless every figure measured there covers at
+    least :data:`FULL` of the unit, or nothing: where (nearly) all of a
+    unit is covered, the footprints' edges inside it are inside other
+    footprints, and sampling them costs nothing.
+    """
+    need = _part_spacings(shapely.bounds(lines.parts), x, y, radius, spacing)
+    closer = np.zeros(len(unit_geoms), dtype=bool)
+    closer[lines.part_unit[need < spacing]] = True
+    if not closer.any():
+        return np.zeros(0, dtype=np.int64)
+    figures = np.column_stack([per, a_any, a_all])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = figures / sampled[:, None]
+    partial = ((share > 0) & (share < FULL)).any(axis=1)
+    return np.flatnonzero(closer & partial)
 
 
 class _Lines:
@@ -227,9 +266,12 @@ def _touching(bounds: np.ndarray, spacing: np.ndarray) -> np.ndarray:
 
 
 def _unit_lines(
-    unit_geoms: np.ndarray, spacing: float, x: np.ndarray, y: np.ndarray, radius: np.ndarray
+    unit_geoms: np.ndarray, spacing: float, footprints: list[np.ndarray] | None
 ) -> _Lines | None:
     """Return the scan lines of the units' polygon parts (see :class:`_Lines`).
+
+    ``footprints``: ``(x, y, radius)``, for lines closer than ``spacing``
+    near small footprints; ``None``: ``spacing`` everywhere.
 
     The shared family lies on a grid fixed in the CRS (at multiples of
     ``spacing``), the others on their part's box, so that a unit's lines
@@ -243,7 +285,9 @@ def _unit_lines(
     parts, part_unit = parts[keep], usable[part_index[keep]]
     bounds = shapely.bounds(parts)
     height = bounds[:, 3] - bounds[:, 1]
-    need = _part_spacings(bounds, x, y, radius, spacing)
+    need = np.full(len(parts), float(spacing))
+    if footprints is not None:
+        need = _part_spacings(bounds, *footprints, spacing)
     shared = (need >= spacing) & (height >= MIN_LINES_PER_UNIT * spacing)
     # Parts near smaller footprints, high enough: one family per spacing and
     # group of parts whose boxes touch (a city's units share their lines).
