@@ -198,7 +198,9 @@ class _Lines:
         part_bounds: np.ndarray,
     ) -> None:
         self.boxes = bounds
-        self.minx, self.miny = bounds[:, 0], bounds[:, 1]
+        # Contiguous (a column of one row would be, others not): one type for the kernels.
+        self.minx = np.ascontiguousarray(bounds[:, 0])
+        self.miny = np.ascontiguousarray(bounds[:, 1])
         self.count = count
         self.step = (bounds[:, 3] - bounds[:, 1]) / count
         self.first = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
