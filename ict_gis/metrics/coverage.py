@@ -101,7 +101,7 @@ MODES: tuple[str, ...] = ("exact", "fast")
 #: Engines of :func:`coverage` (see its ``engine`` parameter and :mod:`ict_gis.engines`).
 ENGINES: tuple[str, ...] = tuple(engine_names())
 #: Largest distance (m) between the scan lines of ``mode="fast"`` (closer for
-#: footprints of less than 2 km radius, see :func:`ict_gis.engines.scanlines.line_spacing`).
+#: footprints of less than 1.6 km radius, see :func:`ict_gis.engines.scanlines.line_spacing`).
 DEFAULT_RESOLUTION_M: float = 200.0
 #: Scenarios of :func:`switch_off_gaps`.
 GAP_SCENARIOS: tuple[str, ...] = ("before", "after", "lost")
