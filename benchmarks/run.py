@@ -3,14 +3,18 @@
 Usage::
 
     python benchmarks/run.py DIR [--cases province,country-700,country-3300]
-                                 [--repeat 3] [--no-db] [--scaling]
+                                 [--techs "4G;2G,4G,5G"] [--repeat 3] [--scaling]
 
 DIR holds the cases of ``benchmarks/generate.py`` (generated when missing).
 Every measurement is a fresh ``python`` subprocess (interpreter start and
 imports included) whose wall time and peak RSS (``os.wait4``) are recorded;
 the median of ``--repeat`` runs is reported. The task is the same for every
 method: per unit, the area covered by the 4G footprints of any operator
-(radii from ict_gis's default circle model, environment from the unit type).
+(radii from ict_gis's default circle model, environment from the unit type);
+and, on the country cases, by the 2G, 4G and 5G footprints with the radii
+of issue 11 (2G 4 km, 4G 2 km, 5G 500 m: the small 5G circles are the hard
+case of the fast mode). The results go to ``DIR/results.json``, from which
+``benchmarks/readme.py`` writes the tables of ``benchmarks/README.md``.
 
 Methods
 -------
@@ -24,9 +28,14 @@ polygons
 exact
     ``ict-gis coverage CASE --tech 4G --operator any --format csv -o FILE``:
     the command as a user runs it (reading and validating the layers
-    included); the circles are integrated exactly along their arcs.
+    included), with the ``fast`` extra (numba) installed and numba's cache
+    warm (one run before the clock starts): the ``arcs`` engine integrates
+    the circles exactly along their arcs.
 fast
-    The same command with ``--mode fast`` (scan lines 200 m apart).
+    The same command with ``--mode fast`` (the ``scanlines`` engine).
+no-numba
+    The same command with ``--engine polygons``: what runs without the
+    ``fast`` extra (numba is then never imported).
 duckdb, postgis
     The per-unit recipe in SQL (``ST_Union`` of the buffers meeting each unit,
     ``ST_Intersection`` with it), when the DuckDB spatial extension (PyPI
@@ -37,7 +46,8 @@ duckdb, postgis
 Accuracy is the per-unit relative error of ``covered_km2`` against a
 reference: polygons of 64 segments per quarter (area-corrected), for a
 sample of units; the exact method is also compared on every unit with the
-polygons method.
+polygons method, and the fast one with the exact one on every unit with at
+least 0.5 km² covered.
 """
 
 from __future__ import annotations
@@ -80,11 +90,27 @@ ICT_GIS = _console_script()
 # --------------------------------------------------------------------------- one run
 
 
-def _radii_table(gpkg: Path):
+#: Radii of the 2G, 4G and 5G case (issue 11), in ``--radius`` form.
+THREE_TECH_RADII = {"2G": 4000.0, "4G": 2000.0, "5G": 500.0}
+
+
+def _model(tech: str, quad_segs: int = 8):
+    from ict_gis.footprints import FootprintModel
+
+    radii = THREE_TECH_RADII if "," in tech else {}
+    return FootprintModel(radii=radii, quad_segs=quad_segs)
+
+
+def _radius_options(tech: str) -> list[str]:
+    if "," not in tech:
+        return []
+    return [arg for t, r in THREE_TECH_RADII.items() for arg in ("--radius", f"{t}={r:g}")]
+
+
+def _radii_table(gpkg: Path, tech: str = "4G"):
     """Sites (x, y, radius) and units in the metric CRS, as ict_gis would draw them."""
     import shapely
 
-    from ict_gis.footprints import FootprintModel
     from ict_gis.layerset import read_layers
     from ict_gis.metrics.coverage import (
         _build_footprints,
@@ -97,33 +123,43 @@ def _radii_table(gpkg: Path):
     units = _prepare_units(layers, None, None, None)
     crs = metric_crs(units)
     geoms = np.asarray(units.geometry.to_crs(crs).values, dtype=object)
-    stations = radiating_stations(layers, tech="4G")
-    fp = _build_footprints(
-        stations,
-        tech="4G",
-        model=FootprintModel(),
-        crs=crs,
-        units=units,
-        operators=None,
-        polygons=False,
-    )
-    return layers, units, crs, geoms, fp, shapely
+    fps = []
+    for one in tech.split(","):
+        stations = radiating_stations(layers, tech=one)
+        fp = _build_footprints(
+            stations,
+            tech=one,
+            model=_model(tech),
+            crs=crs,
+            units=units,
+            operators=None,
+            polygons=False,
+        )
+        fps.append((one, fp))
+    return layers, units, crs, geoms, fps, shapely
 
 
-def one_naive(gpkg: Path, out: Path) -> None:
+def one_naive(gpkg: Path, out: Path, tech: str = "4G") -> None:
     import geopandas as gpd
 
-    layers, units, crs, geoms, fp, shapely = _radii_table(gpkg)
-    circles = shapely.buffer(shapely.points(fp.x, fp.y), fp.radius)  # 16 segments per quarter
-    covered = shapely.union_all(circles)
+    layers, units, crs, geoms, fps, shapely = _radii_table(gpkg, tech)
     frame = gpd.GeoDataFrame({"code": units.index}, geometry=geoms, crs=crs)
-    pieces = gpd.overlay(frame, gpd.GeoDataFrame(geometry=[covered], crs=crs), how="intersection")
-    result = pieces.assign(covered_km2=pieces.area / 1e6).groupby("code")["covered_km2"].sum()
-    result.reindex(units.index, fill_value=0.0).to_csv(out)
+    results = []
+    for one, fp in fps:
+        circles = shapely.buffer(shapely.points(fp.x, fp.y), fp.radius)  # 16 segments per quarter
+        covered = shapely.union_all(circles)
+        pieces = gpd.overlay(
+            frame, gpd.GeoDataFrame(geometry=[covered], crs=crs), how="intersection"
+        )
+        result = pieces.assign(covered_km2=pieces.area / 1e6).groupby("code")["covered_km2"].sum()
+        result = result.reindex(units.index, fill_value=0.0).reset_index()
+        results.append(result.assign(tech=one, operator="any"))
+    pd.concat(results).to_csv(out, index=False)
 
 
-def one_polygons(gpkg: Path, out: Path, quad_segs: int = 8, sample: int | None = None) -> None:
-    from ict_gis.footprints import FootprintModel
+def one_polygons(
+    gpkg: Path, out: Path, quad_segs: int = 8, sample: int | None = None, tech: str = "4G"
+) -> None:
     from ict_gis.layerset import read_layers
     from ict_gis.metrics.coverage import coverage
     from ict_gis.units import unit_frame
@@ -136,19 +172,20 @@ def one_polygons(gpkg: Path, out: Path, quad_segs: int = 8, sample: int | None =
     table = coverage(
         layers,
         units,
-        tech="4G",
+        tech=tech,
         operator="any",
         engine="polygons",
-        model=FootprintModel(quad_segs=quad_segs),
+        model=_model(tech, quad_segs),
     )
-    table.drop(index="total")["covered_km2"].to_csv(out)
+    table.drop(index="total")[["tech", "operator", "covered_km2"]].to_csv(out)
 
 
 def _sql_inputs(gpkg: Path, folder: Path) -> tuple[Path, Path]:
     """Sites (x, y, radius) and units (code, wkt) in metres, as CSV for the databases."""
     from ict_gis.footprints import area_corrected_radius
 
-    _, units, _, geoms, fp, shapely = _radii_table(gpkg)
+    _, units, _, geoms, fps, shapely = _radii_table(gpkg)
+    fp = fps[0][1]
     sites = folder / "sites.csv"
     unit_csv = folder / "units.csv"
     pd.DataFrame({"x": fp.x, "y": fp.y, "radius": area_corrected_radius(fp.radius, 32)}).to_csv(
@@ -266,15 +303,28 @@ def measure(args: list[str], *, cwd: Path | None = None) -> tuple[float, float]:
     return elapsed, usage.ru_maxrss / 1024
 
 
-def run_method(method: str, gpkg: Path, out: Path, repeat: int, extra: list[str] | None = None):
+COMMANDS = {
+    "exact": ["--mode", "exact"],
+    "fast": ["--mode", "fast"],
+    "no-numba": ["--engine", "polygons"],
+}
+
+
+def _command(method: str, gpkg: Path, out: Path, tech: str) -> list[str]:
+    """The command exactly as a user types it."""
+    return [
+        *ICT_GIS, "-q", "coverage", str(gpkg), "--tech", tech, *_radius_options(tech),
+        "--operator", "any", *COMMANDS[method], "--format", "csv", "-o", str(out),
+    ]  # fmt: skip
+
+
+def run_method(
+    method: str, gpkg: Path, out: Path, repeat: int, extra: list[str] | None = None, tech="4G"
+):
     times, peaks = [], []
     for _ in range(repeat):
-        if method in ("exact", "fast"):
-            # The command exactly as a user types it.
-            cmd = [
-                *ICT_GIS, "-q", "coverage", str(gpkg), "--tech", "4G",
-                "--operator", "any", "--mode", method, "--format", "csv", "-o", str(out),
-            ]  # fmt: skip
+        if method in COMMANDS:
+            cmd = _command(method, gpkg, out, tech)
             if out.exists():
                 out.unlink()
         else:
@@ -285,6 +335,7 @@ def run_method(method: str, gpkg: Path, out: Path, repeat: int, extra: list[str]
                 method,
                 str(gpkg),
                 str(out),
+                tech,
                 *(extra or []),
             ]
         seconds, peak = measure(cmd)
@@ -292,29 +343,62 @@ def run_method(method: str, gpkg: Path, out: Path, repeat: int, extra: list[str]
             seconds = float(out.with_suffix(".seconds").read_text())
         times.append(seconds)
         peaks.append(peak)
-        print(f"  {gpkg.stem:>13} {method:>9}: {seconds:7.2f} s, peak {peak:6.0f} MiB", flush=True)
+        print(
+            f"  {gpkg.stem:>13} {tech:>8} {method:>9}: {seconds:7.2f} s, peak {peak:6.0f} MiB",
+            flush=True,
+        )
     return statistics.median(times), max(peaks), times
 
 
 def read_result(path: Path) -> pd.Series:
+    """Covered km² of the "any" rows, by (code, tech)."""
     frame = pd.read_csv(path, dtype={"code": str})
     if "operator" in frame.columns:
         frame = frame[(frame["operator"] == "any") & (frame["code"] != "total")]
-    return frame.set_index("code")["covered_km2"]
+    if "tech" not in frame.columns:
+        frame = frame.assign(tech="4G")
+    return frame.set_index(["code", "tech"])["covered_km2"]
 
 
-def errors(values: pd.Series, reference: pd.Series) -> tuple[float, float]:
+def errors(values: pd.Series, reference: pd.Series, least: float = 0.01) -> tuple[float, ...]:
+    """p95, p99 and largest relative error (%) where the reference covers ``least`` km²."""
     ref = reference.reindex(values.index)
-    common = ref.notna() & (ref > 0.01)
+    common = ref.notna() & (ref > least)
     rel = (values[common] - ref[common]).abs() / ref[common]
-    return float(rel.quantile(0.95) * 100), float(rel.max() * 100)
+    return (
+        float(rel.quantile(0.95) * 100),
+        float(rel.quantile(0.99) * 100),
+        float(rel.max() * 100),
+    )
+
+
+def engine_lines() -> dict[str, int]:
+    """Lines of code of each engine (non-blank lines of its module and of its numba kernels)."""
+    import ict_gis.engines as package
+
+    folder = Path(package.__file__).parent
+
+    def count(text: str) -> int:
+        return sum(1 for line in text.splitlines() if line.strip())
+
+    kernels = (folder / "_kernels.py").read_text(encoding="utf-8")
+    cut = kernels.index("# " + "-" * 75 + " scan lines")
+    return {
+        "interface and registry (__init__)": count((folder / "__init__.py").read_text()),
+        "polygons": count((folder / "polygons.py").read_text()),
+        "arcs": count((folder / "arcs.py").read_text()) + count(kernels[:cut]),
+        "scanlines": count((folder / "scanlines.py").read_text()) + count(kernels[cut:]),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dir", type=Path)
     parser.add_argument("--cases", default="province,country-700,country-3300")
-    parser.add_argument("--methods", default="naive,polygons,exact,fast,duckdb,postgis")
+    parser.add_argument(
+        "--techs", default="4G;2G,4G,5G", help="technologies, ';' between tasks (country only)"
+    )
+    parser.add_argument("--methods", default="naive,polygons,exact,fast,no-numba,duckdb,postgis")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--naive-repeat", type=int, default=None)
     parser.add_argument("--db-repeat", type=int, default=1, help="runs of DuckDB and PostGIS")
@@ -344,49 +428,75 @@ def main() -> None:
     work.chmod(0o777)  # the PostgreSQL server user reads and writes there
     for case in cases:
         gpkg = args.dir / f"{case}.gpkg"
-        row: dict = {"case": case}
-        outputs: dict[str, Path] = {}
-        sql_dir = work / case
-        sql_dir.mkdir(exist_ok=True)
-        sql_dir.chmod(0o777)
-        if ("duckdb" in methods and have_duckdb) or ("postgis" in methods and have_postgis):
-            _sql_inputs(gpkg, sql_dir)
-        for method in methods:
-            if method == "duckdb" and not have_duckdb:
-                continue
-            if method == "postgis" and not have_postgis:
-                continue
-            out = work / f"{case}-{method}.csv"
-            repeat = args.repeat
-            if method == "naive" and args.naive_repeat:
-                repeat = args.naive_repeat
-            if method in ("duckdb", "postgis"):
-                repeat = args.db_repeat
-            if method == "postgis":
-                _psql(POSTGIS_LOAD.format(sites=sql_dir / "sites.csv", units=sql_dir / "units.csv"))
-            target = sql_dir if method == "duckdb" else gpkg
-            median, peak, times = run_method(method, target, out, repeat)
-            row[method] = {"median_s": median, "peak_mib": peak, "runs": times}
-            outputs[method] = out
-        # Reference: 64 segments per quarter on a sample of units.
-        ref_out = work / f"{case}-reference.csv"
-        subprocess.run(
-            [PYTHON, str(Path(__file__)), "--one", "reference", str(gpkg), str(ref_out),
-             str(args.sample)],
-            check=True,
-        )  # fmt: skip
-        reference = read_result(ref_out)
-        for method, out in outputs.items():
-            p95, worst = errors(read_result(out), reference)
-            row[method].update({"p95_error_pct": p95, "max_error_pct": worst})
-        if "exact" in outputs and "polygons" in outputs:
-            p95, worst = errors(read_result(outputs["exact"]), read_result(outputs["polygons"]))
-            row["exact_vs_polygons_all_units"] = {"p95_error_pct": p95, "max_error_pct": worst}
-        results.append(row)
+        techs = args.techs.split(";") if case.startswith("country") else ["4G"]
+        for tech in techs:
+            results.append(
+                run_case(args, case, tech, gpkg, methods, work, have_duckdb, have_postgis)
+            )
     if args.scaling:
         results.append(scaling(args.dir, work, args.repeat))
+    results.append({"case": "lines", "engines": engine_lines()})
     (args.dir / "results.json").write_text(json.dumps(results, indent=2))
     print_table(results)
+
+
+def run_case(args, case, tech, gpkg, methods, work, have_duckdb, have_postgis) -> dict:
+    """Time every method on one case and task; their errors."""
+    row: dict = {"case": case, "tech": tech}
+    if "," in tech:
+        row["radii"] = THREE_TECH_RADII
+    outputs: dict[str, Path] = {}
+    sql_dir = work / case
+    sql_dir.mkdir(exist_ok=True)
+    sql_dir.chmod(0o777)
+    single = tech == "4G"  # the databases: the 4G task only
+    databases = ("duckdb" in methods and have_duckdb) or ("postgis" in methods and have_postgis)
+    if single and databases:
+        _sql_inputs(gpkg, sql_dir)
+    for method in methods:
+        if method == "duckdb" and not (have_duckdb and single):
+            continue
+        if method == "postgis" and not (have_postgis and single):
+            continue
+        out = work / f"{case}-{tech.replace(',', '')}-{method}.csv"
+        repeat = args.repeat
+        if method == "naive" and args.naive_repeat:
+            repeat = args.naive_repeat
+        if method in ("duckdb", "postgis"):
+            repeat = args.db_repeat
+        if method == "postgis":
+            _psql(POSTGIS_LOAD.format(sites=sql_dir / "sites.csv", units=sql_dir / "units.csv"))
+        if method in ("exact", "fast"):
+            # numba's cache warm, as for a user's second run: one run off the clock.
+            measure(_command(method, gpkg, out, tech))
+        target = sql_dir if method == "duckdb" else gpkg
+        median, peak, times = run_method(method, target, out, repeat, tech=tech)
+        row[method] = {"median_s": median, "peak_mib": peak, "runs": times}
+        outputs[method] = out
+    # Reference: 64 segments per quarter on a sample of units.
+    ref_out = work / f"{case}-{tech.replace(',', '')}-reference.csv"
+    subprocess.run(
+        [PYTHON, str(Path(__file__)), "--one", "reference", str(gpkg), str(ref_out), tech,
+         str(args.sample)],
+        check=True,
+    )  # fmt: skip
+    reference = read_result(ref_out)
+    for method, out in outputs.items():
+        p95, _, worst = errors(read_result(out), reference)
+        row[method].update({"p95_error_pct": p95, "max_error_pct": worst})
+    if "exact" in outputs and "polygons" in outputs:
+        p95, p99, worst = errors(read_result(outputs["exact"]), read_result(outputs["polygons"]))
+        row["exact_vs_polygons_all_units"] = {
+            "p95_error_pct": p95, "p99_error_pct": p99, "max_error_pct": worst,
+        }  # fmt: skip
+    if "exact" in outputs and "fast" in outputs:
+        p95, p99, worst = errors(
+            read_result(outputs["fast"]), read_result(outputs["exact"]), least=0.5
+        )
+        row["fast_vs_exact_units_over_half_km2"] = {
+            "p95_error_pct": p95, "p99_error_pct": p99, "max_error_pct": worst,
+        }  # fmt: skip
+    return row
 
 
 def scaling(folder: Path, work: Path, repeat: int) -> dict:
@@ -407,47 +517,24 @@ def scaling(folder: Path, work: Path, repeat: int) -> dict:
 
 
 def print_table(results: list[dict]) -> None:
+    """Print the tables that ``benchmarks/readme.py`` writes into the README."""
+    sys.path.insert(0, str(HERE))
+    from readme import tables
+
     print()
-    print("| case | method | median s | naive / method | peak MiB | p95 error % | max error % |")
-    print("|---|---|---:|---:|---:|---:|---:|")
-    for row in results:
-        if row["case"] == "scaling":
-            continue
-        naive = row.get("naive", {}).get("median_s")
-        for method, data in row.items():
-            if not isinstance(data, dict) or "median_s" not in data:
-                continue
-            ratio = f"{naive / data['median_s']:.1f}×" if naive else "–"
-            print(
-                f"| {row['case']} | {method} | {data['median_s']:.2f} | {ratio} | "
-                f"{data['peak_mib']:.0f} | {data.get('p95_error_pct', float('nan')):.3f} | "
-                f"{data.get('max_error_pct', float('nan')):.3f} |"
-            )
-        if "exact_vs_polygons_all_units" in row:
-            e = row["exact_vs_polygons_all_units"]
-            print(
-                f"| {row['case']} | exact vs polygons, every unit | | | | "
-                f"{e['p95_error_pct']:.3f} | {e['max_error_pct']:.3f} |"
-            )
-    for row in results:
-        if row["case"] == "scaling":
-            print()
-            print("| sites | exact median s | peak MiB |")
-            print("|---:|---:|---:|")
-            for sites, data in row.items():
-                if isinstance(data, dict):
-                    print(f"| {int(sites):,} | {data['median_s']:.2f} | {data['peak_mib']:.0f} |")
+    print(tables(results))
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--one":
         what, target, output = sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
+        task = sys.argv[5] if len(sys.argv) > 5 else "4G"
         if what == "naive":
-            one_naive(target, output)
+            one_naive(target, output, task)
         elif what == "polygons":
-            one_polygons(target, output)
+            one_polygons(target, output, tech=task)
         elif what == "reference":
-            one_polygons(target, output, quad_segs=64, sample=int(sys.argv[5]))
+            one_polygons(target, output, quad_segs=64, sample=int(sys.argv[6]), tech=task)
         elif what == "duckdb":
             one_duckdb(target, output)
         elif what == "postgis":

@@ -13,9 +13,7 @@ import shapely
 __all__ = ["polygon_positions", "ring_edges"]
 
 
-def polygon_positions(
-    x: np.ndarray, y: np.ndarray, polygons: np.ndarray, *, use_kernel: bool = True
-) -> np.ndarray:
+def polygon_positions(x: np.ndarray, y: np.ndarray, polygons: np.ndarray) -> np.ndarray:
     """Return the position of the polygon containing each point, or -1.
 
     A point on the boundary of a polygon counts as inside it; on an edge
@@ -26,12 +24,8 @@ def polygon_positions(
     polygon tests only the points in its slab of that sort, prepared once:
     for 100,000 points in 700 polygons this is several times quicker than an
     STRtree query (which also needs a shapely point per coordinate pair).
-    When the kernels compiled ahead of time exist (see
-    :mod:`ict_gis.metrics._aot`), one of them does the same tests on the
-    polygons' edges, about four times quicker (numba itself is never
-    loaded for this). Both count a point on an edge as inside; for a point
-    within rounding of an edge (not on it exactly), they may differ. The
-    last answers are remembered (same coordinates, same polygon objects).
+    The last answers are remembered (same coordinates, same polygon
+    objects).
 
     Parameters
     ----------
@@ -39,8 +33,6 @@ def polygon_positions(
         Coordinates, in the CRS of ``polygons``.
     polygons
         Array of shapely (Multi)Polygons (or ``None``).
-    use_kernel
-        Use the compiled kernel when it has been built (shapely otherwise).
 
     Returns
     -------
@@ -62,12 +54,11 @@ def polygon_positions(
         hashlib.blake2b(x.tobytes() + y.tobytes(), digest_size=16).digest(),
         len(x),
         tuple(map(id, polygons)),
-        use_kernel,
     )
     for known, _kept, answer in _REMEMBERED:
         if known == key:
             return answer.copy()
-    answer = _positions(x, y, polygons, use_kernel)
+    answer = _positions(x, y, polygons)
     # (the polygons are kept with the answer, so that their ids stay theirs)
     _REMEMBERED[:] = [*_REMEMBERED[-(REMEMBERED - 1) :], (key, polygons, answer.copy())]
     return answer
@@ -78,11 +69,8 @@ REMEMBERED = 2
 _REMEMBERED: list[tuple[tuple, np.ndarray, np.ndarray]] = []
 
 
-def _positions(x: np.ndarray, y: np.ndarray, polygons: np.ndarray, use_kernel: bool) -> np.ndarray:
+def _positions(x: np.ndarray, y: np.ndarray, polygons: np.ndarray) -> np.ndarray:
     """:func:`polygon_positions`, computed."""
-    kernel = _compiled_kernel() if use_kernel and len(x) and len(polygons) else None
-    if kernel is not None:
-        return _positions_by_kernel(kernel, x, y, np.asarray(polygons, dtype=object))
     out = np.full(len(x), -1, dtype=np.int64)
     ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
     if not len(ok) or not len(polygons):
@@ -113,13 +101,6 @@ def _positions(x: np.ndarray, y: np.ndarray, polygons: np.ndarray, use_kernel: b
             shapely.destroy_prepared(geom)
         out[cand[hit]] = u
     return out
-
-
-def _compiled_kernel():
-    """Return the ahead-of-time ``points_in_polygons``, or ``None`` (never numba's JIT)."""
-    from ict_gis.metrics import _aot  # the compiled kernels live with the metrics' ones
-
-    return getattr(_aot.load(), "points_in_polygons", None)
 
 
 def ring_edges(polygons: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -154,20 +135,4 @@ def ring_edges(polygons: np.ndarray) -> tuple[np.ndarray, ...]:
         np.ascontiguousarray(first[:, 1]),
         np.ascontiguousarray(last[:, 0]),
         np.ascontiguousarray(last[:, 1]),
-    )
-
-
-def _positions_by_kernel(kernel, x: np.ndarray, y: np.ndarray, polygons: np.ndarray):
-    """:func:`polygon_positions` by the compiled kernel (see ``_numba.points_in_polygons``)."""
-    owner, x0, y0, x1, y1 = ring_edges(polygons)
-    edge_start = np.searchsorted(owner, np.arange(len(polygons) + 1)).astype(np.int64)
-    return kernel(
-        np.ascontiguousarray(x),
-        np.ascontiguousarray(y),
-        np.ascontiguousarray(shapely.bounds(polygons), dtype=float),
-        edge_start,
-        x0,
-        y0,
-        x1,
-        y1,
     )

@@ -1,10 +1,5 @@
 """Shared test settings, and the browser fixtures (Debian's chromium driven by Playwright).
 
-The exact mode's kernels compiled ahead of time (``ict_gis.metrics._aot``)
-are neither used nor built in the background by the tests, so that every
-test runs the same numba kernels whatever earlier runs left behind;
-``tests/test_aot.py`` builds them in a temporary folder and compares them.
-
 The browser is `/usr/bin/chromium` (installed by `tests/install-chromium.sh`),
 never one downloaded by `playwright install`. Without it the browser tests
 are skipped, except when the environment variable CI is "true", where a
@@ -27,8 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
-os.environ["ICT_GIS_AOT"] = "0"
 
 ROOT = Path(__file__).resolve().parents[1]
 

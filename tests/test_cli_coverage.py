@@ -96,6 +96,32 @@ def test_operator_any_and_fast_mode(fixture_layers):
     assert b["covered_km2"].tolist() == pytest.approx(a["covered_km2"].tolist(), rel=5e-3)
 
 
+@pytest.mark.parametrize("engine", ["polygons", "arcs", "scanlines"])
+def test_every_engine_gives_the_closed_form_areas(fixture_layers, engine):
+    if engine != "polygons":
+        pytest.importorskip("numba")
+    result = run(
+        "coverage", str(fixture_layers), "--tech", "4G", "--operator", "any,all,Viettel",
+        "--radius", "4G=2000", "--engine", engine, "--format", "csv",
+    )  # fmt: skip
+    table = pd.read_csv(io.StringIO(result.stdout), dtype={"code": str}).set_index("operator")
+    disk, lens = math.pi * 4.0, lens_area(2000.0, 2500.0) / 1e6
+    rel = 5e-3 if engine == "scanlines" else 1e-3
+    # "any" and "all" across both operators, although only Viettel is listed.
+    assert table.loc["any"].iloc[0]["covered_km2"] == pytest.approx(2 * disk - lens, rel=rel)
+    assert table.loc["all"].iloc[0]["covered_km2"] == pytest.approx(lens, rel=rel)
+    assert table.loc["Viettel"].iloc[0]["covered_km2"] == pytest.approx(disk, rel=rel)
+
+
+def test_a_missing_extra_names_the_pip_extra(fixture_layers, monkeypatch):
+    from ict_gis.engines import arcs
+
+    monkeypatch.setattr(arcs, "numba_installed", lambda: False)
+    result = run("coverage", str(fixture_layers), "--engine", "arcs")
+    assert result.exit_code == 2
+    assert "pip install 'ict_gis[fast]'" in result.output
+
+
 def test_radius_and_config_change_the_result(fixture_layers, tmp_path):
     small = run("coverage", str(fixture_layers), "--tech", "2G", "--operator", "any",
                 "--radius", "2G=1000", "--format", "json")  # fmt: skip
@@ -123,6 +149,7 @@ def test_radius_and_config_change_the_result(fixture_layers, tmp_path):
         (["--operator", "Telco"], "unknown operator"),
         (["--model", "hexagon"], "hexagon"),
         (["--format", "gpkg"], "-o FILE.gpkg"),
+        (["--engine", "gpu"], "Unknown coverage engine 'gpu'"),
     ],
 )
 def test_bad_options_are_usage_errors(args, message):
@@ -181,5 +208,5 @@ def test_quiet_run_prints_only_data():
 def test_help_mentions_every_option():
     result = run("coverage", "--help")
     for option in ("--tech", "--operator", "--model", "--radius", "--config", "--mode",
-                   "--as-of", "--format", "--output"):  # fmt: skip
+                   "--engine", "--as-of", "--format", "--output"):  # fmt: skip
         assert option in result.output

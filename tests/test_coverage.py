@@ -166,46 +166,6 @@ def test_fast_mode_is_within_half_a_percent():
     assert np.allclose(fast["covered_km2"], exact["covered_km2"], rtol=5e-3)
 
 
-def test_arcs_engine_numpy_and_numba_agree_with_polygons():
-    from ict_gis.geometry import polygon_positions
-    from ict_gis.metrics._disks import disk_coverage_areas
-
-    rng = np.random.default_rng(11)
-    n = 60
-    x, y = rng.uniform(0, 20_000, n), rng.uniform(0, 20_000, n)
-    r = rng.choice([700.0, 1500.0, 3000.0], n)
-    x[1], y[1], r[1] = x[0], y[0], r[0]  # identical disks of two operators
-    group = rng.integers(0, 3, n)
-    group[1] = (group[0] + 1) % 3
-    cells = shapely.get_parts(
-        shapely.voronoi_polygons(
-            shapely.multipoints(rng.uniform(0, 20_000, (8, 2))),
-            extend_to=shapely.box(0, 0, 20_000, 20_000),
-        )
-    )
-    cells = shapely.intersection(cells, shapely.box(0, 0, 20_000, 20_000))
-    pos = polygon_positions(x, y, cells)
-    results = [
-        disk_coverage_areas(cells, x, y, r, group, 3, unit_of_centre=pos, use_numba=flag)
-        for flag in (False, True)
-    ]
-    for a, b in zip(*results, strict=True):
-        assert np.allclose(a, b, rtol=1e-9, atol=1e-3)
-    # An independent method: polygons of 256 segments per quarter, area-corrected
-    # (their own error at the corners of unions is ~1e-5 of the areas).
-    from ict_gis.footprints import area_corrected_radius
-
-    polys = shapely.buffer(shapely.points(x, y), area_corrected_radius(r, 1024), quad_segs=256)
-    for u, cell in enumerate(cells):
-        per = [shapely.intersection(shapely.union_all(polys[group == g]), cell) for g in range(3)]
-        expected_any = shapely.union_all(per).area
-        expected_all = shapely.intersection_all(per).area
-        assert results[0][1][u] == pytest.approx(expected_any, rel=3e-5, abs=1.0)
-        assert results[0][2][u] == pytest.approx(expected_all, rel=3e-5, abs=1.0)
-        for g in range(3):
-            assert results[0][0][u, g] == pytest.approx(per[g].area, rel=3e-5, abs=1.0)
-
-
 def test_stations_on_air_dates_status_and_switch_offs():
     bts = stations(
         [
@@ -380,3 +340,62 @@ def test_inputs_are_not_modified():
     switch_off_gaps(layers, tech="4G")
     for kind, frame in layers.items():
         pd.testing.assert_frame_equal(frame, copies[kind])
+
+
+@pytest.mark.parametrize("engine", ["arcs", "polygons", "scanlines"])
+def test_any_and_all_are_across_every_operator_whatever_is_named(engine):
+    # Two circles of two operators, d apart: "any" is both disks, "all" their
+    # lens, whichever operators are listed with them.
+    d = 2500.0
+    layers = {
+        "districts": units(SQUARE),
+        "bts_stations": stations(
+            [("S1", "Viettel", "4G", -d / 2, 0), ("S2", "VNPT", "4G", d / 2, 0)]
+        ),
+    }
+    lens = lens_area(R, d) / 1e6
+    disk = math.pi * R * R / 1e6
+    rel = 1e-3 if engine != "scanlines" else 5e-3
+    for operator in ("any,all", "any,all,Viettel", ["all", "any", "VNPT"], "any,Viettel,all"):
+        table = coverage(layers, tech="4G", operator=operator, model=MODEL, engine=engine)
+        assert rows(table, "any", "A")["covered_km2"] == pytest.approx(2 * disk - lens, rel=rel)
+        assert rows(table, "all", "A")["covered_km2"] == pytest.approx(lens, rel=rel)
+    table = coverage(layers, tech="4G", operator="any,Viettel", model=MODEL, engine=engine)
+    assert sorted(set(table["operator"])) == ["Viettel", "any"]
+    assert rows(table, "Viettel", "A")["covered_km2"] == pytest.approx(disk, rel=rel)
+
+
+def test_any_on_the_bundled_layers_does_not_depend_on_the_operators_listed():
+    from ict_gis.layerset import bundled_layers
+
+    layers = bundled_layers()
+    alone = coverage(layers, tech="2G", operator="any", as_of="2024-12-31")
+    listed = coverage(layers, tech="2G", operator="any,Viettel", as_of="2024-12-31")
+    every = coverage(layers, tech="2G", as_of="2024-12-31")
+    a = rows(alone, "any")["covered_km2"]
+    assert rows(listed, "any")["covered_km2"].tolist() == pytest.approx(a.tolist(), rel=1e-12)
+    assert rows(every, "any")["covered_km2"].tolist() == pytest.approx(a.tolist(), rel=1e-12)
+    # and more than Viettel's own coverage somewhere (other operators add to it)
+    assert (a > rows(listed, "Viettel")["covered_km2"] + 1e-6).any()
+
+
+def test_engine_errors_name_the_engines_and_the_extra(monkeypatch):
+    from ict_gis.engines import arcs, scanlines
+
+    layers = {
+        "districts": units(SQUARE),
+        "bts_stations": stations([("S1", "Viettel", "4G", 0, 0, {"azimuths_deg": "30"})]),
+    }
+    with pytest.raises(CoverageError, match="Unknown coverage engine 'gpu'.*polygons"):
+        coverage(layers, tech="4G", model=MODEL, engine="gpu")
+    with pytest.raises(CoverageError, match="circles only"):
+        coverage(layers, tech="4G", model=FootprintModel(kind="sector"), engine="arcs")
+    monkeypatch.setattr(arcs, "numba_installed", lambda: False)
+    monkeypatch.setattr(scanlines, "numba_installed", lambda: False)
+    with pytest.raises(CoverageError, match=r"pip install 'ict_gis\[fast\]'"):
+        coverage(layers, tech="4G", model=MODEL, engine="arcs")
+    # Without numba, both modes run on polygons.
+    for mode in ("exact", "fast"):
+        table = coverage(layers, tech="4G", model=MODEL, mode=mode, operator="any")
+        assert table.attrs["engine"] == "polygons"
+        assert table.loc["A", "covered_km2"] == pytest.approx(math.pi * R * R / 1e6, rel=1e-3)

@@ -1,4 +1,4 @@
-"""Points in polygons: the shapely sweep and the compiled kernel, against hand-made answers."""
+"""Points in polygons (the shapely sweep) against hand-made answers."""
 
 from __future__ import annotations
 
@@ -10,19 +10,13 @@ from ict_gis import geometry
 from ict_gis.geometry import polygon_positions
 
 
-@pytest.fixture(params=["shapely", "kernel"])
-def use_kernel(request, monkeypatch):
-    """Each test with shapely and with the kernel (numba's, standing for the compiled one)."""
-    monkeypatch.setattr(geometry, "_REMEMBERED", [])  # nothing remembered from elsewhere
-    if request.param == "kernel":
-        numba_kernels = pytest.importorskip("ict_gis.metrics._numba")
-        monkeypatch.setattr(geometry, "_compiled_kernel", lambda: numba_kernels.points_in_polygons)
-    else:
-        monkeypatch.setattr(geometry, "_compiled_kernel", lambda: None)
-    return request.param == "kernel"
+@pytest.fixture
+def fresh(monkeypatch):
+    """Nothing remembered from elsewhere."""
+    monkeypatch.setattr(geometry, "_REMEMBERED", [])
 
 
-def test_inside_outside_holes_parts_and_edges(use_kernel):
+def test_inside_outside_holes_parts_and_edges(fresh):
     ring = shapely.Polygon(
         [(0, 0), (10, 0), (10, 10), (0, 10)], [[(4, 4), (6, 4), (6, 6), (4, 6)]]
     )  # a square with a square hole
@@ -49,7 +43,7 @@ def test_inside_outside_holes_parts_and_edges(use_kernel):
     assert polygon_positions(x, y, polygons).tolist() == [want for _, want in points]
 
 
-def test_random_points_in_a_mosaic_agree_with_shapely_contains(use_kernel):
+def test_random_points_in_a_mosaic_agree_with_shapely_contains(fresh):
     rng = np.random.default_rng(3)
     seeds = shapely.multipoints(rng.uniform(0, 1000, (40, 2)))
     cells = shapely.get_parts(
@@ -66,7 +60,7 @@ def test_random_points_in_a_mosaic_agree_with_shapely_contains(use_kernel):
     assert (got >= 0).sum() > 15_000 and (got < 0).sum() > 500
 
 
-def test_no_points_or_no_polygons(use_kernel):
+def test_no_points_or_no_polygons(fresh):
     assert (
         polygon_positions(np.empty(0), np.empty(0), np.array([shapely.box(0, 0, 1, 1)])).size == 0
     )

@@ -1,4 +1,4 @@
-"""The scan-line engine of the fast mode, against hand-made intervals and fine polygons."""
+"""The scan-line engine of the fast mode, against hand-made answers and fine polygons."""
 
 from __future__ import annotations
 
@@ -8,22 +8,13 @@ import numpy as np
 import pytest
 import shapely
 
-from ict_gis.metrics import _aot
-from ict_gis.metrics._scanlines import _intersection, _union, scanline_areas
+pytest.importorskip("numba")
+
+from ict_gis.engines import _kernels  # noqa: E402
+from ict_gis.engines.scanlines import line_spacing, scanline_areas  # noqa: E402
 
 
-@pytest.fixture(params=["kernels", "numpy"])
-def use_kernels(request, monkeypatch):
-    """Each test with the kernels (numba's, standing for the compiled ones) and with numpy."""
-    if request.param == "kernels":
-        pytest.importorskip("numba")
-        from ict_gis.metrics import _numba
-
-        monkeypatch.setattr(_aot, "load", lambda: _numba)
-    return request.param == "kernels"
-
-
-def run(units, footprints, groups=1, spacing=200.0, use_kernels=True):
+def run(units, footprints, groups=1, spacing=200.0):
     """footprints: rows (x, y, r, azimuth or NaN, half beam, group)."""
     f = np.array(footprints, dtype=float).reshape(-1, 6)
     return scanline_areas(
@@ -36,7 +27,6 @@ def run(units, footprints, groups=1, spacing=200.0, use_kernels=True):
         f[:, 5].astype(np.int64),
         groups,
         spacing=spacing,
-        use_kernels=use_kernels,
     )
 
 
@@ -57,30 +47,11 @@ def wedge(x, y, r, azimuth, half_beam, points=4000):
     return shapely.Polygon((coords - [x, y]) * factor + [x, y])
 
 
-def test_union_merges_overlapping_and_touching_intervals():
-    start, end = _union(np.array([5.0, 0.0, 9.0, 2.0, 5.5, 11.0]), np.array([6, 3, 10, 4, 7, 12.0]))
-    assert start.tolist() == [0.0, 5.0, 9.0, 11.0]
-    assert end.tolist() == [4.0, 7.0, 10.0, 12.0]
-    start, end = _union(np.array([0.0, 1.0]), np.array([1.0, 2.0]))
-    assert (start.tolist(), end.tolist()) == ([0.0], [2.0])
-
-
-def test_intersection_keeps_what_every_set_covers():
-    a = (np.array([0.0, 5.0]), np.array([4.0, 7.0]))
-    b = (np.array([1.0]), np.array([6.0]))
-    c = (np.array([0.0]), np.array([10.0]))
-    start, end = _intersection([a, b, c])
-    assert start.tolist() == [1.0, 5.0]
-    assert end.tolist() == [4.0, 6.0]
-
-
 @pytest.mark.parametrize("spacing", [37.0, 200.0, 1000.0, 5000.0])
 @pytest.mark.parametrize("r", [40.0, 750.0, 1700.0])
-def test_a_lone_circle_has_its_exact_area_whatever_the_spacing(spacing, r, use_kernels):
+def test_a_lone_circle_has_its_exact_area_whatever_the_spacing(spacing, r):
     unit = shapely.box(-20_000, -20_000, 20_000, 20_000)
-    sampled, per, any_, all_ = run(
-        [unit], [(123.4, -56.7, r, np.nan, 180, 0)], spacing=spacing, use_kernels=use_kernels
-    )
+    sampled, per, any_, all_ = run([unit], [(123.4, -56.7, r, np.nan, 180, 0)], spacing=spacing)
     # Covered length on the lines times their spacing: the disk's area.
     assert any_[0] == pytest.approx(math.pi * r * r, rel=1e-9)
     assert per[0, 0] == pytest.approx(any_[0])
@@ -89,24 +60,24 @@ def test_a_lone_circle_has_its_exact_area_whatever_the_spacing(spacing, r, use_k
 
 @pytest.mark.parametrize("azimuth", [0, 15, 30, 45, 90, 135, 180, 200, 270, 330, 359])
 @pytest.mark.parametrize("half_beam", [32.5, 60, 100, 150])
-def test_a_lone_wedge_has_its_exact_area(azimuth, half_beam, use_kernels):
+def test_a_lone_wedge_has_its_exact_area(azimuth, half_beam):
     unit = shapely.box(-20_000, -20_000, 20_000, 20_000)
     r = 1500.0
-    sampled, _, any_, _ = run([unit], [(0, 0, r, azimuth, half_beam, 0)], use_kernels=use_kernels)
+    sampled, _, any_, _ = run([unit], [(0, 0, r, azimuth, half_beam, 0)])
     expected = r * r * math.radians(half_beam)  # r²θ/2 with θ = 2 × half beam
     # Beams wider than 180° are two wedges whose mean chords may overlap a little.
     assert any_[0] == pytest.approx(expected, rel=1e-9 if half_beam <= 90 else 1e-3)
 
 
-def test_a_wedge_is_on_the_side_it_points_to(use_kernels):
+def test_a_wedge_is_on_the_side_it_points_to():
     west = shapely.box(-20_000, -20_000, 0, 20_000)
     east = shapely.box(0, -20_000, 20_000, 20_000)
-    sampled, _, any_, _ = run([west, east], [(0, 0, 1500, 90, 32.5, 0)], use_kernels=use_kernels)
+    sampled, _, any_, _ = run([west, east], [(0, 0, 1500, 90, 32.5, 0)])
     assert any_[0] == 0
     assert any_[1] == pytest.approx(1500**2 * math.radians(32.5), rel=1e-9)
 
 
-def test_random_footprints_agree_with_fine_polygons(use_kernels):
+def test_random_footprints_agree_with_fine_polygons():
     rng = np.random.default_rng(7)
     ring = shapely.Polygon(
         [(0, 0), (9000, 800), (10_000, 7000), (4000, 10_000), (600, 6000)],
@@ -128,7 +99,7 @@ def test_random_footprints_agree_with_fine_polygons(use_kernels):
             rng.integers(0, 3, n),
         ]
     )
-    sampled, per, any_, all_ = run(units, rows, groups=3, use_kernels=use_kernels)
+    sampled, per, any_, all_ = run(units, rows, groups=3)
     polys = np.array([wedge(*row[:4], row[4]) for row in rows], dtype=object)
     group_union = [shapely.union_all(polys[rows[:, 5] == g]) for g in range(3)]
     for u, unit in enumerate(units):
@@ -145,80 +116,42 @@ def test_random_footprints_agree_with_fine_polygons(use_kernels):
         assert min(expected) > 0.05 * unit.area or u == 1
 
 
-def test_a_small_unit_gets_lines_of_its_own(use_kernels):
-    # 300 m high: on the 200 m lines of the big unit it would get one or two lines.
-    small = shapely.box(0, 0, 300, 300)
+@pytest.mark.parametrize("r", [140.0, 2000.0])
+def test_a_small_unit_gets_lines_of_its_own(r):
+    # 200 m high: on the 200 m lines of the big unit it would get one line.
+    small = shapely.box(0, 0, 300, 200)
     big = shapely.box(-20_000, -20_000, 0, 20_000)
-    sampled, _, any_, _ = run(
-        [small, big], [(150, 400, 140, np.nan, 180, 0)], use_kernels=use_kernels
-    )
-    # The part of the disk below y = 300 (a circular segment), all inside the small unit.
-    r, h = 140.0, 100.0
-    segment = r * r * math.acos(h / r) - h * math.sqrt(r * r - h * h)
-    assert sampled[0] == pytest.approx(300 * 300, rel=1e-9)
-    assert any_[0] == pytest.approx(segment, rel=5e-3)
-    assert any_[1] == 0
+    h = 100.0
+    sampled, _, any_, _ = run([small, big], [(150, 200 + h, r, np.nan, 180, 0)])
+    # The part of the disk below y = 300 (a circular segment), inside the small
+    # unit (the small circle), or the whole unit but the corners (the large).
+    if r < 200:
+        expected = r * r * math.acos(h / r) - h * math.sqrt(r * r - h * h)
+    else:
+        expected = shapely.intersection(shapely.Point(150, 300).buffer(r, 1024), small).area
+    assert sampled[0] == pytest.approx(300 * 200, rel=1e-9)  # 20 lines fitted to the unit
+    assert any_[0] / sampled[0] * small.area == pytest.approx(expected, rel=5e-3)
+    assert any_[1] == 0 if r < 200 else any_[1] > 0
 
 
-def test_a_small_island_of_a_unit_gets_lines_of_its_own(use_kernels):
+def test_a_small_island_of_a_unit_gets_lines_of_its_own():
     mainland = shapely.box(0, 0, 1500, 2500)
     island = shapely.box(0, 4000, 500, 4300)
     unit = shapely.MultiPolygon([mainland, island])
     # A circle over the whole island, none of the mainland.
-    sampled, _, any_, _ = run([unit], [(250, 4150, 600, np.nan, 180, 0)], use_kernels=use_kernels)
+    sampled, _, any_, _ = run([unit], [(250, 4150, 600, np.nan, 180, 0)])
     assert any_[0] / sampled[0] * unit.area == pytest.approx(island.area, rel=5e-3)
 
 
-def test_units_without_geometry_and_no_footprints_give_zeros(use_kernels):
-    sampled, per, any_, all_ = run([None, shapely.Polygon()], [], groups=2, use_kernels=use_kernels)
+def test_units_without_geometry_and_no_footprints_give_zeros():
+    sampled, per, any_, all_ = run([None, shapely.Polygon()], [], groups=2)
     assert sampled.tolist() == [0, 0] and any_.tolist() == [0, 0]
     assert per.shape == (2, 2)
-    sampled, per, any_, all_ = run(
-        [shapely.box(0, 0, 1000, 1000)], [], groups=1, use_kernels=use_kernels
-    )
+    sampled, per, any_, all_ = run([shapely.box(0, 0, 1000, 1000)], [], groups=1)
     assert sampled[0] == pytest.approx(1e6) and any_[0] == 0
 
 
-def test_the_kernels_give_the_numpy_code_s_lengths(monkeypatch):
-    pytest.importorskip("numba")
-    from ict_gis.metrics import _numba
-
-    monkeypatch.setattr(_aot, "load", lambda: _numba)
-    rng = np.random.default_rng(11)
-    # Overlapping units (a user's own), a unit with a hole, a zero-width
-    # sliver, a tiny unit and an empty one; circles and wedges of every width.
-    units = [
-        shapely.box(0, 0, 8000, 6000).difference(shapely.box(2000, 2000, 3000, 3500)),
-        shapely.box(5000, 3000, 12_000, 9000),
-        shapely.Polygon([(9000, 0), (9000, 2000), (9000.0000001, 1000)]),
-        shapely.box(100, 7000, 250, 7100),
-        shapely.Polygon(),
-    ]
-    n = 400
-    half_beams = rng.choice([10, 32.5, 60, 90, 100, 150, 180, 200], n)
-    rows = np.column_stack(
-        [
-            rng.uniform(-1500, 13_000, n),
-            rng.uniform(-1500, 10_000, n),
-            rng.uniform(0, 1800, n),
-            np.where(half_beams >= 180, np.nan, rng.uniform(-30, 400, n)),
-            half_beams,
-            rng.integers(0, 5, n),
-        ]
-    )
-    rows[:10] = rows[10:20]  # identical footprints, too
-    for spacing in (50.0, 200.0, 700.0):
-        kernels = run(units, rows, groups=5, spacing=spacing, use_kernels=True)
-        numpy_ = run(units, rows, groups=5, spacing=spacing, use_kernels=False)
-        for a, b in zip(kernels, numpy_, strict=True):
-            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-3)
-        assert (kernels[1] > 0).all(axis=1)[:4].any() and kernels[3][0] > 0
-
-
 def test_the_kernels_sweep_counts_every_group_once_per_point():
-    pytest.importorskip("numba")
-    from ict_gis.metrics import _numba
-
     # One line, at y = 1 (a family of one line 2 m high: weight 2), through
     # unit 0 = [0, 10] x [0, 2] and unit 1 = [20, 30] x [0, 2] (their ring
     # edges). Chords: group 0 on [2, 6] and [4, 8], group 1 on [5, 25].
@@ -227,7 +160,7 @@ def test_the_kernels_sweep_counts_every_group_once_per_point():
         ring = [(a, 0.0), (b, 0.0), (b, 2.0), (a, 2.0), (a, 0.0)]
         edges += [(part, *p, *q) for p, q in zip(ring[:-1], ring[1:], strict=True)]
     part, x0, y0, x1, y1 = (np.array(column) for column in zip(*edges, strict=True))
-    sampled, per, any_, all_ = _numba.scan_cover(
+    sampled, per, any_, all_ = _kernels.scan_cover(
         np.array([0, 3]),  # line 0's chords start at 0 ...
         np.array([3]),  # ... and there are three
         np.array([2.0, 4.0, 5.0]),
@@ -248,9 +181,8 @@ def test_the_kernels_sweep_counts_every_group_once_per_point():
     assert all_.tolist() == [6.0, 0.0]
 
 
-def test_without_a_compiled_module_the_numpy_code_runs(monkeypatch):
-    # numba's JIT kernels are never loaded for the fast mode.
-    monkeypatch.setattr(_aot, "load", lambda: None)
-    monkeypatch.setattr(_aot, "kernels", lambda: pytest.fail("numba's kernels were asked for"))
-    sampled, _, any_, _ = run([shapely.box(0, 0, 5000, 5000)], [(2500, 2500, 1000, np.nan, 180, 0)])
-    assert any_[0] == pytest.approx(math.pi * 1e6, rel=1e-9)
+def test_the_spacing_follows_the_smallest_radius():
+    assert line_spacing(np.array([2000.0, 4000.0]), 200.0) == 200.0
+    assert line_spacing(np.array([500.0, 4000.0, np.nan]), 200.0) == pytest.approx(200 * 2**-1.75)
+    assert line_spacing(np.array([1.0]), 200.0) == 10.0  # not closer than 10 m
+    assert line_spacing(np.array([]), 150.0) == 150.0

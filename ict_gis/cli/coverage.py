@@ -9,7 +9,12 @@ from pathlib import Path
 
 import click
 
-from ict_gis.cli.footprint_options import footprint_model, footprint_options, mode_option
+from ict_gis.cli.footprint_options import (
+    engine_option,
+    footprint_model,
+    footprint_options,
+    mode_option,
+)
 from ict_gis.cli.options import (
     as_of_option,
     emit,
@@ -18,7 +23,6 @@ from ict_gis.cli.options import (
     layers_argument,
     level_option,
     load_valid_layers,
-    note,
     output_option,
     refuse_binary_on_terminal,
 )
@@ -128,6 +132,7 @@ def _present_techs(layers) -> list[str]:
 )
 @footprint_options
 @mode_option
+@engine_option
 @as_of_option
 @level_option
 @format_option(*FORMATS)
@@ -144,6 +149,7 @@ def command(
     radius: dict[str, float],
     config,
     mode: str,
+    engine: str | None,
     as_of: dt.date | None,
     level: str | None,
     fmt: str,
@@ -165,6 +171,8 @@ def command(
       ict-gis coverage --tech 4G --as-of 2024-12-31
       ict-gis coverage --tech 2G,4G --operator any --format csv -o coverage.csv
       ict-gis coverage --model hata --radius 4G:urban=900 --format md
+      ict-gis coverage --mode fast --tech 2G,4G,5G
+      ict-gis coverage --engine polygons   # the reference engine
       ict-gis coverage --format gpkg -o coverage.gpkg   # for QGIS
     """
     from ict_gis.metrics.coverage import coverage
@@ -186,6 +194,7 @@ def command(
             model=fp_model,
             as_of=as_of,
             mode=mode,
+            engine=engine,
             level=level,
             progress=update,
         )
@@ -193,15 +202,6 @@ def command(
         raise click.ClickException(str(exc)) from exc
     finally:
         close()
-    if {"arcs", "scanlines"} & set(table.attrs.get("engine", "").split(",")):
-        # Next time, kernels compiled ahead of time: no numba to load.
-        from ict_gis.metrics._aot import start_build
-
-        if start_build():
-            note(
-                "Compiling the coverage kernels in the background (about 15 s, once) "
-                "so that later runs start faster."
-            )
     if fmt == "gpkg":
         _write_gpkg(layer_set, table, output, techs, operator, fp_model, as_of, level)
         write_plot(table, plot, lang=lang)

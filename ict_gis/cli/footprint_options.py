@@ -2,7 +2,7 @@
 
 ``--model circle|sector|hata``, ``--radius TECH=M`` (repeatable, keys
 ``TECH[@BAND][:ENVIRONMENT]``), ``--config FILE`` (TOML, see
-:mod:`ict_gis.config`) and ``--mode exact|fast``. Their callbacks raise
+:mod:`ict_gis.config`), ``--mode exact|fast`` and ``--engine NAME``. Their callbacks raise
 :class:`click.BadParameter`; :func:`footprint_model` combines them: the
 configuration file first, then ``--model``, then each ``--radius``.
 """
@@ -100,7 +100,31 @@ def mode_option(func: F) -> F:
         type=click.Choice(MODES),
         default="exact",
         show_default=True,
-        help="exact: vector geometry; fast: scan lines 200 m apart, within 0.5 %.",
+        help="exact: exact areas; fast: scan lines (at most 200 m apart), within 0.5 %.",
+    )(func)
+
+
+def _engine(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from ict_gis.engines import get_engine
+    from ict_gis.errors import CoverageError
+
+    try:
+        return get_engine(value).name
+    except CoverageError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+def engine_option(func: F) -> F:
+    """``--engine NAME``: a coverage engine of the registry (:mod:`ict_gis.engines`)."""
+    return click.option(
+        "--engine",
+        callback=_engine,
+        metavar="NAME",
+        help="Coverage engine: polygons (shapely, the reference), arcs (exact circles) or "
+        "scanlines (fast); the last two need pip install 'ict_gis[fast]'. It sets the mode. "
+        "[default: the quickest installed for --mode]",
     )(func)
 
 

@@ -10,7 +10,6 @@ reader.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
 from ict_gis.io.files import (
@@ -32,14 +31,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from ict_gis.io.opencellid import OpenCellIdReport, read_opencellid
     from ict_gis.io.sheets import SheetProblem, SheetReport, read_sheet
 
-#: The importers, loaded on first use (every command reads layers; few import).
-_IMPORTERS = {
-    "OpenCellIdReport": "ict_gis.io.opencellid",
-    "read_opencellid": "ict_gis.io.opencellid",
-    "SheetProblem": "ict_gis.io.sheets",
-    "SheetReport": "ict_gis.io.sheets",
-    "read_sheet": "ict_gis.io.sheets",
-}
+#: The importers' names, loaded on first use (every command reads layers; few import).
+_OPENCELLID = ("OpenCellIdReport", "read_opencellid")
+_SHEETS = ("SheetProblem", "SheetReport", "read_sheet")
 
 __all__ = [
     "TABLE_SUFFIXES",
@@ -63,10 +57,16 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    if name in _IMPORTERS:
-        return getattr(importlib.import_module(_IMPORTERS[name]), name)
+    if name in _OPENCELLID:
+        from ict_gis.io import opencellid
+
+        return getattr(opencellid, name)
+    if name in _SHEETS:
+        from ict_gis.io import sheets
+
+        return getattr(sheets, name)
     raise AttributeError(f"module 'ict_gis.io' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_IMPORTERS))
+    return sorted({*globals(), *_OPENCELLID, *_SHEETS})

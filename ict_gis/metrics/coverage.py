@@ -14,35 +14,24 @@ the polygons served by a technology and by no newer one.
 How it is computed
 ------------------
 Everything is computed in the equal-area CRS of
-:func:`ict_gis.units.metric_crs`, by one of three engines (``engine=``):
+:func:`ict_gis.units.metric_crs`, by one of the engines of
+:mod:`ict_gis.engines` (``engine=``), behind one interface:
 
-``arcs`` (``mode="exact"``, circles)
+``arcs`` (``mode="exact"``, circles; numba)
     The exact area of the true circles, without polygons: by Green's
     theorem, the area of a unit's covered part is an integral along its
     boundary, made of the circles' arcs that lie on the boundary of the
-    union and inside the unit, and of the unit's edges inside the union.
-    Arcs are found with interval arithmetic on angles (compiled with numba
-    when installed, numpy otherwise; the compiled kernels are built ahead of
-    time when they can be, see :mod:`ict_gis.metrics._aot`) and integrated
-    in closed form (see :mod:`ict_gis.metrics._disks`).
-``polygons`` (``mode="exact"``, sectors, or population polygons)
-    One bulk STRtree query gives the footprints touching each unit; per unit,
-    the union of only those footprints, clipped to the unit, in a thread
-    pool over units (shapely releases the GIL). Circles and wedges are
-    polygons of 8 segments per quarter with an area-corrected radius (see
-    :func:`ict_gis.footprints.area_corrected_radius`): the area of each
-    footprint is exact, and areas cut by boundaries or overlaps stay within
-    0.1 % of the closed-form values.
-``scanlines`` (``mode="fast"``)
-    Measures along horizontal scan lines 200 m apart (closer in units or
-    islands less than 20 lines high): on each line the unit's intervals
-    are exact, and each footprint is one interval as wide as its mean width
-    over the line's band, so that every footprint keeps its exact area;
-    overlaps and boundaries are sampled at the lines. The
-    covered share of the unit's lines is applied to the unit's exact area
-    (within 0.5 %). Two compiled kernels when numba is installed (built
-    ahead of time like the arcs' kernels), plain numpy in two threads
-    otherwise (see :mod:`ict_gis.metrics._scanlines`).
+    union and inside the unit, and of the unit's edges inside the union
+    (see :mod:`ict_gis.engines.arcs`).
+``polygons`` (``mode="exact"``: sectors, or without numba)
+    Per unit, the union of the footprint polygons touching it, clipped to
+    it (shapely/GEOS; see :mod:`ict_gis.engines.polygons`). The reference.
+``scanlines`` (``mode="fast"``; numba)
+    Measures along horizontal scan lines at most 200 m apart (closer for
+    small footprints, see :mod:`ict_gis.engines.scanlines`), within 0.5 %
+    of exact.
+
+Without numba (``pip install 'ict_gis[fast]'``) every mode runs on ``polygons``.
 
 Stations on air
 ---------------
@@ -59,10 +48,8 @@ technologies do); likewise ``shutdowns_3g`` for 3G.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -70,6 +57,8 @@ import pandas as pd
 import pyproj
 import shapely
 
+from ict_gis.engines import Footprints, default_engine, engine_names, get_engine
+from ict_gis.engines.polygons import covered_geometries, pairs, reduce, run
 from ict_gis.errors import CoverageError
 from ict_gis.footprints import (
     UNIT_TYPE_ENVIRONMENTS,
@@ -109,11 +98,10 @@ ALL = "all"
 TOTAL = "total"
 #: Computation modes of :func:`coverage`.
 MODES: tuple[str, ...] = ("exact", "fast")
-#: Engines of :func:`coverage` (see its ``engine`` parameter).
-ENGINES: tuple[str, ...] = ("arcs", "polygons", "scanlines")
-#: Largest distance (m) between the scan lines of ``mode="fast"``: on the
-#: country benchmark (100,000 sites, 700 units) its areas are within 0.05 % of
-#: the exact ones at the 95th percentile, 0.15 % at most (``benchmarks/``).
+#: Engines of :func:`coverage` (see its ``engine`` parameter and :mod:`ict_gis.engines`).
+ENGINES: tuple[str, ...] = tuple(engine_names())
+#: Largest distance (m) between the scan lines of ``mode="fast"`` (closer for
+#: footprints of less than 1.6 km radius, see :func:`ict_gis.engines.scanlines.line_spacing`).
 DEFAULT_RESOLUTION_M: float = 200.0
 #: Scenarios of :func:`switch_off_gaps`.
 GAP_SCENARIOS: tuple[str, ...] = ("before", "after", "lost")
@@ -315,10 +303,11 @@ def _prepare_units(
 def _operators(
     operator: str | Sequence[str] | None,
 ) -> tuple[list[str] | None, list[str] | None, bool, bool]:
-    """Parse ``operator``: (stations' operators, operator rows, want any, want all).
+    """Parse ``operator``: (operators named, operator rows, want any, want all).
 
-    ``None`` for the stations' operators means every operator; ``None`` for
-    the rows means one row per operator present.
+    ``None`` for the operators named means every operator; ``None`` for the
+    rows means one row per operator present. ``any`` and ``all`` are across
+    every operator of the layer, whatever operators are named.
     """
     if operator is None:
         return None, None, True, True
@@ -352,26 +341,6 @@ def _operators(
 
 
 # --------------------------------------------------------------------------- footprints
-
-
-@dataclass
-class _Footprints:
-    """Footprints of one technology, in the working CRS, grouped by operator."""
-
-    geoms: np.ndarray  # polygons (None when not drawn)
-    x: np.ndarray
-    y: np.ndarray
-    radius: np.ndarray
-    azimuth: np.ndarray  # NaN for circles
-    beamwidth: np.ndarray  # degrees, 360 for circles
-    group: np.ndarray  # index into `operators`
-    unit: np.ndarray  # position of the unit containing the station, -1 if none
-    operators: list[str]
-
-    @property
-    def circles_only(self) -> bool:
-        """Whether every footprint is a full circle."""
-        return bool(np.isnan(self.azimuth).all())
 
 
 def _in_background(work: Callable[[], object]) -> Future:
@@ -423,6 +392,12 @@ def _positions(points: np.ndarray, unit_geoms: np.ndarray) -> np.ndarray:
     return polygon_positions(shapely.get_x(points), shapely.get_y(points), unit_geoms)
 
 
+def _codes_at(units: gpd.GeoDataFrame, positions: np.ndarray) -> np.ndarray:
+    """Codes of the units at ``positions`` (``None`` for -1)."""
+    codes = np.append(units.index.to_numpy(dtype=object), None)
+    return codes[np.where(positions >= 0, positions, len(units))]
+
+
 def _unit_environments(units: gpd.GeoDataFrame, unit_pos: np.ndarray) -> pd.Series | None:
     """Environment of each station from the ``unit_type`` of its unit (None if unknown)."""
     if "unit_type" not in units.columns:
@@ -447,7 +422,7 @@ def _build_footprints(
     operators: list[str] | None,
     polygons: bool,
     layer: gpd.GeoDataFrame | None = None,
-) -> _Footprints:
+) -> Footprints:
     """Footprints of ``stations`` in ``crs``, with their operator group and unit.
 
     A station's unit is the one containing it in the units' own CRS (as in
@@ -482,7 +457,7 @@ def _build_footprints(
     known = np.array([lookup.get(o, -1) for o in values], dtype=np.int64)
     group = np.where(codes >= 0, known[codes] if len(known) else -1, -1).astype(np.int64)
     ok = (group >= 0) & np.isfinite(x) & np.isfinite(y)
-    return _Footprints(
+    return Footprints(
         geoms=geoms[ok],
         x=x[ok],
         y=y[ok],
@@ -490,7 +465,7 @@ def _build_footprints(
         azimuth=np.asarray(frame["azimuth_deg"], dtype=float)[ok],
         beamwidth=np.asarray(frame["beamwidth_deg"], dtype=float)[ok],
         group=group[ok],
-        unit=unit_pos[rows][ok],
+        unit=_codes_at(units, unit_pos[rows][ok]),
         operators=names,
     )
 
@@ -536,155 +511,6 @@ def coverage_footprints(
     return gpd.GeoDataFrame(out, geometry="geometry", crs=crs).to_crs(units.crs)
 
 
-# --------------------------------------------------------------------------- vector engine
-
-
-def _pairs(unit_geoms: np.ndarray, fp_geoms: np.ndarray) -> list[np.ndarray]:
-    """For each unit, the indices of the footprints intersecting it (one bulk query)."""
-    n = len(unit_geoms)
-    if not len(fp_geoms) or not n:
-        return [np.empty(0, dtype=np.int64) for _ in range(n)]
-    tree = shapely.STRtree(fp_geoms)
-    unit_idx, fp_idx = tree.query(unit_geoms, predicate="intersects")
-    order = np.argsort(unit_idx, kind="stable")
-    unit_idx, fp_idx = unit_idx[order], fp_idx[order]
-    bounds = np.searchsorted(unit_idx, np.arange(n + 1))
-    return [fp_idx[bounds[i] : bounds[i + 1]] for i in range(n)]
-
-
-def _clipped_union(geoms: np.ndarray, idx: np.ndarray, unit: shapely.Geometry) -> shapely.Geometry:
-    """Union of ``geoms[idx]`` clipped to ``unit``."""
-    if not len(idx):
-        return shapely.Polygon()
-    return shapely.intersection(shapely.union_all(geoms[idx]), unit)
-
-
-def _reduce(geoms: list[shapely.Geometry], how: str) -> shapely.Geometry:
-    """Union (``any``) or intersection (``all``) of per-group covered areas."""
-    present = [g for g in geoms if not g.is_empty]
-    if how == ANY:
-        return shapely.union_all(present) if present else shapely.Polygon()
-    if not geoms or len(present) < len(geoms):
-        return shapely.Polygon()
-    return shapely.intersection_all(present)
-
-
-def _run(func: Callable[[int], object], n: int, workers: int | None, progress: Progress | None):
-    """``[func(i) for i in range(n)]`` in a thread pool, reporting progress."""
-    workers = workers or min(4, os.cpu_count() or 1)
-    if progress is not None:
-        progress(0, n)
-    if workers <= 1 or n <= 1:
-        results = []
-        for i in range(n):
-            results.append(func(i))
-            if progress is not None:
-                progress(i + 1, n)
-        return results
-    results = []
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for i, result in enumerate(pool.map(func, range(n))):
-            results.append(result)
-            if progress is not None:
-                progress(i + 1, n)
-    return results
-
-
-def _areas_vector(
-    unit_geoms: np.ndarray,
-    fp: _Footprints,
-    *,
-    per_group: bool,
-    want_any: bool,
-    want_all: bool,
-    keep_geoms: bool,
-    workers: int | None,
-    progress: Progress | None,
-):
-    """Covered areas (m²) by polygon union and clipping, unit by unit."""
-    groups = len(fp.operators)
-    candidates = _pairs(unit_geoms, fp.geoms)
-    per_group = per_group or want_all or keep_geoms
-
-    def work(i: int):
-        unit = unit_geoms[i]
-        if unit is None or unit.is_empty:
-            return np.zeros(groups), 0.0, 0.0, []
-        idx = candidates[i]
-        if not per_group or groups == 0:
-            # Only "any": one union of every footprint touching the unit.
-            return np.zeros(groups), shapely.area(_clipped_union(fp.geoms, idx, unit)), 0.0, []
-        sub = fp.group[idx]
-        geoms = [_clipped_union(fp.geoms, idx[sub == g], unit) for g in range(groups)]
-        areas = shapely.area(np.array(geoms, dtype=object))
-        a_any = shapely.area(_reduce(geoms, ANY)) if want_any else 0.0
-        a_all = shapely.area(_reduce(geoms, ALL)) if want_all else 0.0
-        return areas, a_any, a_all, geoms if keep_geoms else []
-
-    results = _run(work, len(unit_geoms), workers, progress)
-    per = np.array([r[0] for r in results], dtype=float).reshape(len(unit_geoms), groups)
-    return (
-        per,
-        np.array([r[1] for r in results], dtype=float),
-        np.array([r[2] for r in results], dtype=float),
-        [r[3] for r in results],
-    )
-
-
-def _areas_arcs(unit_geoms: np.ndarray, fp: _Footprints, *, per_group, want_any, want_all):
-    """Covered areas (m²) of circles, exactly, from arcs (see ``_disks``)."""
-    from ict_gis.metrics._disks import disk_coverage_areas
-
-    valid = np.array([g is not None and not g.is_empty for g in unit_geoms], dtype=bool)
-    safe = np.where(valid, unit_geoms, shapely.Polygon())
-    return disk_coverage_areas(
-        safe,
-        fp.x,
-        fp.y,
-        fp.radius,
-        fp.group,
-        len(fp.operators),
-        unit_of_centre=fp.unit,
-        want_groups=per_group,
-        want_any=want_any,
-        want_all=want_all,
-    )
-
-
-# --------------------------------------------------------------------------- scan-line engine
-
-
-def _areas_scanlines(
-    unit_geoms: np.ndarray,
-    area_m2: np.ndarray,
-    fp: _Footprints,
-    *,
-    spacing_m: float,
-    per_group: bool,
-    want_any: bool,
-    want_all: bool,
-):
-    """Covered areas (m²): unit area times the covered share of its scan lines."""
-    from ict_gis.metrics._scanlines import scanline_areas
-
-    sampled, per, a_any, a_all = scanline_areas(
-        unit_geoms,
-        fp.x,
-        fp.y,
-        fp.radius,
-        fp.azimuth,
-        fp.beamwidth / 2.0,
-        fp.group,
-        len(fp.operators),
-        spacing=spacing_m,
-        want_groups=per_group,
-        want_any=want_any,
-        want_all=want_all,
-    )
-    scale = np.divide(area_m2, sampled, out=np.zeros_like(area_m2), where=sampled > 0)
-    return per * scale[:, None], a_any * scale, a_all * scale
-
-
 # --------------------------------------------------------------------------- population
 
 
@@ -713,7 +539,7 @@ def _population_counts(population: gpd.GeoDataFrame) -> np.ndarray:
     return counts.to_numpy(dtype=float)
 
 
-def _points_covered(fp: _Footprints, px: np.ndarray, py: np.ndarray) -> np.ndarray:
+def _points_covered(fp: Footprints, px: np.ndarray, py: np.ndarray) -> np.ndarray:
     """Bit pattern of the groups whose true circles/wedges contain each point."""
     pattern = np.zeros(len(px), dtype=np.int64)
     if not len(fp.x) or not len(px):
@@ -732,7 +558,7 @@ def _points_covered(fp: _Footprints, px: np.ndarray, py: np.ndarray) -> np.ndarr
     return pattern
 
 
-def _population_from_points(pop_points, fp: _Footprints, n_units: int):
+def _population_from_points(pop_points, fp: Footprints, n_units: int):
     px, py, count, pos = pop_points
     groups = len(fp.operators)
     pattern = _points_covered(fp, px, py)
@@ -784,9 +610,10 @@ def coverage(
     operator
         ``None``: every operator with stations of that technology, plus
         ``any`` and ``all`` across them. Otherwise operator names and/or
-        ``"any"``/``"all"``: only the rows asked for; ``any``/``all`` are then
-        across the named operators (across every operator when none is
-        named). Several names without ``any``/``all`` give both as well.
+        ``"any"``/``"all"``: only the rows asked for. ``any`` and ``all`` are
+        always across every operator with stations of that technology,
+        whatever operators are named. Several names without
+        ``any``/``all`` give both as well.
     model
         A :class:`~ict_gis.footprints.FootprintModel` or a model kind
         (``circle``, ``sector``, ``hata``); default circle.
@@ -794,7 +621,8 @@ def coverage(
         The day (inclusive) for stations, switch-offs and boundary changes;
         ``None`` is today.
     mode
-        ``exact`` (vector) or ``fast`` (scan lines at most ``resolution_m`` apart).
+        ``exact`` or ``fast`` (scan lines at most ``resolution_m`` apart,
+        within 0.5 % of exact).
     level
         Keep only units of this level (``district``, ``commune``).
     population
@@ -804,11 +632,13 @@ def coverage(
     resolution_m
         Largest distance between the scan lines of ``mode="fast"`` (m).
     engine
-        ``None`` chooses: in ``exact`` mode ``arcs`` (circles integrated
-        exactly along their arcs) when every footprint is a circle and no
-        population polygons are given, ``polygons`` (union and clipping of
-        area-corrected polygons) otherwise; in ``fast`` mode ``scanlines``.
-        Name one to compare them.
+        A coverage engine of :mod:`ict_gis.engines` (``polygons``, ``arcs``,
+        ``scanlines``); its mode replaces ``mode``. ``None`` chooses (see
+        :func:`ict_gis.engines.default_engine`): in ``exact`` mode ``arcs``
+        (circles integrated exactly along their arcs) when every footprint
+        is a circle, ``polygons`` (union and clipping of area-corrected
+        polygons) otherwise; in ``fast`` mode ``scanlines``. Without numba
+        (the ``fast`` extra) everything runs on ``polygons``.
     workers
         Threads (default: up to 4, one per core).
     progress
@@ -840,14 +670,13 @@ def coverage(
         raise CoverageError(f"Unknown mode {mode!r}; use one of {', '.join(MODES)}.")
     if not resolution_m > 0:
         raise CoverageError("resolution_m must be a positive number of metres.")
-    if engine not in (None, *ENGINES):
-        raise CoverageError(f"Unknown engine {engine!r}; use one of {', '.join(ENGINES)}.")
-    if engine == "scanlines":
-        mode = "fast"
+    chosen = get_engine(engine) if engine is not None else None
+    if chosen is not None:
+        mode = chosen.mode
     techs = technologies(tech)
     model = resolve_model(model)
     units = _prepare_units(layers, units, as_of, level)
-    named, row_ops, want_any, want_all = _operators(operator)
+    _, row_ops, want_any, want_all = _operators(operator)
     crs = metric_crs(units)
     # The units in metres, in a thread (pyproj releases the GIL) while the
     # stations are selected and placed (in the units' own CRS).
@@ -872,19 +701,34 @@ def coverage(
     engines = set()
     for k, tech_ in enumerate(techs):
         stations = radiating_stations(layers, tech=tech_, as_of=as_of)
-        want_polygons = (
-            mode == "exact" and (model.kind == "sector" or engine == "polygons")
-        ) or keep_geoms
-        fp = _build_footprints(
-            stations,
-            tech=tech_,
-            model=model,
-            crs=crs,
-            units=units,
-            operators=named,
-            polygons=want_polygons,
-            layer=_layer(layers, "bts_stations"),
+
+        def build(polygons: bool, _stations: gpd.GeoDataFrame = stations, _tech: str = tech_):
+            # Every operator's stations: "any" and "all" are across all of them.
+            return _build_footprints(
+                _stations,
+                tech=_tech,
+                model=model,
+                crs=crs,
+                units=units,
+                operators=None,
+                polygons=polygons,
+                layer=_layer(layers, "bts_stations"),
+            )
+
+        # Without polygons first when an accelerated engine may take them.
+        fp = build(
+            chosen.needs_polygons
+            if chosen is not None
+            else not _accelerated(mode) or (mode == "exact" and model.kind == "sector")
         )
+        runner = chosen or default_engine(mode, fp)
+        if not runner.supports(fp):
+            raise CoverageError(
+                f"The {runner.name!r} engine measures circles only; use the 'polygons' "
+                "engine for sectors."
+            )
+        if runner.needs_polygons and not fp.drawn:
+            fp = build(True)
         unit_geoms = projecting.result()
         area_m2 = np.nan_to_num(shapely.area(unit_geoms))
         groups = len(fp.operators)
@@ -896,69 +740,23 @@ def coverage(
             if progress is not None:
                 progress(_k * n_units + done * n_units // max(total, 1), len(techs) * n_units)
 
+        engines.add(runner.name)
+        unit_series = gpd.GeoSeries(unit_geoms, index=units.index, crs=crs)
+        measured = runner.areas(
+            unit_series,
+            fp,
+            groups=per_group,
+            want_any=want_any,
+            want_all=want_all,
+            resolution_m=resolution_m,
+            workers=workers,
+            progress=report,
+        ).to_numpy()
+        per, a_any, a_all = measured[:, :groups], measured[:, groups], measured[:, groups + 1]
         covered_geoms = None
-        if mode == "fast":
-            engines.add("scanlines")
-            report(0, 1)
-            per, a_any, a_all = _areas_scanlines(
-                unit_geoms,
-                area_m2,
-                fp,
-                spacing_m=resolution_m,
-                per_group=per_group,
-                want_any=want_any,
-                want_all=want_all,
-            )
-            report(1, 1)
-        elif fp.circles_only and not keep_geoms and engine in (None, "arcs"):
-            engines.add("arcs")
-            report(0, 1)
-            per, a_any, a_all = _areas_arcs(
-                unit_geoms, fp, per_group=per_group, want_any=want_any, want_all=want_all
-            )
-            report(1, 1)
-        else:
-            if fp.geoms.size and fp.geoms[0] is None:
-                fp = _build_footprints(
-                    stations,
-                    tech=tech_,
-                    model=model,
-                    crs=crs,
-                    units=units,
-                    operators=named,
-                    polygons=True,
-                    layer=_layer(layers, "bts_stations"),
-                )
-            engines.add("polygons")
-            per, a_any, a_all, covered_geoms = _areas_vector(
-                unit_geoms,
-                fp,
-                per_group=per_group,
-                want_any=want_any,
-                want_all=want_all,
-                keep_geoms=keep_geoms,
-                workers=workers,
-                progress=report,
-            )
-        if keep_geoms and mode == "fast":
-            _, _, _, covered_geoms = _areas_vector(
-                unit_geoms,
-                _build_footprints(
-                    stations,
-                    tech=tech_,
-                    model=model,
-                    crs=crs,
-                    units=units,
-                    operators=named,
-                    polygons=True,
-                    layer=_layer(layers, "bts_stations"),
-                ),
-                per_group=True,
-                want_any=want_any,
-                want_all=want_all,
-                keep_geoms=True,
-                workers=workers,
-                progress=None,
+        if keep_geoms:
+            covered_geoms = covered_geometries(
+                unit_series, fp if fp.drawn else build(True), workers=workers
             )
         if not want_all or groups == 0:
             a_all = np.zeros(n_units)
@@ -1001,6 +799,11 @@ def coverage(
     return table
 
 
+def _accelerated(mode: str) -> bool:
+    """Whether the default engine of ``mode`` here works without polygons."""
+    return not default_engine(mode).needs_polygons
+
+
 def _population_polygons(
     pop: gpd.GeoDataFrame,
     unit_geoms: np.ndarray,
@@ -1039,7 +842,7 @@ def _population_polygons(
         any_ = (
             float(
                 np.sum(
-                    density * shapely.area(shapely.intersection(pieces, _reduce(covered[i], ANY)))
+                    density * shapely.area(shapely.intersection(pieces, reduce(covered[i], ANY)))
                 )
             )
             if want_any
@@ -1048,7 +851,7 @@ def _population_polygons(
         all_ = (
             float(
                 np.sum(
-                    density * shapely.area(shapely.intersection(pieces, _reduce(covered[i], ALL)))
+                    density * shapely.area(shapely.intersection(pieces, reduce(covered[i], ALL)))
                 )
             )
             if want_all and groups
@@ -1056,7 +859,7 @@ def _population_polygons(
         )
         return total, per, any_, all_
 
-    results = _run(work, n, workers, None)
+    results = run(work, n, workers, None)
     total = np.array([r[0] for r in results])
     per = np.array([r[1] for r in results]).reshape(n, groups)
     any_ = np.array([r[2] for r in results])
@@ -1237,9 +1040,9 @@ def switch_off_gaps(
     after = geoms_of(radiating_stations(layers, tech=tech, as_of=as_of), tech)
     newer_geoms = [geoms_of(radiating_stations(layers, tech=t, as_of=as_of), t) for t in newer]
     newer_all = np.concatenate(newer_geoms) if newer_geoms else np.empty(0, dtype=object)
-    cand_before = _pairs(unit_geoms, before)
-    cand_after = _pairs(unit_geoms, after)
-    cand_newer = _pairs(unit_geoms, newer_all)
+    cand_before = pairs(unit_geoms, before)
+    cand_after = pairs(unit_geoms, after)
+    cand_newer = pairs(unit_geoms, newer_all)
 
     def clipped(geoms: np.ndarray, idx: np.ndarray, unit: shapely.Geometry) -> shapely.Geometry:
         if not len(idx):
@@ -1258,7 +1061,7 @@ def switch_off_gaps(
         lost = _polygonal(shapely.difference(gap_before, old_after))
         return gap_before, gap_after, lost
 
-    results = _run(work, n, workers, progress)
+    results = run(work, n, workers, progress)
     rows = []
     for i, code in enumerate(units.index):
         for scenario, geom in zip(GAP_SCENARIOS, results[i], strict=True):

@@ -1,11 +1,14 @@
-"""The compiled kernels of ``coverage``: arcs of circles (exact mode), scan lines (fast mode).
+"""The numba kernels of the accelerated engines: arcs of circles, scan lines.
 
-Imported only when numba is installed (``pip install 'ict_gis[fast]'``); the
-numpy code in :mod:`ict_gis.metrics._disks` and
-:mod:`ict_gis.metrics._scanlines` computes the same, and the tests check
-that both agree. Only the entry
-points are cached on disk; their helpers are inlined into them, so that a
-cached entry point never links to a stale helper.
+Imported only when one of the engines :mod:`ict_gis.engines.arcs` and
+:mod:`ict_gis.engines.scanlines` runs (numba is the ``fast`` extra,
+``pip install 'ict_gis[fast]'``). Ordinary JIT: each entry point is compiled
+once for the argument types it is called with (always float64 and int64
+arrays) and kept in numba's cache (``cache=True``, numba's own cache
+location rules), so later runs load it instead of compiling. Only the entry
+points are cached; their helpers are inlined into them, so that a cached
+entry point never links to a stale helper. The tests hold the engines to the
+``polygons`` engine.
 """
 
 from __future__ import annotations
@@ -205,7 +208,7 @@ def edge_disk_intervals(ex0, ey0, ex1, ey1, x, y, r, grid):  # pragma: no cover 
     - ``union_edge, union_a, union_b``: per edge, the union of its intervals
       (overlapping or touching intervals merged), sorted by edge then ``t``.
 
-    The same as the numpy code of :func:`ict_gis.metrics._disks.disk_coverage_areas`.
+    Used by :func:`ict_gis.engines.arcs.disk_coverage_areas`.
     """
     gx, gy, cell, nx, ny, rmax, cell_start, cell_disks = grid
     n_edges = ex0.shape[0]
@@ -398,8 +401,8 @@ def scan_chords(
 ):  # pragma: no cover - compiled
     """Chords of each footprint on the scan lines of each family whose box its box meets.
 
-    The same as ``_chords`` in :mod:`ict_gis.metrics._scanlines` (band-mean
-    widths, area correction, clipping to the family's box). The footprints
+    Band-mean widths (see :mod:`ict_gis.engines.scanlines`), a wedge's
+    chords stretched to its exact area, clipped to the family's box. The footprints
     must be sorted by ``x``: then each line's chords come out nearly sorted
     (by their centres), which :func:`scan_cover` relies on to sort them
     quickly. Family ``f`` has the box ``boxes[f]`` (min x, min y, max x,
@@ -583,14 +586,13 @@ def scan_cover(
     done (so that threads can share the work).
 
     On each line, the crossings of the edges with it (an edge crosses the
-    line at height ``y`` when ``min(y0, y1) <= y < max(y0, y1)``, as in
-    ``_unit_intervals`` of :mod:`ict_gis.metrics._scanlines`) switch their
+    line at height ``y`` when ``min(y0, y1) <= y < max(y0, y1)``) switch their
     part in and out (even-odd rule: holes need nothing special). One sweep
     over the sorted crossings and chord ends keeps, per group, how many of
     its chords cover the current point (and since where), and which parts
     hold it; lengths are credited to the parts' units when a group stops
     covering or a part starts or stops. Returns ``(sampled, per_group
-    (n_units, groups), any, all)``, the same as the numpy code.
+    (n_units, groups), any, all)``.
     """
     sampled = np.zeros(n_units)
     per_group = np.zeros((n_units, groups))
@@ -731,147 +733,3 @@ def scan_cover(
         for a in range(n_active):  # (an odd number of crossings cannot happen on a ring)
             slot[active[a]] = -1
     return sampled, per_group, cov_any, cov_all
-
-
-# --------------------------------------------------------------------------- points in polygons
-
-
-@numba.njit(inline="always", nogil=True)
-def _band_of(v, low, size, bands):  # pragma: no cover - compiled
-    """Band (0 .. bands - 1) holding the height ``v``."""
-    return min(max(int((v - low) / size), 0), bands - 1)
-
-
-@numba.njit(inline="always", nogil=True)
-def _bands(boxes, n_bands, u):  # pragma: no cover - compiled
-    """Polygon ``u``'s bands of heights: ``(lowest height, band height, count)``."""
-    low, high = boxes[u, 1], boxes[u, 3]
-    return low, (high - low) / n_bands[u] if high > low else 1.0, n_bands[u]
-
-
-@numba.njit(inline="always", nogil=True)
-def _edge_bands(boxes, n_bands, u, y0, y1):  # pragma: no cover - compiled
-    """First and last band of polygon ``u`` that an edge from height ``y0`` to ``y1`` meets."""
-    low, size, bands = _bands(boxes, n_bands, u)
-    return _band_of(min(y0, y1), low, size, bands), _band_of(max(y0, y1), low, size, bands)
-
-
-@numba.njit(cache=True, nogil=True)
-def points_in_polygons(px, py, boxes, edge_start, ex0, ey0, ex1, ey1):  # pragma: no cover
-    """Position of the polygon containing each point (the first one on a shared edge), or -1.
-
-    Polygon ``u`` has the box ``boxes[u]`` (min x, min y, max x, max y) and
-    the ring edges ``edge_start[u]`` to ``edge_start[u + 1] - 1`` (every
-    ring: holes and parts too). A grid over the polygons' boxes gives each
-    point the few polygons whose box holds it, in order; in each, a point on
-    an edge is inside, else the parity of the edges crossed by a ray from it
-    decides, and only the edges of the point's band (of heights) are
-    looked at. The same as :func:`ict_gis.geometry.polygon_positions` with
-    shapely (but for points within rounding of an edge).
-    """
-    n_poly = boxes.shape[0]
-    out = np.full(px.shape[0], -1, dtype=np.int64)
-    # Bands of heights per polygon, and the edges in each (CSR).
-    n_bands = np.empty(n_poly, dtype=np.int64)
-    band_first = np.zeros(n_poly + 1, dtype=np.int64)
-    for u in range(n_poly):
-        n_bands[u] = max(1, min(64, (edge_start[u + 1] - edge_start[u]) // 4))
-        band_first[u + 1] = band_first[u] + n_bands[u]
-    band_start = np.zeros(band_first[n_poly] + 1, dtype=np.int64)
-    for u in range(n_poly):
-        for e in range(edge_start[u], edge_start[u + 1]):
-            b0, b1 = _edge_bands(boxes, n_bands, u, ey0[e], ey1[e])
-            for b in range(b0, b1 + 1):
-                band_start[band_first[u] + b + 1] += 1
-    for k in range(band_first[n_poly]):
-        band_start[k + 1] += band_start[k]
-    # Each band's edges copied next to each other (a band is read as a whole).
-    total = band_start[band_first[n_poly]]
-    bx0, by0, bx1, by1 = np.empty(total), np.empty(total), np.empty(total), np.empty(total)
-    fill = band_start[:-1].copy()
-    for u in range(n_poly):
-        for e in range(edge_start[u], edge_start[u + 1]):
-            b0, b1 = _edge_bands(boxes, n_bands, u, ey0[e], ey1[e])
-            for b in range(b0, b1 + 1):
-                at = fill[band_first[u] + b]
-                bx0[at], by0[at], bx1[at], by1[at] = ex0[e], ey0[e], ex1[e], ey1[e]
-                fill[band_first[u] + b] += 1
-    # A grid over all the boxes: each cell lists the polygons whose box meets it, in order.
-    gx0, gy0 = np.inf, np.inf
-    gx1, gy1 = -np.inf, -np.inf
-    for u in range(n_poly):
-        if edge_start[u + 1] > edge_start[u]:
-            gx0, gy0 = min(gx0, boxes[u, 0]), min(gy0, boxes[u, 1])
-            gx1, gy1 = max(gx1, boxes[u, 2]), max(gy1, boxes[u, 3])
-    if not gx1 >= gx0:
-        return out
-    side = max(1, int(math.sqrt(4.0 * n_poly)))
-    cw = max((gx1 - gx0) / side, 1e-12)
-    ch = max((gy1 - gy0) / side, 1e-12)
-    cell_start = np.zeros(side * side + 1, dtype=np.int64)
-    cells = np.zeros((n_poly, 4), dtype=np.int64)  # first and last column, row
-    for u in range(n_poly):
-        if edge_start[u + 1] == edge_start[u]:
-            cells[u, 1] = -1  # no edges: in no cell
-            continue
-        cells[u, 0] = min(max(int((boxes[u, 0] - gx0) / cw), 0), side - 1)
-        cells[u, 1] = min(max(int((boxes[u, 2] - gx0) / cw), 0), side - 1)
-        cells[u, 2] = min(max(int((boxes[u, 1] - gy0) / ch), 0), side - 1)
-        cells[u, 3] = min(max(int((boxes[u, 3] - gy0) / ch), 0), side - 1)
-        for r in range(cells[u, 2], cells[u, 3] + 1):
-            for c in range(cells[u, 0], cells[u, 1] + 1):
-                cell_start[r * side + c + 1] += 1
-    for c in range(side * side):
-        cell_start[c + 1] += cell_start[c]
-    cell_fill = cell_start[:-1].copy()
-    cell_poly = np.empty(cell_start[side * side], dtype=np.int64)
-    for u in range(n_poly):
-        for r in range(cells[u, 2], cells[u, 3] + 1):
-            for c in range(cells[u, 0], cells[u, 1] + 1):
-                cell_poly[cell_fill[r * side + c]] = u
-                cell_fill[r * side + c] += 1
-    # The points cell by cell (counting sort), so that each cell's polygons
-    # and edges stay in the cache while its points are tested.
-    n = px.shape[0]
-    point_cell = np.full(n, -1, dtype=np.int64)
-    per_cell = np.zeros(side * side + 1, dtype=np.int64)
-    for i in range(n):
-        x = px[i]
-        y = py[i]
-        if gx0 <= x <= gx1 and gy0 <= y <= gy1:  # (not NaN)
-            cell = min(int((y - gy0) / ch), side - 1) * side + min(int((x - gx0) / cw), side - 1)
-            point_cell[i] = cell
-            per_cell[cell + 1] += 1
-    for c in range(side * side):
-        per_cell[c + 1] += per_cell[c]
-    by_cell = np.empty(per_cell[side * side], dtype=np.int64)
-    for i in range(n):
-        if point_cell[i] >= 0:
-            by_cell[per_cell[point_cell[i]]] = i
-            per_cell[point_cell[i]] += 1
-    for i in by_cell:
-        x = px[i]
-        y = py[i]
-        cell = point_cell[i]
-        for q in range(cell_start[cell], cell_start[cell + 1]):
-            u = cell_poly[q]
-            if not (boxes[u, 0] <= x <= boxes[u, 2] and boxes[u, 1] <= y <= boxes[u, 3]):
-                continue
-            low, size, bands = _bands(boxes, n_bands, u)
-            b = band_first[u] + _band_of(y, low, size, bands)
-            inside = False
-            for k in range(band_start[b], band_start[b + 1]):
-                xa, ya, xb, yb = bx0[k], by0[k], bx1[k], by1[k]
-                if (
-                    min(xa, xb) <= x <= max(xa, xb)
-                    and min(ya, yb) <= y <= max(ya, yb)
-                    and (xb - xa) * (y - ya) - (yb - ya) * (x - xa) == 0.0
-                ):
-                    inside = True  # on the boundary
-                    break
-                if (ya > y) != (yb > y) and x < xa + (y - ya) * (xb - xa) / (yb - ya):
-                    inside = not inside
-            if inside:
-                out[i] = u
-                break
-    return out

@@ -1,4 +1,6 @@
-"""Exact area of unions of disks inside polygons, from circular arcs (no polygons).
+"""The ``arcs`` engine: exact area of unions of disks inside polygons, from circular arcs.
+
+Mode ``exact``, circles only; needs numba (``pip install 'ict_gis[fast]'``).
 
 The covered area of a unit is ``area(P ∩ U)`` where ``P`` is the unit polygon
 and ``U`` the union of the footprint disks. By Green's theorem it is half the
@@ -9,10 +11,11 @@ integral of ``x dy - y dx`` along the boundary of ``P ∩ U``, which is made of
 * pieces of the edges of ``P`` that lie inside ``U``.
 
 Both are found with interval arithmetic on angles (arcs) and on edge
-parameters (edges), all pairs at once with numpy, and integrated in closed
-form: an arc of radius ``r`` centred on ``(cx, cy)`` from angle ``a`` to ``b``
-contributes ``r²(b - a) + r(cx(sin b - sin a) - cy(cos b - cos a))``; an edge
-piece from ``p`` to ``q`` contributes ``p.x q.y - q.x p.y``. The result is the
+parameters (edges), by two numba kernels (:mod:`ict_gis.engines._kernels`)
+and numpy, and integrated in closed form: an arc of radius ``r`` centred on
+``(cx, cy)`` from angle ``a`` to ``b`` contributes
+``r²(b - a) + r(cx(sin b - sin a) - cy(cos b - cos a))``; an edge piece
+from ``p`` to ``q`` contributes ``p.x q.y - q.x p.y``. The result is the
 area of the true circles: no polygonisation, so no segment-count error.
 
 Three unions are supported: per operator group, of every disk ("any"), and the
@@ -28,10 +31,15 @@ import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
+from ict_gis.engines import FAST_EXTRA, Footprints, Progress, areas_frame, numba_installed
 from ict_gis.geometry import ring_edges
+
+__all__ = ["ArcsEngine", "disk_coverage_areas"]
 
 TWO_PI = 2.0 * np.pi
 _EMPTY_F = np.empty(0)
@@ -59,37 +67,6 @@ def _merge(key: np.ndarray, a: np.ndarray, b: np.ndarray, width: float):
     idx = np.flatnonzero(start)
     ends = np.maximum.reduceat(e, idx)
     return key[idx], s[idx] - offset[idx], ends - offset[idx]
-
-
-def _complement(key, a, b, universe: np.ndarray, length: float):
-    """Gaps of merged intervals within ``[0, length)``, for every key of ``universe``."""
-    out_k, out_a, out_b = [], [], []
-    if len(key):
-        same = key[1:] == key[:-1]
-        out_k.append(key[:-1][same])
-        out_a.append(b[:-1][same])
-        out_b.append(a[1:][same])
-        first = np.ones(len(key), dtype=bool)
-        first[1:] = ~same
-        last = np.ones(len(key), dtype=bool)
-        last[:-1] = ~same
-        out_k.append(key[first])
-        out_a.append(np.zeros(int(first.sum())))
-        out_b.append(a[first])
-        out_k.append(key[last])
-        out_a.append(b[last])
-        out_b.append(np.full(int(last.sum()), length))
-    bare = np.setdiff1d(universe, key, assume_unique=False)
-    out_k.append(bare)
-    out_a.append(np.zeros(len(bare)))
-    out_b.append(np.full(len(bare), length))
-    k = np.concatenate(out_k).astype(np.int64)
-    lo = np.concatenate(out_a)
-    hi = np.concatenate(out_b)
-    keep = hi > lo
-    k, lo, hi = k[keep], lo[keep], hi[keep]
-    order = np.argsort(k.astype(float) * (length + 1) + lo)
-    return k[order], lo[order], hi[order]
 
 
 def _count_at_least(key, a, b, need: int, width: float):
@@ -211,7 +188,6 @@ def disk_coverage_areas(
     want_groups: bool = True,
     want_any: bool = True,
     want_all: bool = True,
-    use_numba: bool = True,
 ):
     """Areas of ``unit ∩ union of disks`` per unit: per group, any, all.
 
@@ -230,9 +206,6 @@ def disk_coverage_areas(
         when none (from the caller's point-in-polygon, so it is not redone).
     want_groups, want_any, want_all
         Which unions to compute.
-    use_numba
-        Use the compiled kernel when numba is installed (the numpy code
-        computes the same).
 
     Returns
     -------
@@ -260,21 +233,19 @@ def disk_coverage_areas(
     oy = (bounds[:, 1] + bounds[:, 3]) / 2
 
     unit_of_centre = np.asarray(unit_of_centre, dtype=np.int64)
-    kernels = _kernels() if use_numba else None
-    grid = None
-    if kernels is not None:
-        # Disks in grid-cell order (the areas do not depend on the order):
-        # neighbours are then near in memory too.
-        grid = _grid(x, y, r)
-        order = grid[-1]
-        x, y, r, group, unit_of_centre = (
-            x[order],
-            y[order],
-            r[order],
-            group[order],
-            unit_of_centre[order],
-        )
-        grid = (*grid[:-1], np.arange(n, dtype=np.int64))
+    kernels = _kernels()
+    # Disks in grid-cell order (the areas do not depend on the order):
+    # neighbours are then near in memory too.
+    grid = _grid(x, y, r)
+    order = grid[-1]
+    x, y, r, group, unit_of_centre = (
+        x[order],
+        y[order],
+        r[order],
+        group[order],
+        unit_of_centre[order],
+    )
+    grid = (*grid[:-1], np.arange(n, dtype=np.int64))
     tree: list = []
 
     def disk_tree():
@@ -309,40 +280,26 @@ def disk_coverage_areas(
 
     def uncovered(same: bool, dup: np.ndarray):
         """Arcs of the non-duplicate circles not covered by another (same-group) disk."""
-        if kernels is not None:
-            # The kernel releases the GIL: chunks of the disks in a thread pool.
-            active = ~dup
-            cuts = np.linspace(0, n, 9 if n > 20_000 else 2).astype(np.int64)
-            workers = min(2, os.cpu_count() or 1, len(cuts) - 1)
+        # The kernel releases the GIL: chunks of the disks in a thread pool.
+        active = ~dup
+        cuts = np.linspace(0, n, 9 if n > 20_000 else 2).astype(np.int64)
+        workers = min(2, os.cpu_count() or 1, len(cuts) - 1)
 
-            def run(k):
-                return kernels[0](x, y, r, group, active, same, grid, cuts[k], cuts[k + 1])
+        def run(k):
+            return kernels[0](x, y, r, group, active, same, grid, cuts[k], cuts[k + 1])
 
-            if workers > 1:
-                with ThreadPoolExecutor(max_workers=workers) as pool:
-                    parts = list(pool.map(run, range(len(cuts) - 1)))
-            else:
-                parts = [run(k) for k in range(len(cuts) - 1)]
-            return tuple(np.concatenate([p[c] for p in parts]) for c in range(3))
-        pi_, pj, _, same_group = pairs()
-        sel = ~dup[pi_] & ~dup[pj]
-        if same:
-            sel &= same_group
-        ck, ca, cb, _ = _cover_of_circles(pi_[sel], pj[sel], x, y, r)
-        ck, ca, cb = _merge(ck, ca, cb, width)
-        return _complement(ck, ca, cb, np.flatnonzero(~dup), TWO_PI)
+        if workers > 1:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                parts = list(pool.map(run, range(len(cuts) - 1)))
+        else:
+            parts = [run(k) for k in range(len(cuts) - 1)]
+        return tuple(np.concatenate([p[c] for p in parts]) for c in range(3))
 
     # --- unit edges and edge-disk pairs
     e_unit, ex0, ey0, ex1, ey1 = _unit_edges(units)
-    if kernels is not None:
-        (ed_edge, ed_disk, ed_a, ed_b, c_edge, c_disk, c_t, *edge_union) = _edges_in_threads(
-            kernels[1], ex0, ey0, ex1, ey1, x, y, r, grid
-        )
-    else:
-        ed_edge, ed_disk, ed_a, ed_b, c_edge, c_disk, c_t = _edge_disk_intervals(
-            ex0, ey0, ex1, ey1, x, y, r, disk_tree()[0]
-        )
-        edge_union = None
+    (ed_edge, ed_disk, ed_a, ed_b, c_edge, c_disk, c_t, *edge_union) = _edges_in_threads(
+        kernels[1], ex0, ey0, ex1, ey1, x, y, r, grid
+    )
     c_unit = e_unit[c_edge]
     px = ex0[c_edge] + c_t * (ex1[c_edge] - ex0[c_edge])
     py = ey0[c_edge] + c_t * (ey1[c_edge] - ey0[c_edge])
@@ -426,7 +383,7 @@ def disk_coverage_areas(
         uk, ua, ub = uncovered(False, dup_any)
         u, _, val = boundary_area(uk, ua, ub)
         total = _sum_by(u, val, n_units)
-        k, a, b = edge_union if edge_union is not None else _merge(ed_edge, ed_a, ed_b, 2.0)
+        k, a, b = edge_union
         u, val = edge_area(k, a, b)
         total += _sum_by(u, val, n_units)
         area_any = total / 2
@@ -496,44 +453,6 @@ def _edges_in_threads(kernel, ex0, ey0, ex1, ey1, x, y, r, grid):
     )
 
 
-def _edge_disk_intervals(ex0, ey0, ex1, ey1, x, y, r, disk_tree: shapely.STRtree):
-    """Find the pieces of each edge inside each disk, and the crossings (numpy version).
-
-    See :func:`ict_gis.metrics._numba.edge_disk_intervals` (without the union
-    per edge). ``disk_tree`` is an STRtree of the disks' bounding boxes.
-    """
-    # Candidates by bounding boxes; the exact test is the quadratic below.
-    seg_boxes = shapely.box(
-        np.minimum(ex0, ex1), np.minimum(ey0, ey1), np.maximum(ex0, ex1), np.maximum(ey0, ey1)
-    )
-    e_idx, d_idx = disk_tree.query(seg_boxes)
-    # Parameter intervals of each edge inside each disk.
-    vx, vy = ex1[e_idx] - ex0[e_idx], ey1[e_idx] - ey0[e_idx]
-    wx, wy = ex0[e_idx] - x[d_idx], ey0[e_idx] - y[d_idx]
-    aa = vx * vx + vy * vy
-    bb = wx * vx + wy * vy
-    cc = wx * wx + wy * wy - r[d_idx] ** 2
-    disc = bb * bb - aa * cc
-    ok = disc > 0
-    root = np.sqrt(np.where(ok, disc, 0.0))
-    t1 = (-bb - root) / aa
-    t2 = (-bb + root) / aa
-    ta = np.clip(t1, 0.0, 1.0)
-    tb = np.clip(t2, 0.0, 1.0)
-    ok &= tb > ta
-    # Crossings of circles with edges (for the arcs inside each unit).
-    crossing = [ok & (t > 0.0) & (t < 1.0) for t in (t1, t2)]
-    return (
-        e_idx[ok],
-        d_idx[ok],
-        ta[ok],
-        tb[ok],
-        np.concatenate([e_idx[c] for c in crossing]),
-        np.concatenate([d_idx[c] for c in crossing]),
-        np.concatenate([t[c] for t, c in zip((t1, t2), crossing, strict=True)]),
-    )
-
-
 def _duplicates(rows: np.ndarray) -> np.ndarray:
     """Flag each row equal to an earlier row."""
     if not len(rows):
@@ -548,15 +467,10 @@ def _duplicates(rows: np.ndarray) -> np.ndarray:
 
 
 def _kernels():
-    """Return the kernels (uncovered arcs, edge intervals), or ``None`` without numba.
+    """Return the numba kernels (uncovered arcs, edge intervals); numba is imported here."""
+    from ict_gis.engines import _kernels
 
-    The ones compiled ahead of time when they have been built (see
-    :mod:`ict_gis.metrics._aot`: no numba to load), else numba's.
-    """
-    from ict_gis.metrics import _aot
-
-    module = _aot.kernels()
-    return None if module is None else (module.uncovered_arcs, module.edge_disk_intervals)
+    return _kernels.uncovered_arcs, _kernels.edge_disk_intervals
 
 
 def _grid(x: np.ndarray, y: np.ndarray, r: np.ndarray, max_cells: int = 1 << 20):
@@ -585,3 +499,56 @@ def _grid(x: np.ndarray, y: np.ndarray, r: np.ndarray, max_cells: int = 1 << 20)
 def _sum_by(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     """Float sums of ``values`` per ``index`` in ``0 .. n - 1``."""
     return np.bincount(index, weights=values, minlength=n).astype(float)
+
+
+class ArcsEngine:
+    """Exact areas of circles from their arcs (see the module docstring)."""
+
+    name = "arcs"
+    mode = "exact"
+    extra = FAST_EXTRA
+    needs_polygons = False
+
+    def available(self) -> bool:
+        """Whether numba is installed."""
+        return numba_installed()
+
+    def supports(self, footprints: Footprints) -> bool:
+        """Circles only."""
+        return footprints.circles_only
+
+    def areas(
+        self,
+        units: gpd.GeoSeries,
+        footprints: Footprints,
+        *,
+        groups: bool = True,
+        want_any: bool = True,
+        want_all: bool = True,
+        resolution_m: float = 200.0,
+        workers: int | None = None,
+        progress: Progress | None = None,
+    ) -> pd.DataFrame:
+        """Covered areas (m²) per unit (see :meth:`ict_gis.engines.Engine.areas`)."""
+        if progress is not None:
+            progress(0, 1)
+        geoms = np.asarray(units.values, dtype=object)
+        valid = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
+        safe = np.where(valid, geoms, shapely.Polygon())
+        fp = footprints
+        centre = pd.Index(units.index).get_indexer(pd.Index(fp.unit, dtype=object))
+        per, a_any, a_all = disk_coverage_areas(
+            safe,
+            fp.x,
+            fp.y,
+            fp.radius,
+            fp.group,
+            len(fp.operators),
+            unit_of_centre=centre,
+            want_groups=groups,
+            want_any=want_any,
+            want_all=want_all,
+        )
+        if progress is not None:
+            progress(1, 1)
+        return areas_frame(units, fp.operators, per, a_any, a_all)
