@@ -27,7 +27,6 @@ from ict_gis.cli.options import (
     refuse_binary_on_terminal,
 )
 from ict_gis.cli.plot_option import plot_option, write_plot
-from ict_gis.errors import IctGisError
 from ict_gis.settings import TECHNOLOGIES
 
 #: Output formats of ``ict-gis coverage``.
@@ -198,8 +197,6 @@ def command(
             level=level,
             progress=update,
         )
-    except IctGisError as exc:
-        raise click.ClickException(str(exc)) from exc
     finally:
         close()
     if fmt == "gpkg":
@@ -220,17 +217,14 @@ def _write_gpkg(layer_set, table, output, techs, operator, model, as_of, level) 
     """Write the units with their coverage rows, and the footprints, to a GeoPackage."""
     from ict_gis.render.tables import write_coverage_gpkg
 
-    try:
-        write_coverage_gpkg(
-            layer_set,
-            table,
-            output,
-            tech=techs,
-            operator=operator,
-            model=model,
-            as_of=as_of,
-            level=level,
-        )
-    except IctGisError as exc:
-        raise click.ClickException(str(exc)) from exc
+    write_coverage_gpkg(
+        layer_set,
+        table,
+        output,
+        tech=techs,
+        operator=operator,
+        model=model,
+        as_of=as_of,
+        level=level,
+    )
     click.echo(f"Wrote {output} ({output.stat().st_size:,} bytes).", err=True)

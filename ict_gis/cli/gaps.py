@@ -10,7 +10,6 @@ import click
 from ict_gis.cli.coverage import progress_bar
 from ict_gis.cli.footprint_options import footprint_model, footprint_options
 from ict_gis.cli.options import as_of_option, layers_argument, level_option, load_valid_layers
-from ict_gis.errors import IctGisError
 
 
 @click.command("gaps")
@@ -74,14 +73,9 @@ def command(
             level=level,
             progress=update,
         )
-    except IctGisError as exc:
-        raise click.ClickException(str(exc)) from exc
     finally:
         close()
-    try:
-        io.write_layers({"gaps": gaps}, output)
-    except IctGisError as exc:
-        raise click.ClickException(str(exc)) from exc
+    io.write_layers({"gaps": gaps}, output)
     if not (ctx.obj or {}).get("quiet"):
         summary = gaps.groupby("scenario", sort=False)["area_km2"].sum()
         parts = ", ".join(f"{name} {value:,.2f} km²" for name, value in summary.items())

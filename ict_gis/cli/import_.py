@@ -12,7 +12,6 @@ from pathlib import Path
 import click
 
 from ict_gis.cli.options import load_layers, note
-from ict_gis.errors import IctGisError
 from ict_gis.settings import MCC, OPERATORS
 
 _OUTPUT_SUFFIXES = (".gpkg", ".geojson", ".json")
@@ -137,22 +136,19 @@ def opencellid(
     within = None
     if units is not None:
         within = _outline(units)
-    try:
-        sites, report = io.read_opencellid(
-            file,
-            mcc=mcc,
-            operators={**MNC, **mnc},
-            # Viet Nam's bounds for its code; another country: only --units, if given.
-            bounds=VIETNAM_BOUNDS if mcc == MCC else None,
-            within=within,
-            min_samples=min_samples,
-            max_range=max_range,
-            site_distance=site_distance,
-            seen_since=seen_since,
-        )
-        io.write_layer(sites, output, layer="bts_stations")
-    except IctGisError as exc:
-        raise click.ClickException(str(exc)) from exc
+    sites, report = io.read_opencellid(
+        file,
+        mcc=mcc,
+        operators={**MNC, **mnc},
+        # Viet Nam's bounds for its code; another country: only --units, if given.
+        bounds=VIETNAM_BOUNDS if mcc == MCC else None,
+        within=within,
+        min_samples=min_samples,
+        max_range=max_range,
+        site_distance=site_distance,
+        seen_since=seen_since,
+    )
+    io.write_layer(sites, output, layer="bts_stations")
     note(str(report))
     note(f"Wrote {output}: {len(sites):,} site(s) (layer bts_stations).")
 
@@ -213,22 +209,17 @@ def sheet(
     from ict_gis import io
     from ict_gis.schema import coerce, schema_for
 
-    try:
-        stations, report = io.read_sheet(
-            file, kind=kind, columns=columns, sheets=list(sheets) or None
-        )
-        # A column the list does not have, and that may be empty, is unknown: empty.
-        absent = [
-            c.name
-            for c in schema_for(kind).columns
-            if c.required and c.nullable and c.name not in stations.columns
-        ]
-        for name in absent:
-            stations[name] = None
-        typed, problems = coerce(kind, stations, layer=kind)
-        io.write_layer(typed, output, layer=kind)
-    except IctGisError as exc:
-        raise click.ClickException(str(exc)) from exc
+    stations, report = io.read_sheet(file, kind=kind, columns=columns, sheets=list(sheets) or None)
+    # A column the list does not have, and that may be empty, is unknown: empty.
+    absent = [
+        c.name
+        for c in schema_for(kind).columns
+        if c.required and c.nullable and c.name not in stations.columns
+    ]
+    for name in absent:
+        stations[name] = None
+    typed, problems = coerce(kind, stations, layer=kind)
+    io.write_layer(typed, output, layer=kind)
     note(str(report))
     if absent:
         note(f"Not in the list, left empty: {', '.join(absent)}.")

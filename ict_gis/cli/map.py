@@ -10,7 +10,6 @@ import click
 
 from ict_gis.cli.footprint_options import footprint_model, footprint_options
 from ict_gis.cli.options import as_of_option, emit, lang_option, layers_argument, load_layers, note
-from ict_gis.errors import IctGisError
 from ict_gis.maps import MAP_METRICS, build_map
 
 
@@ -67,21 +66,18 @@ def command(
     """
     layer_set = load_layers(layers)
     started = time.perf_counter()
-    try:
-        page = (
-            build_map(
-                layer_set,
-                metric=metric,
-                as_of=as_of,
-                lang=lang,
-                offline=not online_tiles,
-                model=footprint_model(model, radius, config),
-            )
-            .get_root()
-            .render()
+    page = (
+        build_map(
+            layer_set,
+            metric=metric,
+            as_of=as_of,
+            lang=lang,
+            offline=not online_tiles,
+            model=footprint_model(model, radius, config),
         )
-    except IctGisError as exc:
-        raise click.ClickException(str(exc)) from exc
+        .get_root()
+        .render()
+    )
     seconds = time.perf_counter() - started
     if str(output) == "-":
         emit(page, None)

@@ -128,13 +128,10 @@ def emit(data: str | bytes, output: Path | None) -> None:
         else:
             click.echo(data, nl=not data.endswith("\n"))
         return
-    try:
-        if isinstance(data, bytes):
-            io.write_bytes(data, output)
-        else:
-            io.write_text(data, output)
-    except IctGisError as exc:
-        raise click.ClickException(str(exc)) from exc
+    if isinstance(data, bytes):
+        io.write_bytes(data, output)
+    else:
+        io.write_text(data, output)
     note(f"Wrote {output} ({output.stat().st_size:,} bytes).")
 
 

@@ -14,7 +14,6 @@ from pathlib import Path
 import click
 
 from ict_gis.cli.options import note
-from ict_gis.errors import IctGisError
 
 F = Callable[..., object]
 
@@ -47,10 +46,7 @@ def write_figure(figure: object, path: Path) -> None:
     """Write a matplotlib figure to ``path`` atomically; library errors become click errors."""
     from ict_gis.charts import save_figure
 
-    try:
-        save_figure(figure, path)
-    except IctGisError as exc:
-        raise click.ClickException(str(exc)) from exc
+    save_figure(figure, path)
     note(f"Wrote {path} ({path.stat().st_size:,} bytes).")
 
 
@@ -60,8 +56,5 @@ def write_plot(table: object, path: Path | None, *, lang: str = "vi") -> None:
         return
     from ict_gis.charts import chart
 
-    try:
-        figure = chart(table, lang=lang)
-    except IctGisError as exc:
-        raise click.ClickException(str(exc)) from exc
+    figure = chart(table, lang=lang)
     write_figure(figure, path)

@@ -30,7 +30,6 @@ from ict_gis.cli.options import (
     report_problems,
 )
 from ict_gis.cli.plot_option import plot_option, write_plot
-from ict_gis.errors import IctGisError
 from ict_gis.layerset import LayerSet
 from ict_gis.metrics.registry import Metric, Option
 
@@ -109,10 +108,7 @@ def _run(
 
     refuse_binary_on_terminal(fmt, output)
     layer_set = load_valid_layers(layers, kind)
-    try:
-        frame = compute(layer_set, _units(layer_set, as_of, level))
-    except IctGisError as exc:
-        raise click.ClickException(str(exc)) from exc
+    frame = compute(layer_set, _units(layer_set, as_of, level))
     report_problems(problems_of(frame), quiet=bool((ctx.obj or {}).get("quiet")))
     heading = _heading(frame, lang, since, as_of)
     emit(render_table(frame, fmt, lang=lang, title=heading), output)

@@ -19,7 +19,6 @@ from ict_gis.cli.options import (
     refuse_binary_on_terminal,
     report_problems,
 )
-from ict_gis.errors import IctGisError
 
 
 @click.command("report")
@@ -68,11 +67,8 @@ def command(
 
     refuse_binary_on_terminal(fmt, output)
     layer_set = load_valid_layers(layers, kind)
-    try:
-        units = None if level is None else unit_frame(layer_set, as_of=f"{year}-12-31", level=level)
-        report = annual(layer_set, year=year, lang=lang, units=units)
-    except IctGisError as exc:
-        raise click.ClickException(str(exc)) from exc
+    units = None if level is None else unit_frame(layer_set, as_of=f"{year}-12-31", level=level)
+    report = annual(layer_set, year=year, lang=lang, units=units)
     if fmt != "text":  # the text output lists them itself
         report_problems(report.problems, quiet=bool((ctx.obj or {}).get("quiet")))
     if fmt == "json":
