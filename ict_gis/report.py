@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
+from ict_gis.crosswalk import report_units
 from ict_gis.metrics import registry
 from ict_gis.metrics.progress import OUTSIDE, TOTAL, problems_of
 from ict_gis.numbers import LANGS, is_missing
@@ -154,7 +155,7 @@ def annual(
     *,
     year: int = 2024,
     lang: str = "vi",
-    units: gpd.GeoDataFrame | None = None,
+    units: gpd.GeoDataFrame | str | None = None,
     tech: str = "2G",
     plan: str | None = None,
 ) -> AnnualReport:
@@ -179,8 +180,11 @@ def annual(
     lang
         ``"vi"`` (the report's Vietnamese) or ``"en"``.
     units
-        Units to report on (any level); default: ``districts`` as of
-        31 December of ``year``.
+        Units to report on (any level), or the name of a bundled unit layer
+        (``"communes-2025"``: the 2024 figures per commune of the new Ninh
+        Bình); default: ``districts`` as of 31 December of ``year``. Units of
+        another vintage that the data do not cover are shown as no data, and
+        a last sentence says which part of them the data cover.
     tech
         The technology being switched off.
     plan
@@ -206,6 +210,8 @@ def annual(
         raise ValueError(f"year={year!r} is not a year ({exc}).") from None
     if units is None:
         units = unit_frame(layers, as_of=as_of)
+    else:
+        units = report_units(layers, units, as_of=as_of)
     options = {"tech": tech, "plan": plan}
     tables: dict[str, pd.DataFrame] = {}
     titles: dict[str, str] = {}
@@ -234,6 +240,8 @@ def annual(
                 lines.append((part.rank, part.sentences(figures, table, lang, int(year))))
     problems = list(dict.fromkeys(p for t in tables.values() for p in problems_of(t)))
     sentences = [s for _, found in sorted(lines, key=lambda rl: rl[0]) for s in found]
+    if "has_data" in units.columns:
+        sentences.append(_coverage_sentence(units, lang))
     return AnnualReport(
         year=int(year),
         lang=lang,
@@ -246,3 +254,28 @@ def annual(
         source=str(getattr(layers, "source", "") or ""),
         titles=titles,
     )
+
+
+def _coverage_sentence(units: gpd.GeoDataFrame, lang: str) -> str:
+    """Write the sentence saying which units of another vintage the data cover."""
+    area = list(units.attrs.get("source_names", []))
+    shown = ", ".join(area[:12]) + (", …" if len(area) > 12 else "")
+    return text(
+        "report_units_coverage",
+        lang,
+        count=int(units["has_data"].sum()),
+        total=len(units),
+        units=units.attrs.get("units_name") or "",
+        vintage=_vintage_text(units.attrs.get("vintage"), lang),
+        area=shown,
+    )
+
+
+def _vintage_text(vintage: object, lang: str) -> str:
+    """Write a vintage as a day when it is one (``01/07/2025``), else as it is."""
+    if not vintage:
+        return "?"
+    try:
+        return day_text(pd.Timestamp(str(vintage)).date(), lang)
+    except ValueError:
+        return str(vintage)

@@ -207,6 +207,13 @@ LABELS: dict[str, tuple[str, str]] = {
         "Chiều dài tuyến cáp ({category}) đã chỉnh trang",
         "Cable routes ({category}) tidied",
     ),
+    "report_units_coverage": (
+        "Số liệu theo {count}/{total} đơn vị hành chính {units} (hiệu lực từ {vintage}); "
+        'số liệu chỉ có cho vùng của {area}, các đơn vị khác ghi "–" (không có số liệu).',
+        "Figures per {count}/{total} administrative units of {units} (in force from "
+        "{vintage}); the data cover only the area of {area}, the other units are shown "
+        'as "–" (no data).',
+    ),
 }
 
 #: Names written for the special rows, (Vietnamese, English).
