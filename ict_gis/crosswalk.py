@@ -63,6 +63,7 @@ __all__ = [
     "METHODS",
     "between",
     "carry",
+    "carry_splits",
     "carry_to_units",
     "chain",
     "data_share",
@@ -129,9 +130,14 @@ def _check(xwalk: pd.DataFrame, what: str) -> pd.DataFrame:
         problems.append(f"the pair(s) {', '.join(pairs[:10])} are listed twice; keep one row.")
     if problems:
         raise CrosswalkError(f"{what} cannot be used:\n  " + "\n  ".join(problems))
-    single = xwalk.groupby("old_code")["new_code"].transform("size") == 1
     xwalk = xwalk.copy()
+    by_old = xwalk.groupby("old_code")
+    single = by_old["new_code"].transform("size") == 1
     xwalk.loc[single, "weight"] = 1.0
+    # Weights are shares: normalised per old code when every part has one.
+    complete = ~xwalk["weight"].isna().groupby(xwalk["old_code"]).transform("any")
+    totals = xwalk["weight"].groupby(xwalk["old_code"]).transform("sum")
+    xwalk.loc[complete, "weight"] = xwalk.loc[complete, "weight"] / totals[complete]
     return xwalk.reset_index(drop=True)
 
 
@@ -887,5 +893,49 @@ def place(
     )
     index = features.index[lost.to_numpy()][feat_pos]
     codes = codes.copy()
-    codes.loc[index] = [str(c) for c in with_data.index.to_numpy()[unit_pos]]
+    codes.loc[index] = _unit_codes(with_data).to_numpy()[unit_pos]
     return codes, pd.Series(dist, index=index, name="distance_m")
+
+
+def carry_splits(
+    table: pd.DataFrame,
+    changes: pd.DataFrame | None,
+    *,
+    as_of: object = None,
+    source: gpd.GeoDataFrame | None = None,
+    target: gpd.GeoDataFrame | None = None,
+    columns: Sequence[str] | None = None,
+    code: str = "code",
+) -> pd.DataFrame | None:
+    """Divide the rows of units split by ``admin_changes`` (up to ``as_of``) among their parts.
+
+    Merges and renames are applied to codes by
+    :func:`ict_gis.units.remap_codes`; a split cannot be, so the figures of a
+    split unit are carried here: by the changes' ``weight``, else by area
+    share (when ``source`` has the old unit and ``target`` the new ones),
+    else by the new units' population.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        As :func:`carry` (every row of ``table``, codes of unsplit units
+        kept), or ``None`` when no code of the table was split.
+
+    Raises
+    ------
+    CrosswalkError
+        If a split cannot be divided (see :func:`with_weights`).
+    """
+    xwalk = from_changes(changes, as_of=as_of)
+    if xwalk.empty:
+        return None
+    size = xwalk.groupby(["old_code", "effective_date"])["new_code"].transform("size")
+    xwalk = xwalk[size > 1]
+    codes = _code_series(table[code])
+    if xwalk.empty or not codes.isin(set(xwalk["old_code"])).any():
+        return None
+    if source is not None and not set(xwalk["old_code"]) <= set(_unit_codes(source)):
+        source = None  # the old units are not drawn: no area share
+    return carry(
+        table, xwalk, columns=columns, code=code, source=source, target=target, keep_unknown=True
+    )

@@ -112,7 +112,8 @@ class AnnualReport:
         ``by_operator``), ``bts`` (``approved``, ``on_air``, ...),
         ``cables`` (one dict per category and plan: ``category``, ``plan``,
         ``tidied_km``, ``planned_km``, ``pct``, ...), ``units`` (the same
-        figures per unit, with ``code`` and ``name``), ``outside`` (the same
+        figures per unit, with ``code`` and ``name``; ``None`` for a unit
+        with no data), ``outside`` (the same
         for features outside every unit, or ``None``), ``since``, ``as_of``,
         ``lang`` and ``problems``.
         """
@@ -143,8 +144,17 @@ def _unit_figures(tables: Mapping[str, pd.DataFrame], code: str) -> dict[str, ob
     figures: dict[str, object] = {"code": code, "name": None if is_missing(name) else name}
     for part in _parts():
         if part.figures is not None and part.key in tables:
-            figures[part.key] = part.figures(tables[part.key], code)
+            table = tables[part.key]
+            figures[part.key] = None if _no_data(table, code) else part.figures(table, code)
     return figures
+
+
+def _no_data(table: pd.DataFrame, code: str) -> bool:
+    """Whether the unit ``code`` has no data in ``table`` (a unit of another vintage)."""
+    if code not in table.index.get_level_values(0):
+        return False
+    rows = table[table.index.get_level_values(0) == code].select_dtypes("number")
+    return not rows.empty and bool(rows.isna().all().all())
 
 
 # --------------------------------------------------------------------------- annual

@@ -42,7 +42,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ict_gis.crosswalk import carry_to_units, place, report_units
+from ict_gis.crosswalk import carry_splits, carry_to_units, place, report_units
 from ict_gis.errors import ProgressError
 from ict_gis.numbers import percents
 from ict_gis.problems import Problem
@@ -526,6 +526,22 @@ def _subscriber_table(
         codes = snap["code"].astype(object)
     else:
         codes = remap_codes(snap["code"], layers.get("admin_changes"), as_of=as_of)
+        split = carry_splits(
+            pd.DataFrame(
+                {
+                    "code": codes.to_numpy(object),
+                    "subscribers_2g": pd.array(snap["subscribers_2g"], dtype="Int64"),
+                    "migrated_to_4g": pd.array(snap["migrated_to_4g"], dtype="Int64"),
+                }
+            ),
+            layers.get("admin_changes"),
+            as_of=as_of if as_of is not None else pd.Timestamp.today(),
+            source=layers.get("districts"),
+            target=units,
+        )
+        if split is not None:  # units split by admin_changes: their figures divided
+            snap = split
+            codes = snap["code"].astype(object)
     codes = codes.where(codes.isin(units.index), pd.NA)
     for idx in codes.index[codes.isna()]:
         problems.append(
