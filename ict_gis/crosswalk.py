@@ -386,13 +386,12 @@ def with_weights(
                 method = "weight"
             elif source is not None and target is not None:
                 method = "area"
-            elif target is not None and "population" in target.columns:
+            elif target is not None and _has_population(target, out.loc[rows, "new_code"]):
                 method = "population"
             else:
                 problems.append(
-                    f"{old} is split into {', '.join(out.loc[rows, 'new_code'])} with no weight; "
-                    "add a weight column to the changes, or give both unit layers (area "
-                    "share) or the new units with population"
+                    f"{old} is split into {', '.join(out.loc[rows, 'new_code'])} with no weight, "
+                    "no geometry of both vintages and no population of the parts"
                 )
                 continue
         if method == "weight":
@@ -435,9 +434,17 @@ def with_weights(
             "Splits cannot be divided:\n  "
             + ";\n  ".join(problems[:20])
             + ("" if len(problems) <= 20 else f"\n  ... and {len(problems) - 20} more")
-            + "."
+            + ".\nFix: add a weight column to the changes (a weight on every part of a "
+            "split), or give both unit layers (area share), or the new units' population."
         )
     return out
+
+
+def _has_population(target: gpd.GeoDataFrame, codes: pd.Series) -> bool:
+    if "population" not in target.columns:
+        return False
+    pop = pd.to_numeric(_by_code(target)["population"], errors="coerce")
+    return bool(pop.reindex(codes.to_numpy()).notna().all())
 
 
 # --------------------------------------------------------------------------- carrying

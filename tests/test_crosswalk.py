@@ -152,7 +152,7 @@ def test_a_broken_chain_is_an_error():
 
 def test_split_without_any_way_to_divide_is_an_error_with_the_fix():
     xwalk = from_changes(changes(("A", "P", "2025-07-01"), ("A", "Q", "2025-07-01")))
-    with pytest.raises(CrosswalkError, match="add a weight column"):
+    with pytest.raises(CrosswalkError, match="Fix: add a weight column"):
         carry(pd.DataFrame({"code": ["A"], "subs": [1]}), xwalk)
     with pytest.raises(CrosswalkError, match="not in the crosswalk"):
         carry(pd.DataFrame({"code": ["Z"], "subs": [1]}), xwalk)
@@ -228,3 +228,96 @@ def test_national_crosswalk_keeps_leading_zeros_and_splits():
     assert row[["old_name", "new_name"]].to_numpy().tolist() == [
         ["Phường Cửa Bắc", "Phường Nam Định"]
     ]
+
+
+# --------------------------------------------------------------------------- validate agrees
+
+
+def split_layers(weights: tuple | None = None, changes_rows: list | None = None):
+    """New units P (30 %) and Q (70 %); subscribers still held on the old unit A."""
+    from ict_gis.layerset import LayerSet
+
+    units = layer({"P": (0, 0, 300, 1000), "Q": (300, 0, 1000, 1000)}).to_crs(4326)
+    stations = gpd.GeoDataFrame(
+        {
+            "site_id": ["S1"],
+            "operator": ["Viettel"],
+            "technologies": ["2G,4G"],
+            "height_m": ["30"],
+            "status": ["on_air"],
+            "approved_date": ["2020-01-01"],
+            "on_air_date": ["2020-06-01"],
+        },
+        geometry=gpd.GeoSeries([Point(X0 + 100, Y0 + 500)], crs=UTM).to_crs(4326),
+    )
+    shutdowns = gpd.GeoDataFrame(
+        {"site_id": [], "operator": [], "switch_off_date": []},
+        geometry=gpd.GeoSeries([], crs=4326),
+    )
+    rows = changes_rows or [("A", "P", "2025-07-01"), ("A", "Q", "2025-07-01")]
+    change = pd.DataFrame(rows, columns=["old_code", "new_code", "effective_date"])
+    if weights is not None:
+        change["weight"] = [str(w) for w in weights]
+    subscribers = pd.DataFrame(
+        {
+            "code": ["A"],
+            "period": ["2025-09"],
+            "subscribers_2g": ["1000"],
+            "migrated_to_4g": ["400"],
+        }
+    )
+    return LayerSet.from_frames(
+        {
+            "districts": units,
+            "bts_stations": stations,
+            "shutdowns_2g": shutdowns,
+            "subscribers": subscribers,
+            "admin_changes": change,
+        }
+    )
+
+
+def errors_of(layers) -> list[str]:
+    from ict_gis.validate import validate
+
+    return [p.message for p in validate(layers) if p.severity == "error"]
+
+
+def test_split_without_weights_fails_in_validate_and_in_the_metric_alike():
+    from ict_gis.metrics.progress import switch_off_progress
+
+    layers = split_layers()
+    found = errors_of(layers)
+    assert len(found) == 1 and "A is split into P, Q" in found[0]
+    with pytest.raises(CrosswalkError, match="Fix: add a weight column"):
+        switch_off_progress(layers, as_of="2025-12-31")
+
+
+def test_split_with_weights_passes_validate_and_is_carried():
+    from ict_gis.metrics.progress import switch_off_progress
+
+    layers = split_layers(weights=(3, 7))
+    assert errors_of(layers) == []
+    table = switch_off_progress(layers, as_of="2025-12-31")
+    assert table.loc[["P", "Q", "total"], "subscribers"].tolist() == [300, 700, 1000]
+    assert table.loc[["P", "Q", "total"], "migrated"].tolist() == [120, 280, 400]
+
+
+def test_merge_into_a_unit_not_drawn_fails_in_validate_and_in_the_metric_alike():
+    from ict_gis.errors import AdminChangeError
+    from ict_gis.metrics.progress import switch_off_progress
+
+    layers = split_layers(changes_rows=[("P", "Z", "2025-07-01")])
+    found = errors_of(layers)
+    assert any("P merges into 'Z'" in m for m in found)
+    with pytest.raises(AdminChangeError, match="P"):
+        switch_off_progress(layers, as_of="2025-12-31")
+
+
+def test_non_positive_weight_fails_in_validate_and_in_the_metric_alike():
+    from ict_gis.metrics.progress import switch_off_progress
+
+    layers = split_layers(weights=(0, 1))
+    assert any("not positive" in m for m in errors_of(layers))
+    with pytest.raises(CrosswalkError, match="positive"):
+        switch_off_progress(layers, as_of="2025-12-31")
