@@ -66,6 +66,7 @@ __all__ = [
     "carry_splits",
     "carry_to_units",
     "chain",
+    "coverage_with_data",
     "data_share",
     "district_communes",
     "from_changes",
@@ -946,3 +947,66 @@ def carry_splits(
     return carry(
         table, xwalk, columns=columns, code=code, source=source, target=target, keep_unknown=True
     )
+
+
+def coverage_with_data(table: pd.DataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Blank the coverage of units without data and total the units with data only.
+
+    For units of another vintage (``has_data`` from :func:`report_units`):
+    the covered area and population of a unit the data do not cover are
+    missing (not 0: nothing is known there), and each ``total`` row sums the
+    units with data only (its ``area_km2`` and ``population`` are theirs), so
+    that its percentages are those of the part of the province the data cover.
+
+    Parameters
+    ----------
+    table
+        A coverage table (:func:`ict_gis.metrics.coverage.coverage`) indexed
+        by ``code``, with ``tech`` and ``operator`` columns; not modified.
+    units
+        The units it was computed on, with ``has_data``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table; ``attrs`` records ``units_with_data`` and ``units_count``.
+    """
+    if "has_data" not in units.columns:
+        return table
+    out = table.copy()
+    no_data = set(units.index[~units["has_data"].astype(bool)])
+    codes = pd.Series(out.index.get_level_values(0), index=out.index)
+    blank = codes.isin(no_data).to_numpy()
+    covered = [c for c in out.columns if "covered" in c]
+    covered += [c for c in out.columns if c.endswith("_pct") and c not in covered]
+    for col in covered:
+        out[col] = out[col].astype(float)
+        out.loc[blank, col] = np.nan
+    is_total = (codes == "total").to_numpy()
+    keys = [c for c in ("tech", "operator") if c in out.columns]
+    held = out[~blank & ~is_total & (codes != "outside").to_numpy()]
+    sums = held.groupby(keys, sort=False).sum(numeric_only=True) if keys else None
+    for pos in np.flatnonzero(is_total):
+        key = tuple(out.iloc[pos][keys]) if keys else ()
+        if sums is None or key not in sums.index:
+            continue
+        row = sums.loc[key] if len(keys) > 1 else sums.loc[key[0]]
+        for col in ("area_km2", "covered_km2", "population", "population_covered"):
+            if col in out.columns:
+                out.iloc[pos, out.columns.get_loc(col)] = row[col]
+        if {"covered_pct", "area_km2", "covered_km2"} <= set(out.columns):
+            out.iloc[pos, out.columns.get_loc("covered_pct")] = (
+                100.0 * row["covered_km2"] / row["area_km2"] if row["area_km2"] > 0 else np.nan
+            )
+        if {"population_pct", "population", "population_covered"} <= set(out.columns):
+            out.iloc[pos, out.columns.get_loc("population_pct")] = (
+                100.0 * row["population_covered"] / row["population"]
+                if row["population"] > 0
+                else np.nan
+            )
+    out.attrs = {
+        **table.attrs,
+        "units_with_data": int(units["has_data"].sum()),
+        "units_count": len(units),
+    }
+    return out

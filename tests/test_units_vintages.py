@@ -151,3 +151,45 @@ def test_cli_unknown_units_is_a_usage_error():
     result = CliRunner().invoke(cli, ["progress", "5g", "--units", "communes-1999"])
     assert result.exit_code == 2
     assert "communes-2025" in result.output
+
+
+def test_cli_coverage_on_communes_has_population_pct_and_no_data():
+    result = CliRunner().invoke(
+        cli,
+        [
+            "coverage",
+            "--tech",
+            "4G",
+            "--operator",
+            "any",
+            "--as-of",
+            "2024-12-31",
+            "--units",
+            "communes-2025",
+            "--format",
+            "csv",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(__import__("io").StringIO(result.stdout), dtype={"code": str})
+    table = table.set_index("code")
+    assert "population_pct" in table.columns
+    assert pd.isna(table.loc["13285", "covered_km2"])  # old Hà Nam: no data, not 0
+    assert table.loc["13669", "population_pct"] > 0  # Phường Nam Định
+    # The total is over the units with data: the population of the 57 communes.
+    communes = bundled_units("communes-2025").set_index("code")
+    with_data = report_units(bundled_layers(), "communes-2025", as_of="2024-12-31")
+    expected = communes.loc[with_data.index[with_data["has_data"]], "population"].sum()
+    assert table.loc["total", "population"] == pytest.approx(float(expected))
+
+
+def test_cli_gaps_on_communes(tmp_path):
+    out = tmp_path / "gaps.gpkg"
+    result = CliRunner().invoke(
+        cli, ["gaps", "--as-of", "2024-12-31", "--units", "communes-2025", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    import geopandas as gpd
+
+    gaps = gpd.read_file(out)
+    assert set(gaps["code"]) <= set(bundled_units("communes-2025")["code"])
