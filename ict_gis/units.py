@@ -375,11 +375,17 @@ def _code_map(changes: pd.DataFrame | None, as_of: object) -> dict[str, str]:
             "old_code, or give the parts of a split the same effective_date."
         )
     direct = dict(zip(table["old_code"], table["new_code"], strict=True))
+    when = dict(zip(table["old_code"], table["effective_date"], strict=True))
     final: dict[str, str] = {}
     for start in direct:
         chain = [start]
         code = start
-        while code in direct:
+        last = None
+        # A chain A -> B -> C goes on only through a change of another day:
+        # changes of one day are simultaneous (X takes the code of Y while Y
+        # gets a new code).
+        while code in direct and (last is None or when[code] != last):
+            last = when[code]
             code = direct[code]
             if code in chain:
                 loop = " -> ".join([*chain[chain.index(code) :], code])
@@ -464,6 +470,10 @@ def units_as_of(
     ``level``, ...) is the surviving unit's. Changes whose ``old_code`` is not
     in the layer are ignored (they concern another level or area, or the layer
     is already drawn after them): changes are only applied forward.
+
+    Changes of the same day are simultaneous: when unit X takes the code of
+    unit Y while Y gets another code, X's figures stay apart from Y's (a code
+    reused by another unit is not a chain).
 
     A split (one ``old_code`` with several ``new_code`` rows on the same
     ``effective_date``) cannot be drawn from the old boundary: the old unit

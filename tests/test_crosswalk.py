@@ -321,3 +321,14 @@ def test_non_positive_weight_fails_in_validate_and_in_the_metric_alike():
     assert any("not positive" in m for m in errors_of(layers))
     with pytest.raises(CrosswalkError, match="positive"):
         switch_off_progress(layers, as_of="2025-12-31")
+
+
+def test_remap_codes_same_day_rename_reusing_a_code_is_not_a_chain():
+    from ict_gis.units import remap_codes
+
+    same_day = changes(("100", "200", "2025-07-01"), ("200", "300", "2025-07-01"))
+    codes = pd.Series(["100", "200"])
+    assert remap_codes(codes, same_day, as_of="2025-12-31").tolist() == ["200", "300"]
+    # On two days it is a chain: 100 became 200, which later became 300.
+    two_days = changes(("100", "200", "2025-07-01"), ("200", "300", "2025-09-01"))
+    assert remap_codes(codes, two_days, as_of="2025-12-31").tolist() == ["300", "300"]
