@@ -193,3 +193,13 @@ def test_cli_gaps_on_communes(tmp_path):
 
     gaps = gpd.read_file(out)
     assert set(gaps["code"]) <= set(bundled_units("communes-2025")["code"])
+
+
+def test_coverage_in_python_takes_the_name_of_a_bundled_unit_layer(layers):
+    from ict_gis.metrics.coverage import coverage
+
+    table = coverage(layers, "communes-2025", tech="4G", operator="any", as_of="2024-12-31")
+    assert len(table) == 130
+    assert pd.isna(table.loc["13285", "population_pct"])  # Phường Phủ Lý, old Hà Nam
+    assert 0 < table.loc["total", "population_pct"] <= 100
+    assert table.attrs["units_with_data"] == 57
