@@ -275,6 +275,7 @@ def _coverage_sentence(units: gpd.GeoDataFrame, lang: str) -> str:
         lang,
         count=int(units["has_data"].sum()),
         total=len(units),
+        missing=len(units) - int(units["has_data"].sum()),
         units=units.attrs.get("units_name") or "",
         vintage=_vintage_text(units.attrs.get("vintage"), lang),
         area=shown,

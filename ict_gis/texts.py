@@ -208,11 +208,12 @@ LABELS: dict[str, tuple[str, str]] = {
         "Cable routes ({category}) tidied",
     ),
     "report_units_coverage": (
-        "Số liệu theo {count}/{total} đơn vị hành chính {units} (hiệu lực từ {vintage}); "
-        'số liệu chỉ có cho vùng của {area}, các đơn vị khác ghi "–" (không có số liệu).',
-        "Figures per {count}/{total} administrative units of {units} (in force from "
-        "{vintage}); the data cover only the area of {area}, the other units are shown "
-        'as "–" (no data).',
+        "Các bảng theo {total} đơn vị hành chính của {units} (hiệu lực từ {vintage}); "
+        "số liệu chỉ có cho {count} đơn vị thuộc địa bàn {area}; {missing} đơn vị còn lại "
+        'ghi "–" (không có số liệu).',
+        "Tables per the {total} administrative units of {units} (in force from {vintage}); "
+        "the data cover only the {count} units in the area of {area}; the other {missing} "
+        'are shown as "–" (no data).',
     ),
 }
 
