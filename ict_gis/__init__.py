@@ -87,6 +87,10 @@ _EXPORTS: dict[str, str] = {
     "LayerReadError": "ict_gis.errors",
     "LayerWriteError": "ict_gis.errors",
     "ValidationError": "ict_gis.errors",
+    # units of other vintages (the 2025 reform)
+    "bundled_units": "ict_gis.layerset",
+    "read_crosswalk": "ict_gis.crosswalk",
+    "carry": "ict_gis.crosswalk",
 }
 
 #: Submodules reachable as attributes without importing them first.
@@ -132,6 +136,9 @@ __all__ = [
     "LayerWriteError",
     "ValidationError",
     "charts",
+    "bundled_units",
+    "read_crosswalk",
+    "carry",
 ]
 
 #: Public functions named like the module that defines them.
@@ -175,10 +182,11 @@ sys.modules[__name__].__class__ = _Package
 if TYPE_CHECKING:  # pragma: no cover
     from ict_gis import charts
     from ict_gis.charts import chart, save_figure
+    from ict_gis.crosswalk import carry, read_crosswalk
     from ict_gis.errors import IctGisError, LayerReadError, LayerWriteError, ValidationError
     from ict_gis.footprints import FootprintModel
     from ict_gis.io import read_layer, write_layer, write_layers
-    from ict_gis.layerset import LayerSet, bundled_layers, read_layers
+    from ict_gis.layerset import LayerSet, bundled_layers, bundled_units, read_layers
     from ict_gis.maps import build_map
     from ict_gis.metrics.coverage import coverage, coverage_footprints, switch_off_gaps
     from ict_gis.metrics.progress import (

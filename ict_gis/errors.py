@@ -91,3 +91,7 @@ class ImporterError(IctGisError, ValueError):
 
     For example it lacks the columns of its format, or an option is not usable.
     """
+
+
+class CrosswalkError(UnitError):
+    """A table cannot be carried to other units (a crosswalk gap, a split without weights)."""

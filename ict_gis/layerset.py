@@ -201,3 +201,68 @@ def read_layers(path: str | os.PathLike | None = None, *, kind: str | None = Non
         schema_for(file_kind)
         raw[file_kind] = io.read_layer(path)
     return LayerSet.from_frames(raw, source=str(path))
+
+
+# --------------------------------------------------------------------------- bundled units
+
+#: The bundled unit layers, by name: the vintage of their units and their file.
+BUNDLED_UNITS: dict[str, tuple[str, str]] = {
+    "districts-2024": ("2024-01-01", "districts.geojson"),
+    "communes-2025": ("2025-07-01", "units/communes_2025.geojson"),
+}
+
+#: Name of the bundled unit layer used when none is asked for.
+DEFAULT_UNITS = "districts-2024"
+
+
+def bundled_units(name: str = DEFAULT_UNITS) -> gpd.GeoDataFrame:
+    """Read one of the bundled unit layers (see :data:`BUNDLED_UNITS`), with its vintage.
+
+    ``districts-2024`` are the 10 districts of Nam Định as drawn until
+    2024-08-31 (the default layer set's ``districts``); ``communes-2025`` are
+    the 129 communes of the new Ninh Bình in force since 2025-07-01 (with
+    ``population``).
+
+    Parameters
+    ----------
+    name
+        A key of :data:`BUNDLED_UNITS`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The units, columns typed as the ``districts`` schema, with a
+        ``vintage`` column and ``attrs["vintage"]`` and ``attrs["units_name"]``.
+
+    Raises
+    ------
+    LayerKindError
+        If ``name`` is not a bundled unit layer.
+
+    Examples
+    --------
+    >>> communes = bundled_units("communes-2025")
+    >>> len(communes), communes.attrs["vintage"]
+    (129, '2025-07-01')
+    """
+    if name not in BUNDLED_UNITS:
+        raise LayerKindError(
+            f"No bundled unit layer {name!r}; known: {', '.join(BUNDLED_UNITS)} "
+            "(or give the path of a unit layer)."
+        )
+    vintage, file = BUNDLED_UNITS[name]
+    frame, _ = coerce("districts", io.read_layer(bundled_path() / file))
+    if "vintage" not in frame.columns or frame["vintage"].isna().all():
+        frame["vintage"] = vintage
+    frame.attrs = {"vintage": vintage, "units_name": name}
+    return frame
+
+
+def bundled_crosswalk_path() -> Path:
+    """Return the path of the bundled national crosswalk of the 2025 reform (``.csv.gz``)."""
+    return bundled_path() / "units" / "crosswalk_2025.csv.gz"
+
+
+def bundled_district_communes_path() -> Path:
+    """Return the path of Nam Định's old communes and their districts (2025-03-01)."""
+    return bundled_path() / "units" / "nam_dinh_communes_2025-03.csv"

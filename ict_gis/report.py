@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
+from ict_gis.crosswalk import report_units
 from ict_gis.metrics import registry
 from ict_gis.metrics.progress import OUTSIDE, TOTAL, problems_of
 from ict_gis.numbers import LANGS, is_missing
@@ -111,7 +112,8 @@ class AnnualReport:
         ``by_operator``), ``bts`` (``approved``, ``on_air``, ...),
         ``cables`` (one dict per category and plan: ``category``, ``plan``,
         ``tidied_km``, ``planned_km``, ``pct``, ...), ``units`` (the same
-        figures per unit, with ``code`` and ``name``), ``outside`` (the same
+        figures per unit, with ``code`` and ``name``; ``None`` for a unit
+        with no data), ``outside`` (the same
         for features outside every unit, or ``None``), ``since``, ``as_of``,
         ``lang`` and ``problems``.
         """
@@ -142,8 +144,17 @@ def _unit_figures(tables: Mapping[str, pd.DataFrame], code: str) -> dict[str, ob
     figures: dict[str, object] = {"code": code, "name": None if is_missing(name) else name}
     for part in _parts():
         if part.figures is not None and part.key in tables:
-            figures[part.key] = part.figures(tables[part.key], code)
+            table = tables[part.key]
+            figures[part.key] = None if _no_data(table, code) else part.figures(table, code)
     return figures
+
+
+def _no_data(table: pd.DataFrame, code: str) -> bool:
+    """Whether the unit ``code`` has no data in ``table`` (a unit of another vintage)."""
+    if code not in table.index.get_level_values(0):
+        return False
+    rows = table[table.index.get_level_values(0) == code].select_dtypes("number")
+    return not rows.empty and bool(rows.isna().all().all())
 
 
 # --------------------------------------------------------------------------- annual
@@ -154,7 +165,7 @@ def annual(
     *,
     year: int = 2024,
     lang: str = "vi",
-    units: gpd.GeoDataFrame | None = None,
+    units: gpd.GeoDataFrame | str | None = None,
     tech: str = "2G",
     plan: str | None = None,
 ) -> AnnualReport:
@@ -179,8 +190,11 @@ def annual(
     lang
         ``"vi"`` (the report's Vietnamese) or ``"en"``.
     units
-        Units to report on (any level); default: ``districts`` as of
-        31 December of ``year``.
+        Units to report on (any level), or the name of a bundled unit layer
+        (``"communes-2025"``: the 2024 figures per commune of the new Ninh
+        Bình); default: ``districts`` as of 31 December of ``year``. Units of
+        another vintage that the data do not cover are shown as no data, and
+        a last sentence says which part of them the data cover.
     tech
         The technology being switched off.
     plan
@@ -206,6 +220,8 @@ def annual(
         raise ValueError(f"year={year!r} is not a year ({exc}).") from None
     if units is None:
         units = unit_frame(layers, as_of=as_of)
+    else:
+        units = report_units(layers, units, as_of=as_of)
     options = {"tech": tech, "plan": plan}
     tables: dict[str, pd.DataFrame] = {}
     titles: dict[str, str] = {}
@@ -234,6 +250,8 @@ def annual(
                 lines.append((part.rank, part.sentences(figures, table, lang, int(year))))
     problems = list(dict.fromkeys(p for t in tables.values() for p in problems_of(t)))
     sentences = [s for _, found in sorted(lines, key=lambda rl: rl[0]) for s in found]
+    if "has_data" in units.columns:
+        sentences.append(_coverage_sentence(units, lang))
     return AnnualReport(
         year=int(year),
         lang=lang,
@@ -246,3 +264,29 @@ def annual(
         source=str(getattr(layers, "source", "") or ""),
         titles=titles,
     )
+
+
+def _coverage_sentence(units: gpd.GeoDataFrame, lang: str) -> str:
+    """Write the sentence saying which units of another vintage the data cover."""
+    area = list(units.attrs.get("source_names", []))
+    shown = ", ".join(area[:12]) + (", …" if len(area) > 12 else "")
+    return text(
+        "report_units_coverage",
+        lang,
+        count=int(units["has_data"].sum()),
+        total=len(units),
+        missing=len(units) - int(units["has_data"].sum()),
+        units=units.attrs.get("units_name") or "",
+        vintage=_vintage_text(units.attrs.get("vintage"), lang),
+        area=shown,
+    )
+
+
+def _vintage_text(vintage: object, lang: str) -> str:
+    """Write a vintage as a day when it is one (``01/07/2025``), else as it is."""
+    if not vintage:
+        return "?"
+    try:
+        return day_text(pd.Timestamp(str(vintage)).date(), lang)
+    except ValueError:
+        return str(vintage)

@@ -118,6 +118,9 @@ SCHEMAS: dict[str, LayerSchema] = {
                 Column("unit_type", required=False, nullable=True),
                 Column("population", "int", required=False, nullable=True),
                 Column("households", "int", required=False, nullable=True),
+                # The day the units came into force (e.g. 2025-07-01 for the
+                # communes of the 2025 reform); a unit's key is (vintage, code).
+                Column("vintage", required=False, nullable=True),
             ),
         ),
         LayerSchema(
@@ -197,6 +200,11 @@ SCHEMAS: dict[str, LayerSchema] = {
                 Column("old_code"),
                 Column("new_code"),
                 Column("effective_date", "date"),
+                # A split (one old_code, several rows) may give each part its
+                # share of the old unit's figures (any positive numbers; they
+                # are normalised per old_code). Without it figures are split
+                # by area share, or by population share when asked.
+                Column("weight", "float", required=False, nullable=True),
             ),
         ),
     )

@@ -207,6 +207,14 @@ LABELS: dict[str, tuple[str, str]] = {
         "Chiều dài tuyến cáp ({category}) đã chỉnh trang",
         "Cable routes ({category}) tidied",
     ),
+    "report_units_coverage": (
+        "Các bảng theo {total} đơn vị hành chính của {units} (hiệu lực từ {vintage}); "
+        "số liệu chỉ có cho {count} đơn vị thuộc địa bàn {area}; {missing} đơn vị còn lại "
+        'ghi "–" (không có số liệu).',
+        "Tables per the {total} administrative units of {units} (in force from {vintage}); "
+        "the data cover only the {count} units in the area of {area}; the other {missing} "
+        'are shown as "–" (no data).',
+    ),
 }
 
 #: Names written for the special rows, (Vietnamese, English).

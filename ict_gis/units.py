@@ -336,11 +336,31 @@ def _date_or_none(value: object) -> pd.Timestamp | None:
         return None
 
 
+def _split_rows(table: pd.DataFrame) -> pd.Series:
+    """Rows of a split: an old code with several new codes on the same effective date.
+
+    A split cannot be drawn on the old unit's boundary nor applied to a code:
+    the codes and the boundaries keep the old unit, and tables are carried to
+    the new units by :mod:`ict_gis.crosswalk` (by weight, area or population).
+    """
+    if table.empty:
+        return pd.Series(False, index=table.index)
+    pairs = table.drop_duplicates(["old_code", "new_code", "effective_date"])
+    size = pairs.groupby(["old_code", "effective_date"])["new_code"].size()
+    split = {key for key, n in size.items() if n > 1}
+    return pd.Series(
+        [(o, d) in split for o, d in zip(table["old_code"], table["effective_date"], strict=True)],
+        index=table.index,
+    )
+
+
 def _code_map(changes: pd.DataFrame | None, as_of: object) -> dict[str, str]:
     """Map each old code to its final code after the changes up to ``as_of``."""
     table = _changes_table(changes)
     cutoff = _as_of_or_today(as_of)
-    table = table[(table["effective_date"] <= cutoff) & (table["old_code"] != table["new_code"])]
+    table = table[table["effective_date"] <= cutoff]
+    table = table[~_split_rows(table)]
+    table = table[table["old_code"] != table["new_code"]]
     table = table.drop_duplicates(["old_code", "new_code"])
     ambiguous = table[table.duplicated("old_code", keep=False)]
     if not ambiguous.empty:
@@ -350,16 +370,22 @@ def _code_map(changes: pd.DataFrame | None, as_of: object) -> dict[str, str]:
         ]
         raise AdminChangeError(
             "admin_changes maps a code to several new codes as of "
-            f"{cutoff.date()}: {'; '.join(lines)}. A unit can merge into only one "
-            "unit; a split needs a new boundary layer, not a code mapping. Fix: keep "
-            "one row per old_code."
+            f"{cutoff.date()}: {'; '.join(lines)}. A unit merges into only one "
+            "unit; a split has all its rows on one effective_date. Fix: keep one row per "
+            "old_code, or give the parts of a split the same effective_date."
         )
     direct = dict(zip(table["old_code"], table["new_code"], strict=True))
+    when = dict(zip(table["old_code"], table["effective_date"], strict=True))
     final: dict[str, str] = {}
     for start in direct:
         chain = [start]
         code = start
-        while code in direct:
+        last = None
+        # A chain A -> B -> C goes on only through a change of another day:
+        # changes of one day are simultaneous (X takes the code of Y while Y
+        # gets a new code).
+        while code in direct and (last is None or when[code] != last):
+            last = when[code]
             code = direct[code]
             if code in chain:
                 loop = " -> ".join([*chain[chain.index(code) :], code])
@@ -444,6 +470,16 @@ def units_as_of(
     ``level``, ...) is the surviving unit's. Changes whose ``old_code`` is not
     in the layer are ignored (they concern another level or area, or the layer
     is already drawn after them): changes are only applied forward.
+
+    Changes of the same day are simultaneous: when unit X takes the code of
+    unit Y while Y gets another code, X's figures stay apart from Y's (a code
+    reused by another unit is not a chain).
+
+    A split (one ``old_code`` with several ``new_code`` rows on the same
+    ``effective_date``) cannot be drawn from the old boundary: the old unit
+    stays as it is. To report on the parts, give a unit layer of the new
+    vintage (``units=``); tables per unit are carried to it by
+    :mod:`ict_gis.crosswalk` (by weight, area share or population share).
 
     Parameters
     ----------

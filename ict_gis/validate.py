@@ -812,6 +812,8 @@ def validate(layers: LayerSet, *, strict: bool = False) -> list[Problem]:
         _check_references(kind, frame, layers, out, schema)
         if kind in ("subscribers", "admin_changes"):
             _check_codes(kind, frame, layers, out)
+        if kind == "admin_changes":
+            _check_admin_changes(layers, out)
         _check_logic(kind, frame, layers, out)
     districts = checked.get("districts")
     area = _admin_area(layers, None if districts is None else districts[0])
@@ -971,3 +973,160 @@ def format_problems(problems: Sequence[Problem], *, n_layers: int | None = None)
         f"in {_plural(layers_count, 'layer')}"
     )
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- admin changes
+# The same rules as ict_gis.units (merges, renames) and ict_gis.crosswalk
+# (splits): whatever makes a metric fail is an error here, with its fix.
+
+
+def _code_text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    return text or None
+
+
+def _check_admin_changes(layers: LayerSet, out: _Collector) -> None:
+    """Check that every change can be applied: merges reach a unit, splits can be divided."""
+    if "admin_changes" not in layers:
+        return
+    changes = layers["admin_changes"]
+    if not {"old_code", "new_code", "effective_date"} <= set(changes.columns):
+        return
+    kind = "admin_changes"
+    old = [_code_text(v) for v in changes["old_code"]]
+    new = [_code_text(v) for v in changes["new_code"]]
+    dates = pd.to_datetime(changes["effective_date"], errors="coerce").tolist()
+    weights = (
+        pd.to_numeric(changes["weight"], errors="coerce").tolist()
+        if "weight" in changes.columns
+        else [np.nan] * len(changes)
+    )
+    rows = [
+        i for i in range(len(changes)) if old[i] and new[i] and not pd.isna(dates[i])
+    ]  # incomplete rows are reported by the schema checks
+    for i in rows:
+        if not np.isnan(weights[i]) and weights[i] <= 0:
+            out.add(
+                kind,
+                i,
+                "weight",
+                "error",
+                f"weight {weights[i]:g} of {old[i]} -> {new[i]} is not positive.",
+                "give every part of a split a positive weight (its share of the old unit).",
+            )
+    seen: dict[tuple[str, str], int] = {}
+    for i in rows:
+        pair = (old[i], new[i])
+        if pair in seen:
+            out.add(
+                kind,
+                i,
+                "new_code",
+                "error",
+                f"{old[i]} -> {new[i]} is listed twice (also row {seen[pair] + 1}).",
+                "keep one row per (old_code, new_code).",
+            )
+        seen.setdefault(pair, i)
+    parts: dict[tuple[str, object], list[int]] = {}
+    for i in rows:
+        parts.setdefault((old[i], dates[i]), []).append(i)
+    splits = {key: found for key, found in parts.items() if len({new[i] for i in found}) > 1}
+    in_split = {i for found in splits.values() for i in found}
+    merges = [i for i in rows if i not in in_split and old[i] != new[i]]
+    targets: dict[str, dict[str, int]] = {}
+    for i in merges:
+        targets.setdefault(old[i], {}).setdefault(new[i], i)
+    for code, found in sorted(targets.items()):
+        if len(found) > 1:
+            first = min(found.values())
+            out.add(
+                kind,
+                first,
+                "new_code",
+                "error",
+                f"{code} is mapped to {', '.join(sorted(found))} on different dates; the "
+                "metrics stop on it.",
+                "keep one row per old_code, or give the parts of a split the same effective_date.",
+            )
+    direct = {code: next(iter(found)) for code, found in targets.items() if len(found) == 1}
+    units = _district_codes(layers)
+    for code, first_new in sorted(direct.items()):
+        chain, current = [code], first_new
+        while current in direct and current not in chain:
+            chain.append(current)
+            current = direct[current]
+        row = targets[code][first_new]
+        if current in chain:
+            out.add(
+                kind,
+                row,
+                "new_code",
+                "error",
+                f"the changes loop: {' -> '.join([*chain, current])}; the metrics stop on it.",
+                "remove the row that maps a unit back to an earlier code.",
+            )
+        elif units is not None and code in units and current not in units:
+            out.add(
+                kind,
+                row,
+                "new_code",
+                "error",
+                f"unit {code} merges into {current!r}, and {current!r} is not in the "
+                "districts layer: the metrics stop on it.",
+                f"add unit {current} to the districts layer, or correct new_code.",
+            )
+    _check_split_weights(layers, splits, old, new, weights, out)
+
+
+def _district_codes(layers: LayerSet) -> set[str] | None:
+    if "districts" not in layers or "code" not in layers["districts"]:
+        return None
+    return {c for c in (_code_text(v) for v in layers["districts"]["code"]) if c}
+
+
+def _check_split_weights(
+    layers: LayerSet,
+    splits: dict[tuple[str, object], list[int]],
+    old: list[str | None],
+    new: list[str | None],
+    weights: list[float],
+    out: _Collector,
+) -> None:
+    """Check that a split unit with subscriber rows has weights, both drawings or populations."""
+    if not splits or "subscribers" not in layers or "code" not in layers["subscribers"]:
+        return
+    held = {c for c in (_code_text(v) for v in layers["subscribers"]["code"]) if c}
+    units = _district_codes(layers) or set()
+    population: dict[str, float] = {}
+    districts = layers.get("districts")
+    if districts is not None and {"code", "population"} <= set(districts.columns):
+        values = pd.to_numeric(districts["population"], errors="coerce")
+        population = {
+            str(_code_text(c)): float(v)
+            for c, v in zip(districts["code"], values, strict=True)
+            if not pd.isna(v)
+        }
+    for (code, _), found in sorted(splits.items(), key=lambda item: item[1][0]):
+        if code not in held or all(not np.isnan(weights[i]) for i in found):
+            continue
+        parts = sorted({str(new[i]) for i in found})
+        if code in units and set(parts) <= units:
+            continue  # area share of the two drawings
+        if all(p in population for p in parts):
+            continue  # population share of the parts
+        out.add(
+            "admin_changes",
+            found[0],
+            "weight",
+            "error",
+            f"{code} is split into {', '.join(parts)} and the subscribers table has figures "
+            f"for {code}, but nothing tells how to divide them (no weight, the old unit and "
+            "its parts are not all drawn in districts, and the parts have no population); "
+            "the metrics stop on it.",
+            "give every row of the split a weight (e.g. its share of the subscribers), or "
+            "draw the old unit and its parts, or give the parts a population.",
+        )

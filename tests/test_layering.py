@@ -45,6 +45,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("layerset",),  # a set of layers read through io and normalised by schema
     ("validate",),
     ("units",),
+    ("crosswalk",),  # tables carried across boundary changes (merges, splits)
     ("footprints",),
     ("config",),  # footprint settings read from a TOML file
     ("engines",),

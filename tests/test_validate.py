@@ -159,7 +159,11 @@ CASES = {
         "1200 is more than subscribers_2g 1000",
     ),
     "admin_changes-unknown_code.csv": (
-        [("admin_changes", "358", "new_code", "warning")],
+        # a warning for the unknown code, and an error: the metrics stop on the merge
+        [
+            ("admin_changes", "358", "new_code", "warning"),
+            ("admin_changes", "358", "new_code", "error"),
+        ],
         "'357' is not in the districts layer",
     ),
 }

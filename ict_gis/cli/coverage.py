@@ -25,6 +25,7 @@ from ict_gis.cli.options import (
     load_valid_layers,
     output_option,
     refuse_binary_on_terminal,
+    units_option,
 )
 from ict_gis.cli.plot_option import plot_option, write_plot
 from ict_gis.settings import TECHNOLOGIES
@@ -134,6 +135,7 @@ def _present_techs(layers) -> list[str]:
 @engine_option
 @as_of_option
 @level_option
+@units_option
 @format_option(*FORMATS)
 @lang_option("headers and numbers (table, md, xlsx)")
 @output_option
@@ -151,6 +153,7 @@ def command(
     engine: str | None,
     as_of: dt.date | None,
     level: str | None,
+    units: object,
     fmt: str,
     lang: str,
     output: Path | None,
@@ -173,6 +176,7 @@ def command(
       ict-gis coverage --mode fast --tech 2G,4G,5G
       ict-gis coverage --engine polygons   # the reference engine
       ict-gis coverage --format gpkg -o coverage.gpkg   # for QGIS
+      ict-gis coverage --tech 4G --units communes-2025   # with population_pct
     """
     from ict_gis.metrics.coverage import coverage
 
@@ -182,6 +186,12 @@ def command(
         )
     refuse_binary_on_terminal(fmt, output)
     layer_set = load_valid_layers(layers, None)
+    if units is not None:
+        if fmt == "gpkg":
+            raise click.UsageError("--units cannot be used with --format gpkg yet.")
+        from ict_gis.crosswalk import report_units
+
+        units = report_units(layer_set, units, as_of=as_of, level=level)
     fp_model = footprint_model(model, radius, config)
     techs = tech or _present_techs(layer_set)
     update, close = progress_bar(ctx, "Coverage")
@@ -195,10 +205,15 @@ def command(
             mode=mode,
             engine=engine,
             level=level,
+            units=units,
             progress=update,
         )
     finally:
         close()
+    if units is not None:  # units of another vintage: no data is not 0
+        from ict_gis.crosswalk import coverage_with_data
+
+        table = coverage_with_data(table, units)
     if fmt == "gpkg":
         _write_gpkg(layer_set, table, output, techs, operator, fp_model, as_of, level)
         write_plot(table, plot, lang=lang)

@@ -9,7 +9,13 @@ import click
 
 from ict_gis.cli.coverage import progress_bar
 from ict_gis.cli.footprint_options import footprint_model, footprint_options
-from ict_gis.cli.options import as_of_option, layers_argument, level_option, load_valid_layers
+from ict_gis.cli.options import (
+    as_of_option,
+    layers_argument,
+    level_option,
+    load_valid_layers,
+    units_option,
+)
 
 
 @click.command("gaps")
@@ -25,6 +31,7 @@ from ict_gis.cli.options import as_of_option, layers_argument, level_option, loa
 @footprint_options
 @as_of_option
 @level_option
+@units_option
 @click.option(
     "-o",
     "--output",
@@ -43,6 +50,7 @@ def command(
     config,
     as_of: dt.date | None,
     level: str | None,
+    units: object,
     output: Path,
 ) -> None:
     """Polygons served by a technology and by no newer one, per unit.
@@ -58,11 +66,16 @@ def command(
     Examples:
       ict-gis gaps --switch-off 2G --as-of 2024-12-31 -o gaps.gpkg
       ict-gis gaps --radius 2G=5000 --radius 4G=1500 -o gaps.gpkg
+      ict-gis gaps --units communes-2025 -o gaps-communes.gpkg
     """
     from ict_gis import io
     from ict_gis.metrics.coverage import switch_off_gaps
 
     layer_set = load_valid_layers(layers, None)
+    if units is not None:
+        from ict_gis.crosswalk import report_units
+
+        units = report_units(layer_set, units, as_of=as_of, level=level)
     update, close = progress_bar(ctx, "Gaps")
     try:
         gaps = switch_off_gaps(
@@ -71,6 +84,7 @@ def command(
             as_of=as_of,
             model=footprint_model(model, radius, config),
             level=level,
+            units=units,
             progress=update,
         )
     finally:

@@ -173,3 +173,41 @@ def report_problems(problems: Sequence[Problem], *, quiet: bool) -> None:
         return
     for problem in problems:
         click.echo(str(problem), err=True)
+
+
+def _units_value(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> str | object | None:
+    """Click callback of ``--units``: a bundled unit layer's name, or a unit layer read."""
+    from ict_gis.layerset import BUNDLED_UNITS
+
+    if value is None or value in BUNDLED_UNITS:
+        return value
+    path = Path(value)
+    if not path.exists():
+        raise click.BadParameter(
+            f"{value!r} is neither a bundled unit layer ({', '.join(BUNDLED_UNITS)}) "
+            "nor a file or folder.",
+            param=param,
+        )
+    try:
+        layer_set = read_layers(path, kind=None if path.is_dir() else "districts")
+        return layer_set["districts"]
+    except (IctGisError, KeyError) as exc:
+        raise click.BadParameter(f"{value}: cannot read units ({exc}).", param=param) from exc
+
+
+def units_option(func: F) -> F:
+    """``--units VINTAGE|LAYER``: report on other units (``communes-2025``, or a file)."""
+    return click.option(
+        "--units",
+        "units",
+        callback=_units_value,
+        metavar="VINTAGE|LAYER",
+        help=(
+            "Report on these units instead of the layer set's districts: a bundled "
+            "unit layer (districts-2024, communes-2025) or a unit layer file. "
+            "Figures held per old unit are carried across the boundary changes; units "
+            "with no data are shown as no data."
+        ),
+    )(func)

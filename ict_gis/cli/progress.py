@@ -28,6 +28,7 @@ from ict_gis.cli.options import (
     parse_date,
     refuse_binary_on_terminal,
     report_problems,
+    units_option,
 )
 from ict_gis.cli.plot_option import plot_option, write_plot
 from ict_gis.layerset import LayerSet
@@ -56,6 +57,7 @@ def _common(func: F) -> F:
             kind_option,
             as_of_option,
             level_option,
+            units_option,
             format_option(*TABLE_FORMATS),
             lang_option("headers and numbers (table, md, xlsx)"),
             output_option,
@@ -66,7 +68,18 @@ def _common(func: F) -> F:
     return func
 
 
-def _units(layers: LayerSet, as_of: dt.date | None, level: str | None) -> gpd.GeoDataFrame | None:
+def _units(
+    layers: LayerSet,
+    as_of: dt.date | None,
+    level: str | None,
+    units: gpd.GeoDataFrame | str | None = None,
+) -> gpd.GeoDataFrame | str | None:
+    if units is not None:
+        if level is None:
+            return units
+        from ict_gis.crosswalk import report_units
+
+        return report_units(layers, units, as_of=as_of, level=level)
     if level is None:
         return None
     from ict_gis.units import unit_frame
@@ -91,7 +104,7 @@ def _heading(frame: pd.DataFrame, lang: str, since: dt.date | None, as_of: dt.da
 
 def _run(
     ctx: click.Context,
-    compute: Callable[[LayerSet, gpd.GeoDataFrame | None], pd.DataFrame],
+    compute: Callable[[LayerSet, gpd.GeoDataFrame | str | None], pd.DataFrame],
     *,
     layers: Path | None,
     kind: str | None,
@@ -102,13 +115,14 @@ def _run(
     output: Path | None,
     since: dt.date | None = None,
     plot: Path | None = None,
+    units: gpd.GeoDataFrame | str | None = None,
 ) -> None:
     from ict_gis.metrics.progress import problems_of
     from ict_gis.render.tables import render_table
 
     refuse_binary_on_terminal(fmt, output)
     layer_set = load_valid_layers(layers, kind)
-    frame = compute(layer_set, _units(layer_set, as_of, level))
+    frame = compute(layer_set, _units(layer_set, as_of, level, units))
     report_problems(problems_of(frame), quiet=bool((ctx.obj or {}).get("quiet")))
     heading = _heading(frame, lang, since, as_of)
     emit(render_table(frame, fmt, lang=lang, title=heading), output)
@@ -141,7 +155,7 @@ def metric_command(metric: Metric) -> click.Command:
         as_of = values["as_of"]
         extra = {"since": since} if metric.since else {}
 
-        def compute(layers: LayerSet, units: gpd.GeoDataFrame | None) -> pd.DataFrame:
+        def compute(layers: LayerSet, units: gpd.GeoDataFrame | str | None) -> pd.DataFrame:
             return metric.function(layers, units=units, as_of=as_of, **extra, **params)
 
         _run(ctx, compute, since=since, **values)
@@ -189,4 +203,5 @@ def command() -> None:
       ict-gis progress switch-off --tech 3G --as-of 2024-12-31
       ict-gis progress 5g --since 2024-01-01 --as-of 2024-12-31 --format md
       ict-gis progress cables --as-of 2024-12-31 --format xlsx -o cables.xlsx
+      ict-gis progress switch-off --as-of 2024-12-31 --units communes-2025
     """

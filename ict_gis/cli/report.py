@@ -18,6 +18,7 @@ from ict_gis.cli.options import (
     output_option,
     refuse_binary_on_terminal,
     report_problems,
+    units_option,
 )
 
 
@@ -33,6 +34,7 @@ from ict_gis.cli.options import (
 )
 @lang_option("the text, headers and numbers")
 @level_option
+@units_option
 @format_option("text", "md", "json", "xlsx")
 @output_option
 @click.pass_context
@@ -43,6 +45,7 @@ def command(
     year: int,
     lang: str,
     level: str | None,
+    units: object,
     fmt: str,
     output: Path | None,
 ) -> None:
@@ -60,6 +63,7 @@ def command(
       ict-gis report --year 2024
       ict-gis report --year 2024 --lang en --format md
       ict-gis report --year 2024 --format xlsx -o report-2024.xlsx
+      ict-gis report --year 2024 --units communes-2025
     """
     from ict_gis.render.report import report_markdown, report_text, report_xlsx
     from ict_gis.report import annual
@@ -67,7 +71,13 @@ def command(
 
     refuse_binary_on_terminal(fmt, output)
     layer_set = load_valid_layers(layers, kind)
-    units = None if level is None else unit_frame(layer_set, as_of=f"{year}-12-31", level=level)
+    if units is not None:
+        if level is not None:
+            from ict_gis.crosswalk import report_units
+
+            units = report_units(layer_set, units, as_of=f"{year}-12-31", level=level)
+    elif level is not None:
+        units = unit_frame(layer_set, as_of=f"{year}-12-31", level=level)
     report = annual(layer_set, year=year, lang=lang, units=units)
     if fmt != "text":  # the text output lists them itself
         report_problems(report.problems, quiet=bool((ctx.obj or {}).get("quiet")))

@@ -57,6 +57,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from ict_gis.crosswalk import coverage_with_data, report_units
 from ict_gis.engines import Footprints, default_engine, engine_names, get_engine
 from ict_gis.engines.polygons import covered_geometries, pairs, reduce, run
 from ict_gis.errors import CoverageError
@@ -271,6 +272,8 @@ def _prepare_units(
     as_of: object,
     level: str | None,
 ) -> gpd.GeoDataFrame:
+    if isinstance(units, str):  # a bundled unit layer by name, e.g. "communes-2025"
+        units = report_units(layers, units, as_of=to_date(as_of), level=level)
     if units is None:
         if not _has(layers, "districts"):
             raise CoverageError(
@@ -603,8 +606,11 @@ def coverage(
         with ``bts_stations`` and, unless ``units`` is given, ``districts``.
     units
         Units to report on (``code`` column or index, optional ``name``,
-        ``population``, ``unit_type``); default: the ``districts`` layer as of
-        ``as_of`` (merged units dissolved, see :func:`ict_gis.units.unit_frame`).
+        ``population``, ``unit_type``), or the name of a bundled unit layer
+        (``"communes-2025"``: units the data do not cover are no data, see
+        :func:`ict_gis.crosswalk.coverage_with_data`); default: the
+        ``districts`` layer as of ``as_of`` (merged units dissolved, see
+        :func:`ict_gis.units.unit_frame`).
     tech
         One technology or several (``"4G"``, ``"2G,4G"``, ``["2G", "5G"]``).
     operator
@@ -796,7 +802,7 @@ def coverage(
         "tech": ",".join(techs),
         "resolution_m": resolution_m if mode == "fast" else None,
     }
-    return table
+    return coverage_with_data(table, units)  # units of another vintage: no data is not 0
 
 
 def _accelerated(mode: str) -> bool:

@@ -42,13 +42,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ict_gis.crosswalk import carry_splits, carry_to_units, place, report_units
 from ict_gis.errors import ProgressError
 from ict_gis.numbers import percents
 from ict_gis.problems import Problem
 from ict_gis.schema import split_list, technology
 from ict_gis.settings import CABLE_CATEGORIES, OPERATORS
 from ict_gis.units import (
-    assign_units,
     geodesic_length_m,
     remap_codes,
     split_by_unit,
@@ -130,14 +130,24 @@ def _layer(layers: Mapping[str, pd.DataFrame], kind: str, why: str) -> pd.DataFr
 
 
 def _units(
-    layers: Mapping[str, pd.DataFrame], units: gpd.GeoDataFrame | None, as_of: pd.Timestamp | None
+    layers: Mapping[str, pd.DataFrame],
+    units: gpd.GeoDataFrame | str | None,
+    as_of: pd.Timestamp | None,
 ) -> gpd.GeoDataFrame:
-    """Return the units indexed by text code, with a ``name`` column."""
+    """Return the units indexed by text code, with a ``name`` column.
+
+    ``units`` may be the name of a bundled unit layer (``"communes-2025"``);
+    units of another vintage than the layer set's get a ``has_data`` column
+    (see :func:`ict_gis.crosswalk.report_units`).
+    """
+    attrs: dict = {}
     if units is None:
         units = unit_frame(layers, as_of=as_of)
-    elif "code" in units.columns:
-        units = units.set_index("code")
+    else:
+        units = report_units(layers, units, as_of=as_of)
+        attrs = dict(units.attrs)
     units = units.copy()
+    units.attrs = attrs
     units.index = pd.Index([str(c) for c in units.index], name="code", dtype=object)
     for reserved in (TOTAL, OUTSIDE):
         if reserved in units.index:
@@ -149,6 +159,29 @@ def _units(
     if "name" not in units.columns:
         units["name"] = list(units.index)
     return units
+
+
+def _assign(
+    features: gpd.GeoDataFrame, units: gpd.GeoDataFrame, problems: list[Problem], layer: str
+) -> pd.Series:
+    """Codes of the units of the features; near misses in units of another vintage noted."""
+    codes, moved = place(features, units)
+    for idx, dist in moved.items():
+        site = features.at[idx, "site_id"] if "site_id" in features.columns else idx
+        problems.append(
+            Problem(
+                layer,
+                str(site),
+                "geometry",
+                "warning",
+                f"the feature lies {dist:.0f} m outside every unit of the layer "
+                f"{units.attrs.get('units_name') or 'of units'}; it is counted in the nearest "
+                f"unit, {codes.at[idx]} ({units.at[codes.at[idx], 'name']}).",
+                "nothing to do if the two vintages' boundaries differ there (coast, sources); "
+                "else check the coordinates.",
+            )
+        )
+    return codes
 
 
 def _upto(dates: pd.Series, as_of: pd.Timestamp | None) -> pd.Series:
@@ -220,17 +253,47 @@ def _tabulate(
 
 
 def _finish(out: pd.DataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Add ``name`` first and name the index ``code``."""
+    """Add ``name`` first and name the index ``code``; blank the units without data.
+
+    Units of another vintage that lie outside the area of the layer set's
+    units (``has_data`` False) have no data: their figures are missing, never 0.
+    """
     names = {**units["name"].astype(object).to_dict(), OUTSIDE: OUTSIDE_NAME, TOTAL: TOTAL_NAME}
     codes = out.index.get_level_values(0)
+    if "has_data" in units.columns and "name" not in out.columns:
+        no_data = set(units.index[~units["has_data"].astype(bool)])
+        blank = np.asarray([c in no_data for c in codes], dtype=bool)
+        if blank.any():
+            for col in out.columns:
+                if pd.api.types.is_bool_dtype(out[col]):
+                    continue
+                if pd.api.types.is_integer_dtype(out[col]):
+                    out[col] = out[col].astype("Int64")
+                if pd.api.types.is_numeric_dtype(out[col]):
+                    out.loc[blank, col] = pd.NA if out[col].dtype == "Int64" else np.nan
     out.insert(0, "name", [names.get(c, c) for c in codes])
     if out.index.nlevels == 1:
         out.index = pd.Index(list(out.index), name="code", dtype=object)
+    out.attrs = {**out.attrs, **_units_attrs(units)}
     return out
 
 
+def _units_attrs(units: gpd.GeoDataFrame) -> dict[str, object]:
+    """Return what a table records of its units: vintage, name, which have data."""
+    if "has_data" not in units.columns:
+        return {}
+    return {
+        "units_vintage": units.attrs.get("vintage"),
+        "units_name": units.attrs.get("units_name", ""),
+        "units_with_data": int(units["has_data"].sum()),
+        "units_count": len(units),
+        "data_area": list(units.attrs.get("source_names", [])),
+    }
+
+
 def _attrs(frame: pd.DataFrame, problems: Sequence[Problem], **attrs: object) -> pd.DataFrame:
-    frame.attrs = {"problems": list(problems), **attrs}
+    units = {k: v for k, v in frame.attrs.items() if k.startswith("units_") or k == "data_area"}
+    frame.attrs = {"problems": list(problems), **units, **attrs}
     return frame
 
 
@@ -345,8 +408,8 @@ def switch_off_progress(
         return _attrs(out, problems, **attrs)
 
     units = _units(layers, units, as_of)
-    station_codes = assign_units(stations[active], units)
-    off_codes = assign_units(shutdowns[done], units)
+    station_codes = _assign(stations[active], units, problems, "bts_stations")
+    off_codes = _assign(shutdowns[done], units, problems, kind)
     problems += _outside_problems(
         station_codes, stations[active], layer="bts_stations", id_column="site_id"
     )
@@ -445,7 +508,40 @@ def _subscriber_table(
         return None, problems, None
     period = str(periods.max())
     snap = table[periods == period]
-    codes = remap_codes(snap["code"], layers.get("admin_changes"), as_of=as_of)
+    if units.attrs.get("foreign"):
+        # Units of another vintage: the table is carried along the crosswalk
+        # (merges summed, splits divided; whole numbers stay whole).
+        snap = carry_to_units(
+            pd.DataFrame(
+                {
+                    "code": snap["code"].to_numpy(object),
+                    "subscribers_2g": pd.array(snap["subscribers_2g"], dtype="Int64"),
+                    "migrated_to_4g": pd.array(snap["migrated_to_4g"], dtype="Int64"),
+                }
+            ),
+            layers,
+            units,
+            as_of=as_of,
+        )
+        codes = snap["code"].astype(object)
+    else:
+        codes = remap_codes(snap["code"], layers.get("admin_changes"), as_of=as_of)
+        split = carry_splits(
+            pd.DataFrame(
+                {
+                    "code": codes.to_numpy(object),
+                    "subscribers_2g": pd.array(snap["subscribers_2g"], dtype="Int64"),
+                    "migrated_to_4g": pd.array(snap["migrated_to_4g"], dtype="Int64"),
+                }
+            ),
+            layers.get("admin_changes"),
+            as_of=as_of if as_of is not None else pd.Timestamp.today(),
+            source=layers.get("districts"),
+            target=units,
+        )
+        if split is not None:  # units split by admin_changes: their figures divided
+            snap = split
+            codes = snap["code"].astype(object)
     codes = codes.where(codes.isin(units.index), pd.NA)
     for idx in codes.index[codes.isna()]:
         problems.append(
@@ -474,7 +570,12 @@ def _subscriber_table(
     sums = sums.mask(incomplete)
     rows = list(units.index) + ([OUTSIDE] if codes.isna().any() else [])
     out = sums.reindex(rows)
+    no_data = (
+        set(units.index[~units["has_data"].astype(bool)]) if "has_data" in units.columns else set()
+    )
     for code in units.index[~units.index.isin(sums.index)]:
+        if code in no_data:
+            continue
         problems.append(
             Problem(
                 "subscribers",
@@ -549,8 +650,9 @@ def rollout_5g(
     units = _units(layers, units, as_of)
     on_air = _upto(sites["on_air_date"], as_of)
     new = _within(sites["on_air_date"], since, as_of)
-    codes = assign_units(sites[on_air], units)
-    problems = _outside_problems(codes, sites[on_air], layer="sites_5g", id_column="site_id")
+    problems: list[Problem] = []
+    codes = _assign(sites[on_air], units, problems, "sites_5g")
+    problems += _outside_problems(codes, sites[on_air], layer="sites_5g", id_column="site_id")
     operators = [o for o in OPERATORS if (sites["operator"] == o).any()]
     operators += sorted(set(sites["operator"].dropna().astype(str)) - set(operators))
     values: dict[str, pd.Series] = {
@@ -617,8 +719,9 @@ def bts_pipeline(
     chosen = stations[approved]
     status = chosen["status"]
     on_air_by = _upto(chosen["on_air_date"], as_of)
-    codes = assign_units(chosen, units)
-    problems = _outside_problems(codes, chosen, layer="bts_stations", id_column="site_id")
+    problems: list[Problem] = []
+    codes = _assign(chosen, units, problems, "bts_stations")
+    problems += _outside_problems(codes, chosen, layer="bts_stations", id_column="site_id")
     out = _tabulate(
         units,
         codes,
