@@ -91,3 +91,7 @@ class ImporterError(IctGisError, ValueError):
 
     For example it lacks the columns of its format, or an option is not usable.
     """
+
+
+class PlanError(IctGisError, ValueError):
+    """A planning question (sites to build, sharing, forecasts) cannot be answered as asked."""
