@@ -474,6 +474,28 @@ def _holes(
     return frame.sort_values("code", kind="stable").reset_index(drop=True)
 
 
+def _given_holes(holes: gpd.GeoDataFrame, units: gpd.GeoDataFrame, crs: object) -> gpd.GeoDataFrame:
+    """Return polygons given as holes, cut along the units (``code``, ``name``, polygon)."""
+    if holes.crs is None:
+        raise PlanError("The holes have no CRS. Fix: set it (e.g. EPSG:4326).")
+    kinds = set(holes.geometry.dropna().geom_type)
+    if kinds - {"Polygon", "MultiPolygon"}:
+        raise PlanError(f"Holes must be polygons, not {', '.join(sorted(kinds))}.")
+    union = shapely.make_valid(shapely.union_all(holes.geometry.to_crs(crs).dropna().to_numpy()))
+    unit_geoms = units.geometry.to_crs(crs).to_numpy()
+    geoms = np.array(
+        [_polygonal(shapely.intersection(union, shapely.make_valid(u))) for u in unit_geoms],
+        dtype=object,
+    )
+    frame = gpd.GeoDataFrame(
+        {"code": units.index.to_numpy(dtype=object), "name": units["name"].to_numpy()},
+        geometry=gpd.GeoSeries(geoms, crs=crs),
+        crs=crs,
+    )
+    frame = frame[~frame.geometry.is_empty & (frame.geometry.area > 0)]
+    return frame.sort_values("code", kind="stable").reset_index(drop=True)
+
+
 def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
     if geom is None or geom.is_empty:
         return shapely.Polygon()
@@ -557,6 +579,7 @@ def plan_sites(
     cell_m: float = DEFAULT_CELL_M,
     exact: bool | None = None,
     time_limit_s: float = EXACT_TIME_LIMIT_S,
+    holes: gpd.GeoDataFrame | None = None,
 ) -> SitePlan:
     """Choose up to ``budget`` new sites that cover the most of the holes.
 
@@ -613,6 +636,8 @@ def plan_sites(
         at most :data:`EXACT_MAX_CANDIDATES` candidates).
     time_limit_s
         Time limit of the MILP.
+    holes
+        Polygons to fill instead of those of ``target`` (cut along the units).
 
     Returns
     -------
@@ -638,16 +663,19 @@ def plan_sites(
     units = _units(layers, units, as_of, level)
     crs = metric_crs(units)
     weight, density = _density(units, crs, weight)
-    holes = _holes(
-        layers,
-        units,
-        crs,
-        tech=tech,
-        target=target,
-        switch_off=switch_off,
-        as_of=as_of,
-        model=model,
-    )
+    if holes is None:
+        holes = _holes(
+            layers,
+            units,
+            crs,
+            tech=tech,
+            target=target,
+            switch_off=switch_off,
+            as_of=as_of,
+            model=model,
+        )
+    else:
+        holes = _given_holes(holes, units, crs)
     # candidates
     if isinstance(candidates, str):
         if candidates == "grid":
