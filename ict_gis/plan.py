@@ -496,6 +496,13 @@ def _given_holes(holes: gpd.GeoDataFrame, units: gpd.GeoDataFrame, crs: object) 
     return frame.sort_values("code", kind="stable").reset_index(drop=True)
 
 
+def _multi(geom: shapely.Geometry) -> shapely.Geometry:
+    """Return a polygon as a one-part multipolygon (others as they are)."""
+    if geom.is_empty:
+        return shapely.MultiPolygon()
+    return shapely.MultiPolygon([geom]) if geom.geom_type == "Polygon" else geom
+
+
 def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
     if geom is None or geom.is_empty:
         return shapely.Polygon()
@@ -856,6 +863,7 @@ def _site_plan(
 
     def hole_frame(geoms: Sequence[shapely.Geometry]) -> gpd.GeoDataFrame:
         area = shapely.area(np.asarray(geoms, dtype=object)) if len(geoms) else np.empty(0)
+        geoms = [_multi(g) for g in geoms]  # one geometry type per layer
         frame = gpd.GeoDataFrame(
             {
                 "code": codes,
