@@ -102,7 +102,7 @@ def command() -> None:
 @click.option(
     "--exact/--no-exact",
     default=None,
-    help="Also solve exactly (MILP, HiGHS). [default: up to 2,000 candidates]",
+    help="Also solve exactly (MILP, HiGHS). [default: up to 500 candidates]",
 )
 @footprint_options
 @as_of_option
