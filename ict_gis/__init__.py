@@ -87,6 +87,10 @@ _EXPORTS: dict[str, str] = {
     "LayerReadError": "ict_gis.errors",
     "LayerWriteError": "ict_gis.errors",
     "ValidationError": "ict_gis.errors",
+    # planning
+    "plan_sites": "ict_gis.plan",
+    "plan_sharing": "ict_gis.plan",
+    "forecast": "ict_gis.plan",
 }
 
 #: Submodules reachable as attributes without importing them first.
@@ -132,6 +136,9 @@ __all__ = [
     "LayerWriteError",
     "ValidationError",
     "charts",
+    "plan_sites",
+    "plan_sharing",
+    "forecast",
 ]
 
 #: Public functions named like the module that defines them.
@@ -190,6 +197,7 @@ if TYPE_CHECKING:  # pragma: no cover
         switch_off_progress,
         switch_off_timeline,
     )
+    from ict_gis.plan import forecast, plan_sharing, plan_sites
     from ict_gis.problems import Problem
     from ict_gis.render.report import report_markdown, report_text, report_xlsx
     from ict_gis.report import AnnualReport, annual
