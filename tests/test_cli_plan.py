@@ -183,3 +183,36 @@ def test_progress_forecast_cables_against_the_plan_end():
     assert set(table["status"]) <= {"done", "on_time", "late", "stalled"}
     english = run("progress", "cables", "--as-of", "2024-12-31", "--forecast", "12", "--lang", "en")
     assert "at the pace of the last 12 months" in english.output
+
+
+def test_plan_sites_candidates_file_and_exclude(plan_file, tmp_path):
+    path, table = plan_file
+    offered = ict_io.read_layer(path, layer="sites")[["site_id", "geometry"]]
+    offered["site_id"] = [f"LAND-{i}" for i in range(len(offered))]
+    cands = tmp_path / "land.geojson"
+    ict_io.write_layer(offered, cands)
+    no_go = tmp_path / "no_go.geojson"
+    square = shapely.buffer(offered.geometry.iloc[0], 0.001)  # about 100 m around LAND-0
+    ict_io.write_layer(offered.iloc[[0]].set_geometry([square], crs=offered.crs), no_go)
+    result = run(
+        "-q",
+        "plan",
+        "sites",
+        "--budget",
+        "3",
+        "--as-of",
+        "2024-12-31",
+        "--candidates",
+        str(cands),
+        "--exclude",
+        str(no_go),
+        "--no-exact",
+        "--format",
+        "csv",
+    )
+    assert result.exit_code == 0, result.output
+    chosen = pd.read_csv(stdio.StringIO(result.output))
+    assert len(chosen) == 3
+    assert set(chosen["source"]) == {"file"}
+    assert set(chosen["site_id"]) <= set(offered["site_id"][1:])  # LAND-0 is excluded
+    assert (chosen["adds_km2"] > 0).all()
