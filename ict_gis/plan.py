@@ -843,21 +843,29 @@ def _site_plan(
         for i in chosen
     ]
     codes = holes["code"].to_numpy(dtype=object)
-    open_ = list(holes.geometry.to_numpy())
     dens = density.reindex(codes).to_numpy(dtype=float)
     use_people = weight == "population"
+    # measured part by part: a site touches a few parts of the holes, found by the index
+    parts, part_unit = shapely.get_parts(holes.geometry.to_numpy(), return_index=True)
+    open_parts = list(parts)
+    tree = shapely.STRtree(parts)  # parts only shrink: their first boxes stay good bounds
     adds_km2, adds_people = [], []
     for geom in per_site:
         km2 = people = 0.0
-        for u, hole in enumerate(open_):
-            if hole.is_empty or not shapely.intersects(hole, geom):
+        for i in tree.query(geom, predicate="intersects").tolist():
+            part = open_parts[i]
+            if part.is_empty or not shapely.intersects(part, geom):
                 continue
-            piece = shapely.intersection(hole, geom).area
-            open_[u] = _polygonal(shapely.difference(hole, geom))
+            piece = shapely.intersection(part, geom).area
+            open_parts[i] = _polygonal(shapely.difference(part, geom))
             km2 += piece / 1e6
-            people += piece * dens[u] if use_people else 0.0
+            people += piece * dens[part_unit[i]] if use_people else 0.0
         adds_km2.append(km2)
         adds_people.append(people if use_people else np.nan)
+    by_unit: list[list[shapely.Geometry]] = [[] for _ in codes]
+    for i, u in enumerate(part_unit.tolist()):
+        by_unit[u].extend(g for g in shapely.get_parts(open_parts[i]) if not g.is_empty)
+    open_ = [shapely.MultiPolygon(p) if p else shapely.Polygon() for p in by_unit]
     site_points = cands.geometry.to_numpy()[chosen] if chosen else np.empty(0, dtype=object)
     site_units = _unit_codes(site_points, units, crs)
     sites = gpd.GeoDataFrame(
