@@ -353,7 +353,10 @@ class SitePlan:
         whether it was chosen.
     summary
         The method's figures: weight, budget, candidates, cells, greedy
-        value, exact value and bound, gap (%), method of the sites.
+        value, exact value, status and bound, ``gap_pct`` (how far the
+        greedy is below the optimum, in %; when the solver stopped before
+        proving the optimum, below its bound: an upper bound of the gap),
+        method of the sites.
     """
 
     sites: gpd.GeoDataFrame

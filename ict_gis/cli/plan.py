@@ -186,10 +186,16 @@ def sites_command(
         f"{len(plan.sites)} site(s) from {s['candidates']} candidate(s) over {s['cells']} cell(s); "
         f"greedy covers {s['greedy_value']:,.2f} {unit}"
     )
-    if "exact_value" in s:
+    if "exact_value" in s and s["exact_status"] == "optimal":
         line += (
-            f", exact ({s['exact_status']}) {s['exact_value']:,.2f} {unit}, "
+            f", exact (optimal) {s['exact_value']:,.2f} {unit}, "
             f"greedy gap {s['gap_pct']:.2f} %; proposed: {s['method']}"
+        )
+    elif "exact_value" in s:
+        line += (
+            f"; the exact solver stopped ({s['exact_status']}) at {s['exact_value']:,.2f} "
+            f"{unit} with a bound of {s['exact_bound']:,.2f}: greedy within "
+            f"{s['gap_pct']:.2f} % of the optimum; proposed: {s['method']}"
         )
     note(line + ".")
     if output is not None:
