@@ -91,6 +91,10 @@ _EXPORTS: dict[str, str] = {
     "bundled_units": "ict_gis.layerset",
     "read_crosswalk": "ict_gis.crosswalk",
     "carry": "ict_gis.crosswalk",
+    # planning
+    "plan_sites": "ict_gis.plan",
+    "plan_sharing": "ict_gis.plan",
+    "forecast": "ict_gis.plan",
 }
 
 #: Submodules reachable as attributes without importing them first.
@@ -139,6 +143,9 @@ __all__ = [
     "bundled_units",
     "read_crosswalk",
     "carry",
+    "plan_sites",
+    "plan_sharing",
+    "forecast",
 ]
 
 #: Public functions named like the module that defines them.
@@ -198,6 +205,7 @@ if TYPE_CHECKING:  # pragma: no cover
         switch_off_progress,
         switch_off_timeline,
     )
+    from ict_gis.plan import forecast, plan_sharing, plan_sites
     from ict_gis.problems import Problem
     from ict_gis.render.report import report_markdown, report_text, report_xlsx
     from ict_gis.report import AnnualReport, annual

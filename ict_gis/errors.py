@@ -95,3 +95,7 @@ class ImporterError(IctGisError, ValueError):
 
 class CrosswalkError(UnitError):
     """A table cannot be carried to other units (a crosswalk gap, a split without weights)."""
+
+
+class PlanError(IctGisError, ValueError):
+    """A planning question (sites to build, sharing, forecasts) cannot be answered as asked."""

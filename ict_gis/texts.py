@@ -215,6 +215,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "the data cover only the {count} units in the area of {area}; the other {missing} "
         'are shown as "–" (no data).',
     ),
+    "title_forecast": (
+        ": dự báo hoàn thành theo tốc độ {months} tháng gần nhất",
+        ": when it will be done at the pace of the last {months} months",
+    ),
 }
 
 #: Names written for the special rows, (Vietnamese, English).
@@ -283,12 +287,50 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "population": ("Dân số", "Population"),
     "population_covered": ("Dân số được phủ sóng", "People covered"),
     "population_pct": ("Tỷ lệ dân số được phủ sóng", "Population covered (%)"),
+    # plan: new sites
+    "rank": ("Thứ tự", "Rank"),
+    "site_id": ("Mã trạm", "Site"),
+    "source": ("Nguồn vị trí", "Candidate from"),
+    "radius_m": ("Bán kính (m)", "Radius (m)"),
+    "adds_km2": ("Diện tích phủ thêm (km²)", "Adds (km²)"),
+    "adds_people": ("Dân số phủ thêm", "Adds (people)"),
+    "cumulative_km2": ("Lũy kế (km²)", "Cumulative (km²)"),
+    "cumulative_people": ("Lũy kế (người)", "Cumulative (people)"),
+    "model_gain": ("Trọng số trên lưới ô", "Gain on the cells"),
+    "holes_km2": ("Vùng lõm sóng (km²)", "Holes (km²)"),
+    "people": ("Dân số vùng lõm", "People in the holes"),
+    "new_sites": ("Trạm mới", "New sites"),
+    "covered_people": ("Dân số được phủ", "People covered"),
+    "left_km2": ("Vùng lõm còn lại (km²)", "Holes left (km²)"),
+    "left_people": ("Dân số vùng lõm còn lại", "People left"),
+    # plan: sharing
+    "station_count": ("Số trạm", "Stations"),
+    "towers": ("Số cột", "Towers"),
+    "groups": ("Nhóm dùng chung", "Co-location groups"),
+    "stations_in_groups": ("Trạm trong nhóm", "Stations in groups"),
+    "sites_avoided": ("Số trạm có thể tránh xây", "Sites sharing avoids"),
+    "single_operator_towers": ("Cột một doanh nghiệp", "Single-operator towers"),
+    # plan: forecasts
+    "what": ("Nội dung", "Measure"),
+    "done": ("Đã thực hiện", "Done"),
+    "goal": ("Tổng khối lượng", "Whole job"),
+    "left": ("Còn lại", "Left"),
+    "pace_per_month": ("Tốc độ mỗi tháng", "Pace per month"),
+    "months_left": ("Số tháng còn lại", "Months left"),
+    "finish": ("Dự kiến hoàn thành", "Expected finish"),
+    "deadline": ("Hạn kế hoạch", "Plan's end"),
+    "status": ("Đánh giá", "Outlook"),
 }
 
 #: Values written in place of codes in text columns, (Vietnamese, English).
 VALUE_LABELS: dict[str, tuple[str, str]] = {
     "with_messenger": ("Có cáp dưỡng, vòng khuyên", "With messenger wire"),
     "without_messenger": ("Chưa có cáp dưỡng, vòng khuyên", "Without messenger wire"),
+    # forecast outlooks (ict_gis.plan.pace_forecast)
+    "on_time": ("Kịp hạn", "On time"),
+    "late": ("Chậm so với hạn", "Late"),
+    "stalled": ("Chưa có tiến độ", "Stalled"),
+    "no_deadline": ("Không có hạn", "No deadline"),
 }
 
 

@@ -94,6 +94,11 @@ def _heading(frame: pd.DataFrame, lang: str, since: dt.date | None, as_of: dt.da
     metric = metric_of(frame)
     tech = str(frame.attrs.get("tech") or "")
     heading = text(metric.title, lang, tech=tech) if metric is not None else ""
+    if metric is None and frame.attrs.get("metric") == "forecast":  # ``--forecast``
+        from ict_gis.metrics.registry import get
+
+        heading = text(get(frame.attrs["forecast_of"]).title, lang, tech=tech)
+        heading += text("title_forecast", lang, months=frame.attrs["months"])
     if since is not None:
         end = "" if as_of is None else f" {text('heading_to', lang)} {as_of:%Y-%m-%d}"
         heading += f" ({text('heading_since', lang)} {since:%Y-%m-%d}{end})"
@@ -147,20 +152,39 @@ def _click_option(option: Option) -> Callable[[F], F]:
 
 def metric_command(metric: Metric) -> click.Command:
     """Build the ``ict-gis progress`` subcommand of a registered metric."""
+    from ict_gis.plan import FORECAST_METRICS
+
+    forecastable = metric.name in FORECAST_METRICS
 
     def callback(**values: object) -> None:
         ctx = click.get_current_context()
         since = values.pop("since", None)
+        months = values.pop("forecast", None)
         params = {o.name: values.pop(o.name) for o in metric.options}
         as_of = values["as_of"]
         extra = {"since": since} if metric.since else {}
 
         def compute(layers: LayerSet, units: gpd.GeoDataFrame | str | None) -> pd.DataFrame:
+            if months is not None:
+                from ict_gis.plan import forecast
+
+                keep = {k: v for k, v in params.items() if k in ("tech", "plan")}
+                return forecast(
+                    layers, metric=metric.name, months=months, as_of=as_of, units=units, **keep
+                )
             return metric.function(layers, units=units, as_of=as_of, **extra, **params)
 
         _run(ctx, compute, since=since, **values)
 
     func: F = callback
+    if forecastable:
+        func = click.option(
+            "--forecast",
+            type=click.IntRange(min=1),
+            metavar="MONTHS",
+            help="Instead of the table: when it will be done at the pace of the last MONTHS "
+            "months, per unit and for the province, against the plan's end date.",
+        )(func)
     for option in reversed(metric.options):
         func = _click_option(option)(func)
     if metric.since:
