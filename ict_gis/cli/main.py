@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "gaps": "ict_gis.cli.gaps",
     "map": "ict_gis.cli.map",
     "import": "ict_gis.cli.import_",
+    "export": "ict_gis.cli.export",
 }
 
 
