@@ -91,3 +91,7 @@ class ImporterError(IctGisError, ValueError):
 
     For example it lacks the columns of its format, or an option is not usable.
     """
+
+
+class SchedulerError(IctGisError, ValueError):
+    """A dask scheduler (``--scheduler``) is not usable: unknown, unreachable or not installed."""
