@@ -159,6 +159,18 @@ def test_password_never_shown_in_messages():
     assert "hunter2" not in str(info.value)
 
 
+def test_export_to_a_geopackage_reads_back_the_same(tmp_path):
+    out = tmp_path / "copy.gpkg"
+    result = CliRunner().invoke(cli, ["export", str(bundled_path()), str(out)])
+    assert result.exit_code == 0, result.output
+    from_copy = _report(str(out), "--year", "2024", "--format", "json")
+    assert json.loads(from_copy) == json.loads(_report("--year", "2024", "--format", "json"))
+    again = CliRunner().invoke(cli, ["export", str(bundled_path()), str(out)])
+    assert again.exit_code == 2 and "--replace" in again.output
+    wrong = CliRunner().invoke(cli, ["export", str(bundled_path()), str(tmp_path / "x.shp")])
+    assert wrong.exit_code == 2 and "postgresql://" in wrong.output
+
+
 # ----------------------------------------------------------------------------- real server
 
 

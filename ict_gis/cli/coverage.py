@@ -149,6 +149,7 @@ def _present_techs(layers) -> list[str]:
     "-o",
     "--output",
     callback=_output,
+    metavar="FILE|postgresql://…/TABLE",
     help="Write to this file (atomically) instead of standard output, or to a PostGIS "
     "table: postgresql://USER@HOST:PORT/DATABASE[/SCHEMA]/TABLE (one row per unit, "
     "technology and operator; --replace to overwrite).",
