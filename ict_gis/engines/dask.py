@@ -190,11 +190,16 @@ def footprints_near(footprints: Footprints, positions: np.ndarray) -> Footprints
 
 def _measure(
     engine: Engine, units: gpd.GeoSeries, fp: Footprints, options: dict
-) -> tuple[np.ndarray, float, int]:
-    """One partition's task: the engine's areas, the seconds it took and the process id."""
-    start = time.perf_counter()
+) -> tuple[np.ndarray, float, float, int]:
+    """Run one partition's task: the engine's areas, wall and CPU seconds, and the process id."""
+    start, cpu = time.perf_counter(), time.thread_time()
     frame = engine.areas(units, fp, workers=1, **options)
-    return frame.to_numpy(), time.perf_counter() - start, os.getpid()
+    return (
+        frame.to_numpy(),
+        time.perf_counter() - start,
+        time.thread_time() - cpu,
+        os.getpid(),
+    )
 
 
 def _workers_of(scheduler: object) -> int:
@@ -269,8 +274,8 @@ def partitioned_areas(
         dask.distributed cluster; at the end on a local scheduler).
     timings
         When a list, one dict per partition is appended: ``units``,
-        ``footprints``, ``work``, ``seconds`` and the ``pid`` of the process
-        that ran it.
+        ``footprints``, ``work``, ``seconds`` (wall), ``cpu_seconds`` (of the
+        thread that ran it) and the ``pid`` of its process.
 
     Returns
     -------
@@ -309,7 +314,7 @@ def partitioned_areas(
             client.close()
     columns = len(footprints.operators) + 2
     out = np.zeros((len(units), columns))
-    for part, (values, seconds, pid) in zip(plan, results, strict=True):
+    for part, (values, seconds, cpu, pid) in zip(plan, results, strict=True):
         out[part.positions] = values
         if timings is not None:
             timings.append(
@@ -318,6 +323,7 @@ def partitioned_areas(
                     "footprints": len(part.footprints),
                     "work": part.work,
                     "seconds": seconds,
+                    "cpu_seconds": cpu,
                     "pid": pid,
                 }
             )
