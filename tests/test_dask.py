@@ -148,7 +148,7 @@ def test_the_whole_coverage_on_a_local_cluster_is_the_single_machine_run():
         processes=False,
         protocol="tcp",
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address=":0",
     ) as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
         on_cluster = coverage(layers, **options, scheduler=cluster.scheduler_address)

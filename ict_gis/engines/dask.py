@@ -55,7 +55,7 @@ DASK_EXTRA = "dask"
 LOCAL_SCHEDULERS: tuple[str, ...] = ("threads", "processes", "synchronous")
 #: Partitions per worker by default: enough for the fast workers to take over
 #: the slow ones' share, few enough that the per-task overhead stays small.
-PARTITIONS_PER_WORKER = 4
+PARTITIONS_PER_WORKER = 8
 
 
 @dataclass(frozen=True)
@@ -265,7 +265,7 @@ def partitioned_areas(
     scheduler
         See the module docstring.
     npartitions
-        Partitions (default: 4 per worker thread of the scheduler).
+        Partitions (default: 8 per worker thread of the scheduler).
     workers
         Ignored: each partition runs on one thread; the scheduler's workers
         give the parallelism.
