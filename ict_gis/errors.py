@@ -99,3 +99,7 @@ class CrosswalkError(UnitError):
 
 class PlanError(IctGisError, ValueError):
     """A planning question (sites to build, sharing, forecasts) cannot be answered as asked."""
+
+
+class SchedulerError(IctGisError, ValueError):
+    """A dask scheduler (``--scheduler``) is not usable: unknown, unreachable or not installed."""

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ict_gis import io
 from ict_gis.errors import LayerKindError, LayerReadError
+from ict_gis.io import postgis
 from ict_gis.problems import Problem
 from ict_gis.schema import LAYER_KINDS, coerce, kind_from_name, schema_for
 
@@ -147,7 +148,9 @@ def read_layers(path: str | os.PathLike | None = None, *, kind: str | None = Non
     ----------
     path
         A folder (each file named after its kind, e.g. ``bts_stations.geojson``),
-        a ``.gpkg`` (each layer named after its kind), or a single layer file.
+        a ``.gpkg`` (each layer named after its kind), a single layer file, or
+        a PostGIS schema ``postgresql://USER@HOST:PORT/DATABASE[/SCHEMA]``
+        (each table named after its kind; see :mod:`ict_gis.io.postgis`).
         ``None`` reads the bundled Nam Định layers.
     kind
         Layer kind of a single file whose name does not tell it.
@@ -165,6 +168,9 @@ def read_layers(path: str | os.PathLike | None = None, *, kind: str | None = Non
     """
     if path is None:
         return bundled_layers()
+    if isinstance(path, str) and postgis.is_url(path):
+        location = postgis.parse_url(path)
+        return LayerSet.from_frames(postgis.read_layers(path, LAYER_KINDS), source=location.shown)
     path = Path(path)
     if not path.exists():
         raise LayerReadError(f"{path}: no such file or folder.")

@@ -23,7 +23,7 @@ from ict_gis.cli.options import (
     layers_argument,
     level_option,
     load_valid_layers,
-    output_option,
+    note,
     refuse_binary_on_terminal,
     units_option,
 )
@@ -70,6 +70,15 @@ def _operators(ctx: click.Context, param: click.Parameter, values: tuple[str, ..
             "'any' or 'all'."
         )
     return items
+
+
+def _output(ctx: click.Context, param: click.Parameter, value: str | None):
+    """``-o``: a PostGIS table URL kept as text, anything else a file path."""
+    from ict_gis.io import postgis
+
+    if value is None or postgis.is_url(value):
+        return value
+    return click.Path(dir_okay=False, path_type=Path).convert(value, param, ctx)
 
 
 def progress_bar(ctx: click.Context, label: str) -> tuple[Callable[[int, int], None], Callable]:
@@ -138,7 +147,24 @@ def _present_techs(layers) -> list[str]:
 @units_option
 @format_option(*FORMATS)
 @lang_option("headers and numbers (table, md, xlsx)")
-@output_option
+@click.option(
+    "-o",
+    "--output",
+    callback=_output,
+    metavar="FILE|postgresql://…/TABLE",
+    help="Write to this file (atomically) instead of standard output, or to a PostGIS "
+    "table: postgresql://USER@HOST:PORT/DATABASE[/SCHEMA]/TABLE (one row per unit, "
+    "technology and operator; --replace to overwrite).",
+)
+@click.option(
+    "--replace", is_flag=True, help="Replace the PostGIS table given with -o if it exists."
+)
+@click.option(
+    "--scheduler",
+    metavar="threads|processes|tcp://HOST:PORT",
+    help="Run the coverage on dask, units partitioned spatially: local threads, local "
+    "processes, or the dask.distributed cluster at this address (the 'dask' extra).",
+)
 @plot_option
 @click.pass_context
 def command(
@@ -156,7 +182,9 @@ def command(
     units: object,
     fmt: str,
     lang: str,
-    output: Path | None,
+    output: Path | str | None,
+    replace: bool,
+    scheduler: str | None,
     plot: Path | None,
 ) -> None:
     """Covered area and population per unit, technology and operator.
@@ -177,14 +205,19 @@ def command(
       ict-gis coverage --engine polygons   # the reference engine
       ict-gis coverage --format gpkg -o coverage.gpkg   # for QGIS
       ict-gis coverage --tech 4G --units communes-2025   # with population_pct
+      ict-gis coverage --scheduler processes   # partitioned, on dask
+      ict-gis coverage postgresql://gis@db/ict/nam_dinh -o postgresql://gis@db/ict/out/cov
     """
+    from ict_gis.io import postgis
     from ict_gis.metrics.coverage import coverage
 
+    to_db = postgis.is_url(output)
     if fmt == "gpkg" and output is None:
         raise click.UsageError(
             "--format gpkg writes a GeoPackage: give the file with -o FILE.gpkg."
         )
-    refuse_binary_on_terminal(fmt, output)
+    if not to_db:
+        refuse_binary_on_terminal(fmt, output)
     layer_set = load_valid_layers(layers, None)
     if units is not None:
         if fmt == "gpkg":
@@ -207,6 +240,7 @@ def command(
             level=level,
             units=units,
             progress=update,
+            scheduler=scheduler,
         )
     finally:
         close()
@@ -214,6 +248,10 @@ def command(
         from ict_gis.crosswalk import coverage_with_data
 
         table = coverage_with_data(table, units)
+    if to_db:
+        note(f"Wrote {len(table)} rows to {postgis.write_table(table, output, replace=replace)}.")
+        write_plot(table, plot, lang=lang)
+        return
     if fmt == "gpkg":
         _write_gpkg(layer_set, table, output, techs, operator, fp_model, as_of, level)
         write_plot(table, plot, lang=lang)

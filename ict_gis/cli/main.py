@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "map": "ict_gis.cli.map",
     "import": "ict_gis.cli.import_",
     "plan": "ict_gis.cli.plan",
+    "export": "ict_gis.cli.export",
 }
 
 

@@ -11,6 +11,7 @@ import click
 
 from ict_gis import io
 from ict_gis.errors import IctGisError, ValidationError
+from ict_gis.io import postgis
 from ict_gis.layerset import LayerSet, read_layers
 from ict_gis.problems import Problem
 from ict_gis.schema import LAYER_KINDS
@@ -19,11 +20,21 @@ from ict_gis.settings import UNIT_LEVELS
 F = Callable[..., object]
 
 
+class LayersParam(click.ParamType):
+    """An existing path, or a PostGIS URL (``postgresql://...``) kept as text."""
+
+    name = "layers"
+
+    def convert(self, value, param, ctx):
+        """Return ``value`` as text when it is a PostGIS URL, else as an existing Path."""
+        if postgis.is_url(value):
+            return value
+        return click.Path(exists=True, path_type=Path).convert(value, param, ctx)
+
+
 def layers_argument(func: F) -> F:
-    """``[LAYERS]``: a folder, a GeoPackage or one file; the bundled set when omitted."""
-    return click.argument("layers", required=False, type=click.Path(exists=True, path_type=Path))(
-        func
-    )
+    """``[LAYERS]``: a folder, a GeoPackage, one file or a PostGIS URL (default: bundled)."""
+    return click.argument("layers", required=False, type=LayersParam())(func)
 
 
 def kind_option(func: F) -> F:

@@ -596,6 +596,7 @@ def coverage(
     engine: str | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    scheduler: object | None = None,
 ) -> pd.DataFrame:
     """Covered area and population per unit, technology and operator.
 
@@ -649,6 +650,12 @@ def coverage(
         Threads (default: up to 4, one per core).
     progress
         Called as ``progress(done, total)`` while units are computed.
+    scheduler
+        ``None``: this process. Otherwise the areas are measured on dask,
+        units partitioned spatially (see :mod:`ict_gis.engines.dask`):
+        ``"threads"``, ``"processes"``, ``"tcp://HOST:PORT"`` (a
+        dask.distributed scheduler) or a ``distributed.Client``. The figures
+        are the same.
 
     Returns
     -------
@@ -748,7 +755,12 @@ def coverage(
 
         engines.add(runner.name)
         unit_series = gpd.GeoSeries(unit_geoms, index=units.index, crs=crs)
-        measured = runner.areas(
+        measure = runner.areas
+        if scheduler is not None:
+            from ict_gis.engines.dask import partitioned
+
+            measure = partitioned(runner, scheduler)
+        measured = measure(
             unit_series,
             fp,
             groups=per_group,

@@ -1,0 +1,184 @@
+"""The country per commune on dask: 1 and 2 workers, and how the work divides.
+
+Usage::
+
+    python benchmarks/generate.py country DIR          # country-3300.gpkg (and -700)
+    python benchmarks/bench_dask.py DIR/country-3300.gpkg [--workers 1,2] [--out FILE.json]
+
+The task is the breakdown of ``ict-gis coverage``: 2G, 4G and 5G (radii 4,
+2 and 0.5 km; ``--tech`` to choose), each operator, ``any`` and ``all``, per unit, exact mode
+(the ``arcs`` engine), as of the generator's end date. It is run once on this
+machine without dask (the reference figures and time), then with
+``scheduler=`` a ``distributed.LocalCluster`` of 1, then 2 worker processes
+(one thread each) on loopback. Each cluster first runs a small warm-up (5G
+only, untimed), so that the workers have imported ict_gis and loaded numba's
+cache, as a long-lived cluster would have; the cluster's start is not timed.
+
+For each run it records the wall time of the whole ``coverage()`` call, the
+CPU time of each partition's thread (on a machine shared with other work the
+wall times stretch, the CPU times much less: the CPU time of the busiest
+worker against the total tells the speed-up on free cores), the
+time of its distributed part (from the first partition sent to the last
+received, summed over the three technologies), and per partition its units,
+footprints, estimated work and seconds, and the worker process that ran it;
+the figures must equal the reference's (the largest difference of each
+column is recorded and must stay below 1e-3 km², people or %: the order of
+the arcs engine's float sums depends on the footprints it is given). The load of the
+machine (``os.getloadavg``) is recorded before each run: the machine may be
+shared. Results go to ``--out`` (JSON) and a Markdown table to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import ict_gis.engines.dask as dask_engine
+from ict_gis.footprints import FootprintModel
+from ict_gis.layerset import read_layers
+from ict_gis.metrics.coverage import coverage
+
+RADII = {"2G": 4000.0, "4G": 2000.0, "5G": 500.0}
+TECHS = "2G,4G,5G"
+AS_OF = "2024-12-31"
+
+
+class Recorder:
+    """Wraps :func:`ict_gis.engines.dask.partitioned_areas` to keep each call's timings."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+        self._original = dask_engine.partitioned_areas
+
+    def __enter__(self) -> Recorder:
+        def recording(*args, **kwargs):
+            timings: list[dict] = []
+            start = time.perf_counter()
+            result = self._original(*args, timings=timings, **kwargs)
+            self.calls.append({"seconds": time.perf_counter() - start, "partitions": timings})
+            return result
+
+        dask_engine.partitioned_areas = recording
+        return self
+
+    def __exit__(self, *exc) -> None:
+        dask_engine.partitioned_areas = self._original
+
+
+def run_once(layers, techs: str, scheduler=None) -> tuple[pd.DataFrame, float, list[dict]]:
+    model = FootprintModel(radii=RADII)
+    with Recorder() as rec:
+        start = time.perf_counter()
+        table = coverage(layers, tech=techs, model=model, as_of=AS_OF, scheduler=scheduler)
+        wall = time.perf_counter() - start
+    return table, wall, rec.calls
+
+
+def summary(calls: list[dict]) -> dict:
+    parts = [p for call in calls for p in call["partitions"]]
+    per_worker: dict[int, float] = {}
+    cpu_per_worker: dict[int, float] = {}
+    for p in parts:
+        per_worker[p["pid"]] = per_worker.get(p["pid"], 0.0) + p["seconds"]
+        cpu_per_worker[p["pid"]] = cpu_per_worker.get(p["pid"], 0.0) + p["cpu_seconds"]
+    cpu = sorted(cpu_per_worker.values(), reverse=True)
+    seconds = np.array([p["seconds"] for p in parts])
+    work = np.array([p["work"] for p in parts], dtype=float)
+    return {
+        "distributed_s": sum(c["seconds"] for c in calls),
+        "partitions": len(parts),
+        "task_s_total": float(seconds.sum()),
+        "task_s_min": float(seconds.min()),
+        "task_s_max": float(seconds.max()),
+        "busy_s_per_worker": sorted(per_worker.values(), reverse=True),
+        "cpu_s_per_worker": cpu,
+        # On free cores the wall time is the busiest worker's CPU time.
+        "cpu_bound_speedup": float(sum(cpu) / cpu[0]),
+        "work_vs_seconds_corr": float(np.corrcoef(work, seconds)[0, 1]) if len(parts) > 2 else None,
+        "footprints_sent": int(sum(p["footprints"] for p in parts)),
+        "units": int(sum(p["units"] for p in parts)),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("gpkg", type=Path)
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--tech", default=TECHS, help="technologies (default 2G,4G,5G)")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    from distributed import Client, LocalCluster
+
+    start = time.perf_counter()
+    layers = read_layers(args.gpkg)
+    read_s = time.perf_counter() - start
+    units = len(layers["districts"])
+    stations = len(layers["bts_stations"])
+    results: dict = {"case": args.gpkg.name, "units": units, "sites": stations, "read_s": read_s}
+    results["cpus"] = os.cpu_count()
+
+    results["tech"] = args.tech
+    run_once(layers, "5G")  # numba's cache loaded in this process too
+    results["load_before_single"] = os.getloadavg()
+    reference, wall, _ = run_once(layers, args.tech)
+    results["single"] = {"wall_s": wall}
+    print(f"single machine: {wall:.2f} s (load {results['load_before_single'][0]:.2f})")
+
+    results["dask"] = []
+    for n in (int(w) for w in args.workers.split(",")):
+        with (
+            LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=":0",
+            ) as cluster,
+            Client(cluster, set_as_default=False) as client,
+        ):
+            run_once(layers, "5G", client)  # warm-up, untimed
+            load = os.getloadavg()
+            table, wall, calls = run_once(layers, args.tech, client)
+        # The same figures, but for the order of float sums (the arcs engine's
+        # disk grid depends on the footprints sent): the largest differences.
+        assert table.index.equals(reference.index)
+        numbers = reference.select_dtypes("number").columns
+        diff = (table[numbers] - reference[numbers]).abs().max()
+        row = {"workers": n, "wall_s": wall, "load_before": load, "max_abs_diff": diff.to_dict()}
+        row.update(summary(calls))
+        results["dask"].append(row)
+        print(
+            f"{n} worker(s): {wall:.2f} s whole, {row['distributed_s']:.2f} s distributed, "
+            f"busy per worker {', '.join(f'{b:.2f}' for b in row['busy_s_per_worker'])} s "
+            f"(load {load[0]:.2f})"
+        )
+    base = results["dask"][0]
+    print()
+    print("| workers | coverage() s | distributed part s | speed-up (distributed part) | "
+          "partitions | task s min–max | busy s per worker | CPU s per worker | "
+          "CPU total / busiest | load avg (1 min) |")  # fmt: skip
+    print("|---:|---:|---:|---:|---:|---:|---|---|---:|---:|")
+    for row in results["dask"]:
+        print(
+            f"| {row['workers']} | {row['wall_s']:.2f} | {row['distributed_s']:.2f} | "
+            f"{base['distributed_s'] / row['distributed_s']:.2f}× | {row['partitions']} | "
+            f"{row['task_s_min']:.2f}–{row['task_s_max']:.2f} | "
+            f"{' / '.join(f'{b:.2f}' for b in row['busy_s_per_worker'])} | "
+            f"{' / '.join(f'{b:.2f}' for b in row['cpu_s_per_worker'])} | "
+            f"{row['cpu_bound_speedup']:.2f}× | {row['load_before'][0]:.2f} |"
+        )
+    if args.out is not None:
+        args.out.write_text(json.dumps(results, indent=1, default=float), encoding="utf-8")
+    for row in results["dask"]:
+        print(f"{row['workers']} worker(s), largest differences: {row['max_abs_diff']}")
+        assert max(row["max_abs_diff"].values()) < 1e-3, "the dask run's figures differ"
+
+
+if __name__ == "__main__":
+    main()

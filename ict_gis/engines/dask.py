@@ -1,0 +1,363 @@
+"""A coverage engine run on dask: units partitioned spatially, the engine called per partition.
+
+Every engine of :mod:`ict_gis.engines` works on any subset of the units, and
+a unit's figures depend only on the footprints that can touch it. So the
+units are put in Hilbert order (dask-geopandas' ``hilbert_distance`` of their
+centres), cut into partitions of about equal work (the number of footprints
+whose bounding box meets each unit's), and each partition is sent, with only
+the footprints whose bounding box meets one of its units, to the engine as a
+dask task. The answers are put back in the units' order: the figures are
+those of the single-machine run.
+
+Schedulers (``scheduler=`` of :func:`ict_gis.metrics.coverage.coverage`,
+``--scheduler`` on the command line):
+
+``"threads"``, ``"processes"``, ``"synchronous"``
+    dask's local schedulers (``processes`` uses one process per core).
+``"tcp://HOST:PORT"``
+    The dask.distributed scheduler at that address (an existing cluster);
+    its workers need ``ict_gis`` installed.
+a ``distributed.Client``
+    That client's cluster (e.g. a ``LocalCluster`` made in Python).
+
+Needs the ``dask`` extra (``pip install 'ict_gis[dask]'``: dask,
+distributed, dask-geopandas).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ict_gis.engines import Engine, Footprints, Progress, areas_frame
+from ict_gis.errors import SchedulerError
+
+__all__ = [
+    "DASK_EXTRA",
+    "LOCAL_SCHEDULERS",
+    "Partition",
+    "footprints_near",
+    "partitioned",
+    "partitioned_areas",
+    "plan_partitions",
+]
+
+#: The pip extra that installs dask, distributed and dask-geopandas.
+DASK_EXTRA = "dask"
+#: dask's local schedulers, by name.
+LOCAL_SCHEDULERS: tuple[str, ...] = ("threads", "processes", "synchronous")
+#: Partitions per worker by default: enough for the fast workers to take over
+#: the slow ones' share, few enough that the per-task overhead stays small.
+PARTITIONS_PER_WORKER = 8
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One partition of the units and the footprints that can touch them.
+
+    Attributes
+    ----------
+    positions
+        Positions of its units in the units given (Hilbert order).
+    footprints
+        Positions of the footprints whose bounding box meets one of its units'.
+    work
+        Its estimated work: unit-footprint pairs whose bounding boxes meet,
+        plus one per unit.
+    """
+
+    positions: np.ndarray
+    footprints: np.ndarray
+    work: int
+
+
+def _require_dask():
+    try:
+        import dask
+        import dask_geopandas
+    except ImportError:
+        raise SchedulerError(
+            f"Running on dask needs the {DASK_EXTRA!r} extra: pip install 'ict_gis[{DASK_EXTRA}]'."
+        ) from None
+    return dask, dask_geopandas
+
+
+def _footprint_boxes(fp: Footprints) -> np.ndarray:
+    """Bounding boxes of the footprints: the circle's, grown to the polygon's when drawn."""
+    boxes = np.column_stack(
+        [fp.x - fp.radius, fp.y - fp.radius, fp.x + fp.radius, fp.y + fp.radius]
+    )
+    if fp.drawn and fp.geoms.size:
+        drawn = shapely.bounds(fp.geoms)
+        ok = ~np.isnan(drawn).any(axis=1)
+        boxes[ok, :2] = np.minimum(boxes[ok, :2], drawn[ok, :2])
+        boxes[ok, 2:] = np.maximum(boxes[ok, 2:], drawn[ok, 2:])
+    return boxes
+
+
+def _pairs(units: gpd.GeoSeries, fp: Footprints) -> tuple[np.ndarray, np.ndarray]:
+    """Return (unit position, footprint position) of every pair whose bounding boxes meet."""
+    geoms = np.asarray(units.values, dtype=object)
+    valid = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
+    if not len(fp.x) or not valid.any():
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    boxes = shapely.box(*_footprint_boxes(fp).T)
+    tree = shapely.STRtree(boxes)
+    envelopes = shapely.envelope(np.where(valid, geoms, None))
+    unit_pos, fp_pos = tree.query(envelopes[valid], predicate="intersects")
+    return np.flatnonzero(valid)[unit_pos], fp_pos
+
+
+def _hilbert_order(units: gpd.GeoSeries) -> np.ndarray:
+    """Positions of the units sorted by the Hilbert distance of their centres."""
+    _, dask_geopandas = _require_dask()
+    geoms = np.asarray(units.values, dtype=object)
+    valid = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
+    distance = np.zeros(len(geoms), dtype=np.int64)
+    if valid.any():
+        centres = gpd.GeoSeries(shapely.centroid(geoms[valid]), crs=units.crs)
+        frame = dask_geopandas.from_geopandas(gpd.GeoDataFrame(geometry=centres), npartitions=1)
+        bounds = centres.total_bounds
+        distance[valid] = frame.hilbert_distance(total_bounds=bounds).compute().to_numpy()
+    return np.argsort(distance, kind="stable")
+
+
+def plan_partitions(
+    units: gpd.GeoSeries, footprints: Footprints, npartitions: int
+) -> list[Partition]:
+    """Cut the units, in Hilbert order, into partitions of about equal work.
+
+    Parameters
+    ----------
+    units
+        Unit polygons in the footprints' metric CRS.
+    footprints
+        The footprints of one technology.
+    npartitions
+        The number of partitions wanted (fewer when there are fewer units).
+
+    Returns
+    -------
+    list of Partition
+        Non-empty partitions covering every unit once.
+    """
+    n = len(units)
+    if n == 0:
+        return []
+    order = _hilbert_order(units)
+    unit_pos, fp_pos = _pairs(units, footprints)
+    cost = np.bincount(unit_pos, minlength=n) + 1
+    cumulative = np.cumsum(cost[order])
+    parts = max(1, min(int(npartitions), n))
+    # Cut where the cumulative work passes each k/parts of the total.
+    targets = cumulative[-1] * np.arange(1, parts) / parts
+    cuts = np.unique(np.searchsorted(cumulative, targets, side="left") + 1)
+    cuts = cuts[(cuts > 0) & (cuts < n)]
+    chunks = [chunk for chunk in np.split(order, cuts) if len(chunk)]
+    part_of = np.empty(n, dtype=np.int64)
+    for k, chunk in enumerate(chunks):
+        part_of[chunk] = k
+    pair_part = part_of[unit_pos]
+    found = []
+    for k, chunk in enumerate(chunks):
+        near = np.unique(fp_pos[pair_part == k])
+        found.append(Partition(np.sort(chunk), near, int(cost[chunk].sum())))
+    return found
+
+
+def footprints_near(footprints: Footprints, positions: np.ndarray) -> Footprints:
+    """Return the footprints at ``positions`` (same operators; the others dropped)."""
+    positions = np.asarray(positions, dtype=np.int64)
+    return replace(
+        footprints,
+        geoms=footprints.geoms[positions],
+        x=footprints.x[positions],
+        y=footprints.y[positions],
+        radius=footprints.radius[positions],
+        azimuth=footprints.azimuth[positions],
+        beamwidth=footprints.beamwidth[positions],
+        group=footprints.group[positions],
+        unit=footprints.unit[positions],
+    )
+
+
+def _measure(
+    engine: Engine, units: gpd.GeoSeries, fp: Footprints, options: dict
+) -> tuple[np.ndarray, float, float, int]:
+    """Run one partition's task: the engine's areas, wall and CPU seconds, and the process id."""
+    start, cpu = time.perf_counter(), time.thread_time()
+    frame = engine.areas(units, fp, workers=1, **options)
+    return (
+        frame.to_numpy(),
+        time.perf_counter() - start,
+        time.thread_time() - cpu,
+        os.getpid(),
+    )
+
+
+def _workers_of(scheduler: object) -> int:
+    if isinstance(scheduler, str) and scheduler in LOCAL_SCHEDULERS:
+        return 1 if scheduler == "synchronous" else os.cpu_count() or 1
+    info = scheduler.scheduler_info()  # a distributed.Client
+    return max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
+
+
+def _client(scheduler: object):
+    """Return a ``distributed.Client`` for an address (caller closes it); ``None`` if local."""
+    if not isinstance(scheduler, str):
+        if hasattr(scheduler, "scheduler_info") and hasattr(scheduler, "compute"):
+            return None
+        raise SchedulerError(
+            f"scheduler must be one of {', '.join(LOCAL_SCHEDULERS)}, an address "
+            f"tcp://HOST:PORT or a distributed.Client, not {type(scheduler).__name__}."
+        )
+    if scheduler in LOCAL_SCHEDULERS:
+        return None
+    if "://" not in scheduler:
+        raise SchedulerError(
+            f"Unknown scheduler {scheduler!r}: use {', '.join(LOCAL_SCHEDULERS)} or the "
+            "address of a dask.distributed scheduler, tcp://HOST:PORT."
+        )
+    try:
+        from distributed import Client
+    except ImportError:
+        raise SchedulerError(
+            f"A dask.distributed scheduler needs the {DASK_EXTRA!r} extra: "
+            f"pip install 'ict_gis[{DASK_EXTRA}]'."
+        ) from None
+    try:
+        return Client(scheduler, timeout="10s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise SchedulerError(f"Cannot reach the dask scheduler at {scheduler}: {exc}") from exc
+
+
+def partitioned_areas(
+    engine: Engine,
+    units: gpd.GeoSeries,
+    footprints: Footprints,
+    *,
+    scheduler: object = "threads",
+    npartitions: int | None = None,
+    groups: bool = True,
+    want_any: bool = True,
+    want_all: bool = True,
+    resolution_m: float = 200.0,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    timings: list[dict] | None = None,
+) -> pd.DataFrame:
+    """Run the engine's :meth:`~ict_gis.engines.Engine.areas` partition by partition on dask.
+
+    Parameters
+    ----------
+    engine
+        A coverage engine (it must work on any subset of the units, as every
+        engine of :mod:`ict_gis.engines` does).
+    units, footprints, groups, want_any, want_all, resolution_m
+        As for :meth:`~ict_gis.engines.Engine.areas`.
+    scheduler
+        See the module docstring.
+    npartitions
+        Partitions (default: 8 per worker thread of the scheduler).
+    workers
+        Ignored: each partition runs on one thread; the scheduler's workers
+        give the parallelism.
+    progress
+        Called as ``progress(done, total)`` per partition done (on a
+        dask.distributed cluster; at the end on a local scheduler).
+    timings
+        When a list, one dict per partition is appended: ``units``,
+        ``footprints``, ``work``, ``seconds`` (wall), ``cpu_seconds`` (of the
+        thread that ran it) and the ``pid`` of its process.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :meth:`~ict_gis.engines.Engine.areas`: the same figures.
+
+    Raises
+    ------
+    SchedulerError
+        If the scheduler is unknown or unreachable, or dask is not installed.
+    """
+    dask, _ = _require_dask()
+    client = _client(scheduler)
+    owned = client is not None
+    if client is None and not isinstance(scheduler, str):
+        client = scheduler
+    try:
+        count = npartitions or PARTITIONS_PER_WORKER * _workers_of(client or scheduler)
+        plan = plan_partitions(units, footprints, count)
+        options = {
+            "groups": groups,
+            "want_any": want_any,
+            "want_all": want_all,
+            "resolution_m": resolution_m,
+        }
+        measure = dask.delayed(_measure, pure=False)
+        tasks = [
+            measure(
+                engine, units.iloc[p.positions], footprints_near(footprints, p.footprints), options
+            )
+            for p in plan
+        ]
+        results = _run(dask, tasks, client, scheduler, progress)
+    finally:
+        if owned:
+            client.close()
+    columns = len(footprints.operators) + 2
+    out = np.zeros((len(units), columns))
+    for part, (values, seconds, cpu, pid) in zip(plan, results, strict=True):
+        out[part.positions] = values
+        if timings is not None:
+            timings.append(
+                {
+                    "units": len(part.positions),
+                    "footprints": len(part.footprints),
+                    "work": part.work,
+                    "seconds": seconds,
+                    "cpu_seconds": cpu,
+                    "pid": pid,
+                }
+            )
+    n_ops = len(footprints.operators)
+    return areas_frame(
+        units, footprints.operators, out[:, :n_ops], out[:, n_ops], out[:, n_ops + 1]
+    )
+
+
+def _run(dask, tasks: list, client, scheduler: object, progress: Progress | None) -> list:
+    total = len(tasks)
+    if progress is not None:
+        progress(0, total)
+    if client is None:
+        results = list(dask.compute(*tasks, scheduler=scheduler))
+    else:
+        from distributed import as_completed
+
+        futures = client.compute(tasks)
+        for done, _ in enumerate(as_completed(futures, loop=client.loop), start=1):
+            if progress is not None:
+                progress(done, total)
+        results = client.gather(futures)
+    if progress is not None:
+        progress(total, total)
+    return results
+
+
+def partitioned(engine: Engine, scheduler: object, **kwargs: object) -> Callable[..., pd.DataFrame]:
+    """``engine.areas`` run by :func:`partitioned_areas` on ``scheduler``: same arguments."""
+
+    def areas(units: gpd.GeoSeries, footprints: Footprints, **options: object) -> pd.DataFrame:
+        return partitioned_areas(
+            engine, units, footprints, scheduler=scheduler, **kwargs, **options
+        )
+
+    return areas
