@@ -37,6 +37,19 @@ from ict_gis.maps import MAP_METRICS, build_map
     is_flag=True,
     help="Add OpenStreetMap tiles as the base map (needs internet when the map is opened).",
 )
+@click.option(
+    "--classes",
+    default="quantiles",
+    show_default=True,
+    help="Class limits of the colours: quantiles, fisher-jenks, equal-interval (each "
+    "optionally with ':N' classes, 2-9; default 5), fixed (20-point classes of a "
+    "percentage), or your own upper limits such as '92,93.5'.",
+)
+@click.option(
+    "--title",
+    default=None,
+    help="Title of the map [default: the metric's name]; the area, date and source follow.",
+)
 @footprint_options
 def command(
     layers: Path | None,
@@ -45,6 +58,8 @@ def command(
     as_of: dt.date | None,
     lang: str,
     online_tiles: bool,
+    classes: str,
+    title: str | None,
     model: str | None,
     radius: dict[str, float],
     config,
@@ -74,6 +89,8 @@ def command(
             lang=lang,
             offline=not online_tiles,
             model=footprint_model(model, radius, config),
+            classes=classes,
+            title=title,
         )
         .get_root()
         .render()

@@ -53,7 +53,8 @@
     var lang = data.lang;
     var locale = lang === "vi" ? "vi-VN" : "en-GB";
     var formats = {};
-    var state = { measuring: false, builtAt: null, paintedAt: null };
+    var state = { measuring: false, tool: false, monthIndex: null, builtAt: null, paintedAt: null };
+    var narrow = window.matchMedia ? window.matchMedia("(max-width: 899px)").matches : false;
 
     function fmtNum(v, digits) {
       var key = String(digits);
@@ -119,7 +120,17 @@
       var box = el("div", "ict-popup ict-unit-popup");
       el("h3", null, props.name === null ? props.code : props.name, box);
       el("p", "ict-metric", data.choropleth.title + ": " + props.value, box);
-      props.sections.forEach(function (section) {
+      var sections = props.sections;
+      var k = state.monthIndex;
+      if (props.sm && k !== null && k < props.sm.length) {
+        // An earlier month: the chosen metric's sections of that month first.
+        sections = props.sm[k].concat(
+          props.sections.filter(function (section) {
+            return props.st.indexOf(section[0]) < 0;
+          })
+        );
+      }
+      sections.forEach(function (section) {
         el("h4", null, section[0], box);
         table(section[1], box);
       });
@@ -141,6 +152,26 @@
     var outlineRenderer = L.canvas({ pane: "ictOutline" });
 
     map.attributionControl.addAttribution(data.attribution);
+    // The zoom buttons in the map's language.
+    var container = map.getContainer();
+    [
+      [".leaflet-control-zoom-in", T.zoom_in],
+      [".leaflet-control-zoom-out", T.zoom_out],
+    ].forEach(function (pair) {
+      var button = container.querySelector(pair[0]);
+      if (!button) return;
+      button.title = pair[1];
+      button.setAttribute("aria-label", pair[1]);
+    });
+    // Title, subtitle (the area), date and source: on screen and on paper.
+    if (data.heading) {
+      var head = el("div", "ict-title", null, container);
+      el("h2", null, data.heading.title, head);
+      el("p", "ict-subtitle", data.heading.subtitle + " · " + data.heading.date, head);
+      el("p", "ict-source", data.heading.source, head);
+      L.DomEvent.disableClickPropagation(head);
+      L.DomUtil.addClass(container, "ict-has-title");
+    }
     L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
 
     // ------------------------------------------------------------ base maps
@@ -172,16 +203,17 @@
     var classes = data.choropleth.classes;
     data.choropleth.title = data.choropleth.title || "";
     var unitLayers = [];
+    function unitStyle(f) {
+      var c = f.properties.c;
+      return {
+        fillColor: c >= 0 ? classes[c].color : data.choropleth.no_data,
+        fillOpacity: 0.7,
+        color: "#616161",
+        weight: 1,
+      };
+    }
     var choropleth = L.geoJSON(data.units, {
-      style: function (f) {
-        var c = f.properties.c;
-        return {
-          fillColor: c >= 0 ? classes[c].color : data.choropleth.no_data,
-          fillOpacity: 0.7,
-          color: "#616161",
-          weight: 1,
-        };
-      },
+      style: unitStyle,
       onEachFeature: function (f, layer) {
         unitLayers.push([f, layer]);
         layer.bindTooltip(
@@ -194,7 +226,7 @@
           { sticky: true }
         );
         layer.on("click", function (e) {
-          if (state.measuring) return;
+          if (state.tool) return;
           openPopup(e.latlng, unitContent(f.properties));
         });
       },
@@ -306,7 +338,7 @@
         members[layer.sub[i]].push(obj);
       }
       var onClick = function (e) {
-        if (state.measuring) return;
+        if (state.tool) return;
         var i = e.layer._ict;
         openPopup(layer.geom === "point" ? e.layer.getLatLng() : e.latlng, featureContent(layer, i));
       };
@@ -342,10 +374,21 @@
 
     // ------------------------------------------------------------ controls
     var layerControl = L.control.groupedLayers(baseLayers, grouped, {
-      collapsed: false,
+      collapsed: narrow,
       position: "topright",
     });
     layerControl.addTo(map);
+    if (narrow) {
+      // A tap on the map closes the layer list again (it opens with its button).
+      map.on("click", function () {
+        L.DomUtil.removeClass(layerControl.getContainer(), "leaflet-control-layers-expanded");
+      });
+    }
+    var toggle = container.querySelector(".leaflet-control-layers-toggle");
+    if (toggle) {
+      toggle.title = T.layers_button;
+      toggle.setAttribute("aria-label", T.layers_button);
+    }
     L.control
       .fullscreen({
         position: "topleft",
@@ -369,7 +412,7 @@
       aimingRectOptions: { color: "#d62728", weight: 1, interactive: false },
       shadowRectOptions: { color: "#000000", weight: 1, opacity: 0, fillOpacity: 0, interactive: false },
     });
-    minimap.addTo(map);
+    if (!narrow) minimap.addTo(map);
 
     // ------------------------------------------------------------ search
     var index = null;
@@ -504,7 +547,7 @@
         this._button = button;
         L.DomEvent.on(button, "click", function (e) {
           L.DomEvent.preventDefault(e);
-          if (state.measuring) stopMeasure();
+          if (state.tool) stopMeasure();
           else startMeasure();
         });
         return box;
@@ -531,21 +574,29 @@
     function startMeasure() {
       clearMeasure();
       state.measuring = true;
+      state.tool = true;
       map.closePopup();
       map.doubleClickZoom.disable();
       L.DomUtil.addClass(map.getContainer(), "ict-measuring");
       L.DomUtil.addClass(measureControl._button, "ict-active");
       showMeasure();
     }
+    // Turning the tool off clears the measurement; a double click only ends it.
     function stopMeasure() {
+      clearMeasure();
       state.measuring = false;
+      state.tool = false;
       map.doubleClickZoom.enable();
       L.DomUtil.removeClass(map.getContainer(), "ict-measuring");
       L.DomUtil.removeClass(measureControl._button, "ict-active");
       showMeasure();
     }
     map.on("click", function (e) {
-      if (!state.measuring) return;
+      if (!state.tool) return;
+      if (!state.measuring) {
+        clearMeasure();
+        state.measuring = true;
+      }
       measure.points.push(e.latlng);
       var pts = measure.points;
       if (!measure.line) {
@@ -563,7 +614,9 @@
       showMeasure();
     });
     map.on("dblclick", function () {
-      if (state.measuring) stopMeasure();
+      if (!state.measuring) return;
+      state.measuring = false;
+      showMeasure();
     });
 
     // ------------------------------------------------------------ month slider
@@ -604,6 +657,20 @@
       });
       return counts;
     }
+    // The units' classes, figures and popups of a month (computed by ict_gis).
+    function applyUnits(month) {
+      if (!data.slider.monthly) return;
+      var k = month - data.slider.first;
+      state.monthIndex = k;
+      unitLayers.forEach(function (pair) {
+        var p = pair[0].properties;
+        if (!p.cm) return;
+        p.c = p.cm[k];
+        p.value = p.vm[k];
+      });
+      choropleth.setStyle(unitStyle);
+      if (legend) updateLegend();
+    }
     if (data.slider && timed.length) {
       var Slider = L.Control.extend({
         options: { position: "bottomleft" },
@@ -631,6 +698,7 @@
             var month = parseInt(input.value, 10);
             label.textContent = fmtMonth(month);
             var c = applyMonth(month);
+            applyUnits(month);
             restack();
             var parts = [];
             timed.forEach(function (b) {
@@ -688,7 +756,12 @@
     legend.addTo(map);
     function updateLegend() {
       var html = "";
-      if (map.hasLayer(choropleth)) html += "<section>" + data.choropleth.legend + "</section>";
+      var legends = data.choropleth.legends || [];
+      var own =
+        state.monthIndex !== null && state.monthIndex < legends.length - 1
+          ? legends[state.monthIndex]
+          : data.choropleth.legend;
+      if (map.hasLayer(choropleth)) html += "<section>" + own + "</section>";
       built.forEach(function (b) {
         var on = b.subs.some(function (s) {
           return map.hasLayer(s);
