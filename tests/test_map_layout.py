@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 
+import pandas as pd
 import pytest
 
 from ict_gis.layerset import bundled_layers
@@ -153,3 +154,65 @@ def test_print_hides_the_controls_and_keeps_title_legend_scale(open_map, maps):
         assert not page.locator(hidden).is_visible(), hidden
     for kept in (".ict-title", ".ict-legend", ".leaflet-control-scale", ".ict-source"):
         assert page.locator(kept).is_visible(), kept
+
+
+def _set_month(page, month: int) -> None:
+    page.evaluate(
+        """m => { const i = document.querySelector('.ict-slider input');
+                  i.value = m; i.dispatchEvent(new Event('input')); }""",
+        month,
+    )
+
+
+def _colours(page) -> dict[str, str]:
+    return page.evaluate(
+        "() => Object.fromEntries(ictMap.unitLayers.map(p => "
+        "[p[0].properties.code, p[1].options.fillColor]))"
+    )
+
+
+def test_slider_recolours_units_and_their_popups(open_map, maps, layers):
+    # Independent count: 2G switch-offs in Hải Hậu (366) in January 2024 and in all 2024.
+    unit = layers["districts"].set_index("code").geometry["366"]
+    off = layers["shutdowns_2g"]
+    inside = off.within(unit)
+    dates = pd.to_datetime(off["switch_off_date"])
+    january = int((inside & (dates < "2024-02-01")).sum())
+    whole = int(inside.sum())
+    assert january < whole
+
+    page, log = open_map(maps["switch_off_2g"])
+    december = _colours(page)
+    legend_dec = page.locator(".ict-legend").inner_text()
+    _set_month(page, 12 * 2024)
+    assert page.locator(".ict-month").inner_text() == "01/2024"
+    # Few stations are off in January: the units take lighter colours.
+    assert _colours(page) != december
+    assert page.locator(".ict-legend").inner_text() != legend_dec
+    for label in ("Đã tắt sóng 2G", "Còn phát sóng 2G"):
+        page.locator(".leaflet-control-layers").get_by_role(
+            "checkbox", name=label, exact=True
+        ).uncheck()
+    point = page.evaluate(
+        """() => {
+            const f = ictMap.unitLayers.find(p => p[0].properties.code === "366")[0];
+            const pt = ictMap.map.latLngToContainerPoint(f.properties.label);
+            const box = ictMap.map.getContainer().getBoundingClientRect();
+            return [box.left + pt.x, box.top + pt.y];
+        }"""
+    )
+    page.mouse.click(*point)
+    page.wait_for_selector(".leaflet-popup-content .ict-popup")
+    rows = dict(
+        page.eval_on_selector_all(
+            ".leaflet-popup-content tr",
+            "rows => rows.map(r => [r.querySelector('th').textContent,"
+            " r.querySelector('td').textContent])",
+        )
+    )
+    assert rows["Đã tắt sóng"].split(" ")[0] == str(january)
+    # Back to December: the final figures and colours again.
+    page.keyboard.press("Escape")
+    _set_month(page, 12 * 2024 + 11)
+    assert _colours(page) == december
+    assert log.console_errors == []
