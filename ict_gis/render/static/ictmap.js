@@ -233,22 +233,68 @@
     });
     choropleth.addTo(map);
 
+    // Unit names: larger units first; a name that would touch one already
+    // placed waits for a closer zoom (placed again after every zoom and move).
     var labels = L.layerGroup();
-    data.units.features.forEach(function (f) {
+    var labelItems = [];
+    // Names are measured once in the page's own style (an invisible probe).
+    var probe = el("div", "ict-label", null, map.getContainer());
+    probe.style.cssText = "position:absolute;visibility:hidden;left:0;top:0";
+    var probeText = el("span", null, "", probe);
+    data.units.features.forEach(function (f, k) {
       var pos = f.properties.label;
       if (pos[0] === null || f.properties.name === null) return;
       var span = el("span", null, f.properties.name);
-      L.marker(pos, {
+      var marker = L.marker(pos, {
         pane: "ictLabels",
         interactive: false,
         keyboard: false,
         icon: L.divIcon({ className: "ict-label", html: span, iconSize: null }),
-      }).addTo(labels);
+      });
+      probeText.textContent = f.properties.name;
+      var r = probeText.getBoundingClientRect();
+      labelItems.push({ pos: pos, marker: marker, width: r.width + 4, height: r.height + 2, feature: k });
     });
-    if (data.units.features.length <= 300) labels.addTo(map);
+    probe.parentNode.removeChild(probe);
+    function placeLabels() {
+      if (!map.hasLayer(labels)) return;
+      var size = map.getSize();
+      var placed = [];
+      labelItems.forEach(function (item) {
+        var p = map.latLngToContainerPoint(item.pos);
+        var box = [p.x - item.width / 2, p.y - item.height / 2, p.x + item.width / 2, p.y + item.height / 2];
+        var inside = box[2] > 0 && box[0] < size.x && box[3] > 0 && box[1] < size.y;
+        var free =
+          inside &&
+          !placed.some(function (b) {
+            return box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3];
+          });
+        if (free) {
+          placed.push(box);
+          if (!labels.hasLayer(item.marker)) labels.addLayer(item.marker);
+        } else if (labels.hasLayer(item.marker)) {
+          labels.removeLayer(item.marker);
+        }
+      });
+    }
+    if (data.units.features.length <= 1000) labels.addTo(map);
 
     // The final view first: clusters are computed for it.
     map.fitBounds(data.bounds, { animate: false });
+    labelItems.forEach(function (item) {
+      var b = unitLayers[item.feature][1].getBounds();
+      var ne = map.project(b.getNorthEast(), 0);
+      var sw = map.project(b.getSouthWest(), 0);
+      item.size = Math.abs((ne.x - sw.x) * (ne.y - sw.y));
+    });
+    labelItems.sort(function (a, b) {
+      return b.size - a.size;
+    });
+    placeLabels();
+    map.on("zoomend moveend", placeLabels);
+    map.on("overlayadd", function (e) {
+      if (e.layer === labels) placeLabels();
+    });
 
     // ------------------------------------------------------------ feature layers
     var grouped = {};
