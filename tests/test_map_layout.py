@@ -95,7 +95,7 @@ def test_controls_do_not_overlap_and_fit(open_map, maps, metric, width, height, 
         # A tap on the map closes it again.
         top = max(b["y"] + b["height"] for n, b in boxes.items() if b["y"] < height / 3)
         bottom = min(b["y"] for n, b in boxes.items() if b["y"] > height / 2)
-        page.mouse.click(10, (top + bottom) / 2)
+        page.mouse.click(5, (top + bottom) / 2)
         page.wait_for_timeout(100)
         assert page.locator(".leaflet-control-layers-expanded").count() == 0
     else:
