@@ -647,3 +647,17 @@ def test_slider_months_carry_the_units_figures(tiny):
     # In the first month (03/2024) only A1 (unit 101) is switched off: 0 of 2 in B.
     assert b["vm"][0] == "0%"
     assert _unit(data, "101")["vm"][0] == "25%"
+
+
+def test_country_and_data_name_labels(tiny):
+    data = map_payload(tiny, lang="en")
+    assert "Province: " in data["choropleth"]["legend"]
+    assert data["heading"]["subtitle"] == "2 administrative units"
+    units = tiny["districts"].copy()
+    units["parent_code"] = ["01", "36"]  # two provinces: the figures are the country's
+    named = LayerSet({**dict(tiny), "districts": units}, source="/data/national", name="Viet Nam")
+    data = map_payload(named, lang="en")
+    assert "Country: " in data["choropleth"]["legend"]
+    assert data["heading"]["subtitle"] == "Whole country"
+    assert data["attribution"] == "Data: Viet Nam"  # the layer set's name, not the folder's
+    assert data["heading"]["source"] == "Source: Viet Nam"
