@@ -87,6 +87,7 @@ _EXPORTS: dict[str, str] = {
     "LayerReadError": "ict_gis.errors",
     "LayerWriteError": "ict_gis.errors",
     "ValidationError": "ict_gis.errors",
+    "coverage_per_unit": "ict_gis.metrics.coverage",
 }
 
 #: Submodules reachable as attributes without importing them first.
@@ -132,6 +133,7 @@ __all__ = [
     "LayerWriteError",
     "ValidationError",
     "charts",
+    "coverage_per_unit",
 ]
 
 #: Public functions named like the module that defines them.
@@ -180,7 +182,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from ict_gis.io import read_layer, write_layer, write_layers
     from ict_gis.layerset import LayerSet, bundled_layers, read_layers
     from ict_gis.maps import build_map
-    from ict_gis.metrics.coverage import coverage, coverage_footprints, switch_off_gaps
+    from ict_gis.metrics.coverage import (
+        coverage,
+        coverage_footprints,
+        coverage_per_unit,
+        switch_off_gaps,
+    )
     from ict_gis.metrics.progress import (
         bts_pipeline,
         cable_progress,
