@@ -260,18 +260,34 @@
       if (!map.hasLayer(labels)) return;
       var size = map.getSize();
       var placed = [];
-      labelItems.forEach(function (item) {
+      function boxOf(item) {
         var p = map.latLngToContainerPoint(item.pos);
-        var box = [p.x - item.width / 2, p.y - item.height / 2, p.x + item.width / 2, p.y + item.height / 2];
+        return [p.x - item.width / 2, p.y - item.height / 2, p.x + item.width / 2, p.y + item.height / 2];
+      }
+      function free(box) {
         var inside = box[2] > 0 && box[0] < size.x && box[3] > 0 && box[1] < size.y;
-        var free =
+        return (
           inside &&
           !placed.some(function (b) {
             return box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3];
-          });
-        if (free) {
+          })
+        );
+      }
+      labelItems.forEach(function (item) {
+        var box = boxOf(item);
+        var ok = free(box);
+        if (ok && !labels.hasLayer(item.marker)) labels.addLayer(item.marker);
+        if (ok && !item.measured) {
+          // The name's size as drawn (a font for the diacritics may arrive late).
+          var span = item.marker.getElement().firstChild;
+          item.width = span.offsetWidth + 4;
+          item.height = span.offsetHeight + 2;
+          item.measured = true;
+          box = boxOf(item);
+          ok = free(box);
+        }
+        if (ok) {
           placed.push(box);
-          if (!labels.hasLayer(item.marker)) labels.addLayer(item.marker);
         } else if (labels.hasLayer(item.marker)) {
           labels.removeLayer(item.marker);
         }
@@ -292,6 +308,14 @@
     });
     placeLabels();
     map.on("zoomend moveend", placeLabels);
+    if (document.fonts && document.fonts.ready) {
+      document.fonts.ready.then(function () {
+        labelItems.forEach(function (item) {
+          item.measured = false;
+        });
+        placeLabels();
+      });
+    }
     map.on("overlayadd", function (e) {
       if (e.layer === labels) placeLabels();
     });
