@@ -95,6 +95,7 @@ _EXPORTS: dict[str, str] = {
     "plan_sites": "ict_gis.plan",
     "plan_sharing": "ict_gis.plan",
     "forecast": "ict_gis.plan",
+    "coverage_per_unit": "ict_gis.metrics.coverage",
 }
 
 #: Submodules reachable as attributes without importing them first.
@@ -146,6 +147,7 @@ __all__ = [
     "plan_sites",
     "plan_sharing",
     "forecast",
+    "coverage_per_unit",
 ]
 
 #: Public functions named like the module that defines them.
@@ -195,7 +197,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from ict_gis.io import read_layer, write_layer, write_layers
     from ict_gis.layerset import LayerSet, bundled_layers, bundled_units, read_layers
     from ict_gis.maps import build_map
-    from ict_gis.metrics.coverage import coverage, coverage_footprints, switch_off_gaps
+    from ict_gis.metrics.coverage import (
+        coverage,
+        coverage_footprints,
+        coverage_per_unit,
+        switch_off_gaps,
+    )
     from ict_gis.metrics.progress import (
         bts_pipeline,
         cable_progress,

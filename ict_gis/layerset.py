@@ -29,11 +29,34 @@ class LayerSet(Mapping[str, pd.DataFrame]):
     Parameters
     ----------
     frames
-        Layer kind to frame, already converted with :func:`ict_gis.schema.coerce`.
+        Layer kind to frame. Their columns are converted to the types of their
+        schema as :meth:`from_frames` does (``VinaPhone`` becomes ``VNPT``, a
+        date that cannot be read is kept missing and listed in
+        :attr:`problems`); the frames given are not modified.
     source
         Where the layers came from (for messages).
     problems
-        Problems found while reading and converting.
+        Problems found while reading (the conversion's are added).
+    name
+        Name of the data, shown as the source of maps (default: the file or
+        folder name of ``source``).
+    coerced
+        The frames were converted with :func:`ict_gis.schema.coerce` already
+        (skip the conversion).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> raw = gpd.GeoDataFrame(
+    ...     {"site_id": ["A"], "operator": ["VinaPhone"], "technologies": ["2G"],
+    ...      "status": ["on_air"], "approved_date": ["bad"]},
+    ...     geometry=[Point(106.1, 20.4)], crs="EPSG:4326")
+    >>> layers = LayerSet({"bts_stations": raw})
+    >>> layers["bts_stations"]["operator"].iloc[0]
+    'VNPT'
+    >>> any(p.column == "approved_date" for p in layers.problems)
+    True
     """
 
     def __init__(
@@ -42,10 +65,20 @@ class LayerSet(Mapping[str, pd.DataFrame]):
         *,
         source: str = "",
         problems: list[Problem] | None = None,
+        name: str = "",
+        coerced: bool = False,
     ):
-        self._frames = dict(frames)
+        found: list[Problem] = list(problems or [])
+        if coerced:
+            self._frames = dict(frames)
+        else:
+            self._frames = {}
+            for kind in sorted(frames, key=_kind_order):
+                self._frames[kind], more = coerce(kind, frames[kind])
+                found += more
         self.source = source
-        self.problems: list[Problem] = list(problems or [])
+        self.name = name
+        self.problems: list[Problem] = found
 
     @classmethod
     def from_frames(cls, frames: Mapping[str, pd.DataFrame], *, source: str = "") -> LayerSet:
@@ -63,7 +96,7 @@ class LayerSet(Mapping[str, pd.DataFrame]):
         for kind in sorted(frames, key=_kind_order):
             converted[kind], found = coerce(kind, frames[kind])
             problems += found
-        return cls(converted, source=source, problems=problems)
+        return cls(converted, source=source, problems=problems, coerced=True)
 
     def __getitem__(self, kind: str) -> pd.DataFrame:
         try:
@@ -83,7 +116,13 @@ class LayerSet(Mapping[str, pd.DataFrame]):
 
     def replace(self, **frames: pd.DataFrame) -> LayerSet:
         """Return a new layer set with some layers replaced or added (already typed)."""
-        return LayerSet({**self._frames, **frames}, source=self.source, problems=self.problems)
+        return LayerSet(
+            {**self._frames, **frames},
+            source=self.source,
+            problems=self.problems,
+            name=getattr(self, "name", ""),
+            coerced=True,
+        )
 
     def summary(self) -> pd.DataFrame:
         """One row per layer: features, geometry type, CRS and bounds (lon/lat)."""

@@ -117,7 +117,8 @@ class AnnualReport:
         for features outside every unit, or ``None``), ``since``, ``as_of``,
         ``lang`` and ``problems``.
         """
-        units = [c for c in self.tables["switch_off"].index if c not in (TOTAL, OUTSIDE)]
+        first = _unit_table(self.tables)
+        units = [] if first is None else [c for c in first.index if c not in (TOTAL, OUTSIDE)]
         has_outside = any(
             OUTSIDE in frame.index.get_level_values(0)
             for key, frame in self.tables.items()
@@ -134,13 +135,23 @@ class AnnualReport:
         }
 
 
+def _unit_table(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame | None:
+    """Return the first table with one row per unit and a name (switch-off first), if any."""
+    keys = ["switch_off", *tables]
+    for key in keys:
+        frame = tables.get(key)
+        if frame is not None and frame.index.nlevels == 1 and "name" in frame.columns:
+            return frame
+    return None
+
+
 def _parts() -> list[registry.ReportPart]:
     return [part for metric in registry.metrics() for part in metric.report]
 
 
 def _unit_figures(tables: Mapping[str, pd.DataFrame], code: str) -> dict[str, object]:
-    switch_off = tables["switch_off"]
-    name = switch_off.at[code, "name"] if code in switch_off.index else None
+    first = _unit_table(tables)
+    name = first.at[code, "name"] if first is not None and code in first.index else None
     figures: dict[str, object] = {"code": code, "name": None if is_missing(name) else name}
     for part in _parts():
         if part.figures is not None and part.key in tables:
@@ -160,6 +171,19 @@ def _no_data(table: pd.DataFrame, code: str) -> bool:
 # --------------------------------------------------------------------------- annual
 
 
+def _left_out(part, params: Mapping[str, object], lacking: list[str], lang: str, year: int):
+    """Return the warning that names a part left out of the report and the layers it needs."""
+    title = text(part.title, lang, tech=params.get("tech") or "", year=year)
+    return Problem(
+        layer=", ".join(lacking),
+        feature_id=None,
+        column=None,
+        severity="warning",
+        message=f"Not reported: {title} (the layer set has no {', '.join(lacking)}).",
+        fix=f"Add the layer(s) {', '.join(lacking)} to report it.",
+    )
+
+
 def annual(
     layers: Mapping[str, pd.DataFrame],
     *,
@@ -168,6 +192,7 @@ def annual(
     units: gpd.GeoDataFrame | str | None = None,
     tech: str = "2G",
     plan: str | None = None,
+    partial: bool = False,
 ) -> AnnualReport:
     """Compute the telecom figures of one year, per unit and for the province.
 
@@ -199,6 +224,9 @@ def annual(
         The technology being switched off.
     plan
         Only the cable routes of this plan; ``None``: every plan.
+    partial
+        Leave out the parts whose layers are missing, each named by a warning
+        in :attr:`AnnualReport.problems`, instead of raising.
 
     Returns
     -------
@@ -227,10 +255,15 @@ def annual(
     titles: dict[str, str] = {}
     totals: dict[str, object] = {"year": int(year)}
     lines: list[tuple[int, list[str]]] = []
+    left_out: list[Problem] = []
     for metric in registry.metrics():
         for part in metric.report:
             params = part.params(options)
             if params is None or (part.optional and not set(metric.needs(**params)) <= set(layers)):
+                continue
+            lacking = sorted(set(metric.needs(**params)) - set(layers))
+            if lacking and partial:
+                left_out.append(_left_out(part, params, lacking, lang, int(year)))
                 continue
             kwargs: dict[str, object] = {"as_of": as_of, **params}
             if part.per_unit:
@@ -248,7 +281,7 @@ def annual(
             totals[part.key] = figures
             if part.sentences is not None:
                 lines.append((part.rank, part.sentences(figures, table, lang, int(year))))
-    problems = list(dict.fromkeys(p for t in tables.values() for p in problems_of(t)))
+    problems = left_out + list(dict.fromkeys(p for t in tables.values() for p in problems_of(t)))
     sentences = [s for _, found in sorted(lines, key=lambda rl: rl[0]) for s in found]
     if "has_data" in units.columns:
         sentences.append(_coverage_sentence(units, lang))

@@ -418,6 +418,14 @@ MAP_TEXT: dict[str, dict[str, str]] = {
             "báo cáo năm 2024 của Sở TT&TT Nam Định"
         ),
         "attr_user": "Dữ liệu: {source}",
+        "zoom_in": "Phóng to",
+        "zoom_out": "Thu nhỏ",
+        "total_country": "Toàn quốc",
+        "area_country": "Toàn quốc",
+        "area_units": "{n} đơn vị hành chính",
+        "source": "Nguồn: {source}",
+        "made": "Lập ngày {date}",
+        "layers_button": "Lớp bản đồ",
     },
     "en": {
         "title": "Telecom infrastructure",
@@ -503,6 +511,14 @@ MAP_TEXT: dict[str, dict[str, str]] = {
             "Department of Information and Communications"
         ),
         "attr_user": "Data: {source}",
+        "zoom_in": "Zoom in",
+        "zoom_out": "Zoom out",
+        "total_country": "Country",
+        "area_country": "Whole country",
+        "area_units": "{n} administrative units",
+        "source": "Source: {source}",
+        "made": "Made on {date}",
+        "layers_button": "Map layers",
     },
 }
 

@@ -75,6 +75,12 @@ def test_gaps_gpkg_has_code_area_and_closed_form_areas(fixture_layers, tmp_path)
     )
     assert area["after"] == pytest.approx(math.pi * (r2**2 - r4**2) / 1e6, rel=1e-3)
     assert area["lost"] == pytest.approx((math.pi * r2**2 - lens) / 1e6, rel=1e-3)
+    # The per-unit summary the help promises: one line for unit A, its three areas (to 0.01 km²).
+    line = next(x for x in result.stderr.splitlines() if x.startswith("A "))
+    assert line.split()[1:3] == ["Xã", "A"]
+    shown = [float(v.replace(",", "")) for v in line.split()[3:]]
+    expected = [area["before"], area["after"], area["lost"]]
+    assert shown == pytest.approx([round(v, 2) for v in expected], abs=1e-9)
     # The polygons' own area (in an equal-area CRS) is the area_km2 written beside them.
     measured = gaps.to_crs(LAEA).area / 1e6
     assert measured.tolist() == pytest.approx(gaps["area_km2"].tolist(), rel=1e-6)

@@ -104,3 +104,15 @@ def test_map_of_districts_and_stations_only_defaults_to_a_metric_it_can_draw(tmp
     assert result.exit_code == 1
     assert "shutdowns_2g" in result.output
     assert "allow: bts, coverage_2g" in result.output
+
+
+def test_map_classes_and_title(tmp_path):
+    out = tmp_path / "map.html"
+    args = ["map", "-o", str(out), "--metric", "bts", "--classes", "equal-interval:3"]
+    result = CliRunner().invoke(cli, [*args, "--title", "Trạm BTS <2024>"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    data = payload(out.read_text(encoding="utf-8"))
+    assert len(data["choropleth"]["classes"]) == 3
+    assert data["heading"]["title"] == "Trạm BTS <2024>"  # plain text, written with textContent
+    bad = CliRunner().invoke(cli, [*args, "--classes", "nine"])
+    assert bad.exit_code == 1 and "Unknown classes 'nine'" in bad.output

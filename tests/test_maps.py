@@ -24,6 +24,8 @@ from ict_gis.layerset import LayerSet, bundled_layers
 from ict_gis.maps import MAP_METRICS, MapError, build_map, map_payload
 from ict_gis.render import assets
 from ict_gis.render._html import escape, inline_script, inline_style, json_for_script, swatch
+from ict_gis.render.maps import NO_DATA_COLOUR, _classes
+from ict_gis.units import unit_frame
 
 XSS = "<img src=x onerror=alert(1)>"
 DATA_RE = re.compile(r'<script type="application/json" id="[^"]+">(.*?)</script>', re.S)
@@ -409,17 +411,17 @@ def test_polygons_are_simplified_for_display_only():
 
 
 def test_choropleth_classes_and_popup_figures(tiny):
-    data = map_payload(tiny)
+    data = map_payload(tiny, classes="fixed")
     a, b = _unit(data, "101"), _unit(data, "102")
     # A: 1 of 4 stations switched off = 25 % -> class 20-40 %; B: 2 of 2 = 100 %.
     assert (a["c"], a["value"]) == (1, "25%")
     assert (b["c"], b["value"]) == (4, "100%")
     assert [c["label"] for c in data["choropleth"]["classes"]] == [
-        "0–<20%",
-        "20–<40%",
-        "40–<60%",
-        "60–<80%",
-        "80–100%",
+        "0%–20%",
+        "20%–40%",
+        "40%–60%",
+        "60%–80%",
+        "80%–100%",
     ]
     sections = dict((title, dict(rows)) for title, rows in a["sections"])
     assert sections["Tắt sóng 2G"] == {
@@ -439,7 +441,7 @@ def test_choropleth_classes_and_popup_figures(tiny):
 
 
 def test_as_of_cuts_the_layers(tiny):
-    data = map_payload(tiny, as_of="2024-12-31")
+    data = map_payload(tiny, as_of="2024-12-31", classes="fixed")
     assert (_unit(data, "102")["c"], _unit(data, "102")["value"]) == (2, "50%")
     bts = _layer(data, "bts")
     assert "A5" not in bts["title"]  # approved only in 2025
@@ -448,7 +450,7 @@ def test_as_of_cuts_the_layers(tiny):
     assert off["sub"][i] == 1 and off["time"]["m"][i] is None  # switched off after as_of
     j = off["title"].index("A1")
     assert off["sub"][j] == 0 and off["time"]["m"][j] == 12 * 2024 + 2
-    assert data["slider"] == {"first": 12 * 2024 + 2, "last": 12 * 2024 + 11}
+    assert data["slider"] == {"first": 12 * 2024 + 2, "last": 12 * 2024 + 11, "monthly": True}
     early = map_payload(tiny, as_of="2024-03-31", metric="cables")
     cables = _layer(early, "cables")
     assert cables["sub"][cables["title"].index("R1")] == 0  # tidied only in April: still planned
@@ -468,9 +470,11 @@ def test_layers_shown_first_follow_the_metric(tiny):
         data = map_payload(tiny, metric=metric)
         shown = {layer["key"] for layer in data["layers"] if any(s["show"] for s in layer["subs"])}
         assert shown == {key}
+    # The coverage overlay starts off: it would muddy the colours of the units.
     coverage = map_payload(tiny, metric="coverage_4g")
     subs = _layer(coverage, "coverage")["subs"]
-    assert [s["id"] for s in subs if s["show"]] == ["4G"]
+    assert "4G" in [s["id"] for s in subs]
+    assert [s["id"] for s in subs if s["show"]] == []
 
 
 def test_bts_points_styles_and_popups(tiny):
@@ -577,3 +581,83 @@ def test_unit_names_sit_at_the_pole_of_inaccessibility_of_the_largest_part():
     assert box(30, 0, 34, 4).contains(points.iloc[1])  # the larger island
     assert points.iloc[1].distance(box(30, 0, 34, 4).exterior) >= 1.98
     assert points.iloc[2] is None
+
+
+# --------------------------------------------------------------------------- classes
+
+
+def test_quantile_classes_by_hand():
+    values = pd.Series([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, None], dtype=float)
+    # numpy's linear quantiles of 1..10 at 20, 40, 60, 80 %: 2.8, 4.6, 6.4, 8.2.
+    classes, idx, digits = _classes(values, "percent", "vi", "quantiles")
+    assert [c["label"] for c in classes] == [
+        "1%–2,8%",
+        "2,8%–4,6%",
+        "4,6%–6,4%",
+        "6,4%–8,2%",
+        "8,2%–10%",
+    ]
+    assert idx.tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, -1]
+    assert digits == 1
+    # Equal intervals of 1..10 in 3 classes: 4, 7, 10.
+    classes, idx, _ = _classes(values, "percent", "en", "equal_interval:3")
+    assert [c["label"] for c in classes] == ["1%–4%", "4%–7%", "7%–10%"]
+    assert idx.tolist() == [0, 0, 0, 0, 1, 1, 1, 2, 2, 2, -1]
+    # Breaks of one's own (counts: whole numbers, classes of whole numbers).
+    classes, idx, _ = _classes(values, "count", "en", [3, 5])
+    assert [c["label"] for c in classes] == ["1–3", "4–5", "6–10"]
+    assert idx.tolist() == [0, 0, 0, 1, 1, 2, 2, 2, 2, 2, -1]
+    # Every colour differs, and none is the grey of "no data".
+    colours = [c["color"] for c in _classes(values, "count", "en", "fisher_jenks:9")[0]]
+    assert len(set(colours)) == len(colours) and NO_DATA_COLOUR not in colours
+
+
+@pytest.mark.parametrize(
+    "bad", ["quantile", "quantiles:1", "quantiles:10", "fisher_jenks:x", "a,b", [], ["x"]]
+)
+def test_bad_classes_raise_our_error(tiny, bad):
+    with pytest.raises(MapError):
+        map_payload(tiny, classes=bad)
+
+
+def test_bts_classes_differ_where_the_data_differs():
+    layers = bundled_layers()
+    data = map_payload(layers, metric="bts")
+    # Independent share of approved locations on air per district (geopandas join).
+    # (the units after the Mỹ Lộc merger, as the map draws them)
+    bts = layers["bts_stations"]
+    units = unit_frame(layers).reset_index()[["code", "geometry"]]
+    joined = gpd.sjoin(bts, units.to_crs(bts.crs), predicate="within")
+    share = joined.groupby("code")["status"].apply(lambda s: 100 * (s == "on_air").mean())
+    assert share.min() >= 90 and share.max() <= 94
+    cls = {f["properties"]["code"]: f["properties"]["c"] for f in data["units"]["features"]}
+    assert len(set(cls.values())) >= 3  # not one colour for the 9 districts
+    # A higher share never has a lower class.
+    order = share.sort_values().index
+    assert [cls[c] for c in order] == sorted(cls[c] for c in order)
+
+
+def test_slider_months_carry_the_units_figures(tiny):
+    data = map_payload(tiny, metric="switch_off_2g")
+    first, last = data["slider"]["first"], data["slider"]["last"]
+    b = _unit(data, "102")
+    assert len(b["cm"]) == len(b["vm"]) == last - first + 1
+    assert len(b["sm"]) == last - first
+    assert b["vm"][-1] == b["value"]
+    # In the first month (03/2024) only A1 (unit 101) is switched off: 0 of 2 in B.
+    assert b["vm"][0] == "0%"
+    assert _unit(data, "101")["vm"][0] == "25%"
+
+
+def test_country_and_data_name_labels(tiny):
+    data = map_payload(tiny, lang="en")
+    assert "Province: " in data["choropleth"]["legend"]
+    assert data["heading"]["subtitle"] == "2 administrative units"
+    units = tiny["districts"].copy()
+    units["parent_code"] = ["01", "36"]  # two provinces: the figures are the country's
+    named = LayerSet({**dict(tiny), "districts": units}, source="/data/national", name="Viet Nam")
+    data = map_payload(named, lang="en")
+    assert "Country: " in data["choropleth"]["legend"]
+    assert data["heading"]["subtitle"] == "Whole country"
+    assert data["attribution"] == "Data: Viet Nam"  # the layer set's name, not the folder's
+    assert data["heading"]["source"] == "Source: Viet Nam"

@@ -193,3 +193,22 @@ def test_the_map_shows_inline_in_a_notebook(layers):
     m = ict_gis.build_map(layers, metric="cables", as_of=AS_OF)
     assert isinstance(m, folium.Map)
     assert m._repr_html_().count("<iframe") == 1
+
+
+def test_coverage_per_unit_picks_one_row_per_unit():
+    import pandas as pd
+
+    import ict_gis
+
+    table = pd.DataFrame(
+        {
+            "tech": ["4G", "4G", "4G", "4G", "2G"],
+            "operator": ["Viettel", "any", "Viettel", "any", "any"],
+            "covered_pct": [10.0, 20.0, 30.0, 40.0, 50.0],
+        },
+        index=pd.Index(["A", "A", "B", "B", "A"], name="code"),
+    )
+    one = ict_gis.coverage_per_unit(table, tech="4G", operator="any")
+    assert one["covered_pct"].to_dict() == {"A": 20.0, "B": 40.0}
+    with pytest.raises(ict_gis.IctGisError, match="no rows for 5G/any"):
+        ict_gis.coverage_per_unit(table, tech="5G")

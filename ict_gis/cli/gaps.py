@@ -91,6 +91,7 @@ def command(
         close()
     io.write_layers({"gaps": gaps}, output)
     if not (ctx.obj or {}).get("quiet"):
+        click.echo(_unit_summary(gaps), err=True, nl=False)
         summary = gaps.groupby("scenario", sort=False)["area_km2"].sum()
         parts = ", ".join(f"{name} {value:,.2f} km²" for name, value in summary.items())
         click.echo(
@@ -98,3 +99,26 @@ def command(
             + (f" ({parts})." if parts else "."),
             err=True,
         )
+
+
+def _unit_summary(gaps) -> str:
+    """One line per unit: its code, name and the km² of each scenario (the help's summary)."""
+    if not len(gaps):
+        return ""
+    table = gaps.pivot_table(
+        index=["code", "name"],
+        columns="scenario",
+        values="area_km2",
+        aggfunc="sum",
+        sort=False,
+        dropna=False,
+    ).fillna(0.0)
+    order = [s for s in ("before", "after", "lost") if s in table.columns]
+    table = table[order + [c for c in table.columns if c not in order]]
+    width = max(len(str(name)) for _, name in table.index)
+    head = f"{'code':<8} {'unit':<{width}} " + " ".join(f"{c + ' km²':>12}" for c in table.columns)
+    lines = [head]
+    for (code, name), row in table.iterrows():
+        cells = " ".join(f"{value:>12,.2f}" for value in row)
+        lines.append(f"{code!s:<8} {name!s:<{width}} {cells}")
+    return "\n".join(lines) + "\n"

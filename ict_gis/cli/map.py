@@ -8,9 +8,11 @@ from pathlib import Path
 
 import click
 
+from ict_gis.charts import figure_bytes
 from ict_gis.cli.footprint_options import footprint_model, footprint_options
 from ict_gis.cli.options import as_of_option, emit, lang_option, layers_argument, load_layers, note
 from ict_gis.maps import MAP_METRICS, build_map
+from ict_gis.render.static_map import static_map
 
 
 @click.command("map")
@@ -19,9 +21,17 @@ from ict_gis.maps import MAP_METRICS, build_map
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("map.html"),
-    show_default=True,
-    help="HTML file to write (atomically); '-' writes the page to standard output.",
+    default=None,
+    help="File to write (atomically) [default: map.html, or map.png/.pdf/.svg with "
+    "--format]; '-' writes to standard output.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "png", "pdf", "svg"]),
+    default=None,
+    help="html: the interactive page; png, pdf, svg: a static map for a report, drawn "
+    "without a browser [default: from the output's suffix, else html].",
 )
 @click.option(
     "--metric",
@@ -37,14 +47,30 @@ from ict_gis.maps import MAP_METRICS, build_map
     is_flag=True,
     help="Add OpenStreetMap tiles as the base map (needs internet when the map is opened).",
 )
+@click.option(
+    "--classes",
+    default="quantiles",
+    show_default=True,
+    help="Class limits of the colours: quantiles, fisher-jenks, equal-interval (each "
+    "optionally with ':N' classes, 2-9; default 5), fixed (20-point classes of a "
+    "percentage), or your own upper limits such as '92,93.5'.",
+)
+@click.option(
+    "--title",
+    default=None,
+    help="Title of the map [default: the metric's name]; the area, date and source follow.",
+)
 @footprint_options
 def command(
     layers: Path | None,
-    output: Path,
+    output: Path | None,
+    fmt: str | None,
     metric: str | None,
     as_of: dt.date | None,
     lang: str,
     online_tiles: bool,
+    classes: str,
+    title: str | None,
     model: str | None,
     radius: dict[str, float],
     config,
@@ -61,11 +87,33 @@ def command(
     (footprints from --model/--radius/--config) are on coverage maps, and on
     every map of at most 20,000 stations.
 
+    With --format png, pdf or svg, the same choropleth is drawn as a static
+    map for a report (base map of the units, classes, legend, scale bar,
+    north arrow, title and source), with no browser.
+
     LAYERS is a folder, a GeoPackage or a single file (default: the bundled
     Nam Định layers).
     """
+    if fmt is None:
+        suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+        fmt = suffix if suffix in ("png", "pdf", "svg") else "html"
+    if output is None:
+        output = Path(f"map.{fmt}")
     layer_set = load_layers(layers)
     started = time.perf_counter()
+    if fmt != "html":
+        figure = static_map(
+            layer_set,
+            metric=metric,
+            as_of=as_of,
+            lang=lang,
+            model=footprint_model(model, radius, config),
+            classes=classes,
+            title=title,
+        )
+        data = figure_bytes(figure, format=fmt)
+        emit(data, None if str(output) == "-" else output)
+        return
     page = (
         build_map(
             layer_set,
@@ -74,6 +122,8 @@ def command(
             lang=lang,
             offline=not online_tiles,
             model=footprint_model(model, radius, config),
+            classes=classes,
+            title=title,
         )
         .get_root()
         .render()

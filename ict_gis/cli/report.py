@@ -58,6 +58,9 @@ def command(
     percentages cut, not rounded). JSON carries the exact values; XLSX has
     one sheet per table (use -o FILE.xlsx).
 
+    A layer set without some layers gets the parts its layers allow; each
+    part left out is named, with the layer it needs.
+
     \b
     Examples:
       ict-gis report --year 2024
@@ -78,7 +81,8 @@ def command(
             units = report_units(layer_set, units, as_of=f"{year}-12-31", level=level)
     elif level is not None:
         units = unit_frame(layer_set, as_of=f"{year}-12-31", level=level)
-    report = annual(layer_set, year=year, lang=lang, units=units)
+    # A partial layer set: the parts its layers allow; the others are named.
+    report = annual(layer_set, year=year, lang=lang, units=units, partial=True)
     if fmt != "text":  # the text output lists them itself
         report_problems(report.problems, quiet=bool((ctx.obj or {}).get("quiet")))
     if fmt == "json":

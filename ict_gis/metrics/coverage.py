@@ -1120,3 +1120,51 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
         return geom
     parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
     return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+# --------------------------------------------------------------------------- one row per unit
+
+
+def coverage_per_unit(
+    table: pd.DataFrame, *, tech: str = "4G", operator: str = ANY
+) -> pd.DataFrame:
+    """Return one row per unit (then ``total``) of a :func:`coverage` table.
+
+    :func:`coverage` gives several rows per unit ``code``: one per technology
+    and operator, plus ``any`` (covered by at least one operator) and ``all``
+    (by every operator). This picks the rows of one technology and operator.
+
+    Parameters
+    ----------
+    table
+        A table returned by :func:`coverage`.
+    tech
+        The technology (``"4G"``).
+    operator
+        An operator name, ``"any"`` (default) or ``"all"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``code`` (unique), with the columns of ``table``.
+
+    Raises
+    ------
+    CoverageError
+        If the table has no rows of that technology and operator.
+
+    Examples
+    --------
+    >>> from ict_gis.layerset import bundled_layers
+    >>> table = coverage(bundled_layers(), tech="4G", as_of="2024-12-31")
+    >>> one = coverage_per_unit(table, tech="4G", operator="any")
+    >>> one.index.is_unique
+    True
+    """
+    rows = table[(table["tech"] == tech) & (table["operator"] == operator)]
+    if not len(rows):
+        have = sorted({f"{t}/{o}" for t, o in zip(table["tech"], table["operator"], strict=True)})
+        raise CoverageError(
+            f"The coverage table has no rows for {tech}/{operator}; it has: {', '.join(have)}."
+        )
+    return rows

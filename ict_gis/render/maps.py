@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 
 import folium
@@ -68,7 +69,15 @@ from ict_gis.texts import STATUS_TEXT as _STATUS_TEXT
 from ict_gis.texts import day_text, text
 from ict_gis.units import geodesic_length_m, to_date, unit_frame
 
-__all__ = ["MAP_METRICS", "MapError", "build_map", "default_metric", "map_payload"]
+__all__ = [
+    "CLASS_SCHEMES",
+    "MAP_METRICS",
+    "MapError",
+    "build_map",
+    "default_metric",
+    "map_payload",
+    "parse_classes",
+]
 
 
 # --------------------------------------------------------------------------- styles
@@ -85,6 +94,22 @@ _ON_2G = "#ffd92f"
 
 #: Sequential classes of a choropleth (light to dark).
 CLASS_COLOURS: tuple[str, ...] = ("#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c")
+#: Nine sequential classes (ColorBrewer Greens), for six to nine classes.
+CLASS_COLOURS_9: tuple[str, ...] = (
+    "#f7fcf5",
+    "#e5f5e0",
+    "#c7e9c0",
+    "#a1d99b",
+    "#74c476",
+    "#41ab5d",
+    "#238b45",
+    "#006d2c",
+    "#00441b",
+)
+#: How ``classes="…"`` draws the class limits from the data (mapclassify).
+CLASS_SCHEMES: tuple[str, ...] = ("quantiles", "fisher_jenks", "equal_interval", "fixed")
+#: Number of classes of a scheme unless told (``quantiles:7``).
+N_CLASSES = 5
 NO_DATA_COLOUR = "#d9d9d9"
 _TECH_COLOURS = {"2G": "#fdae61", "3G": "#abd9e9", "4G": "#2c7bb6", "5G": "#7b3294"}
 _GAP_COLOUR = "#d7191c"
@@ -338,49 +363,193 @@ def _view_of_table(table: str) -> str:
 # --------------------------------------------------------------------------- classes
 
 
-def _classes(values: pd.Series, kind: str, lang: str) -> tuple[list[dict], np.ndarray]:
-    """Return the legend classes and the class of each value (-1: no data)."""
+def parse_classes(classes: str | Sequence[float]) -> tuple[str, int, tuple[float, ...]]:
+    """Read a class specification: a scheme (with an optional count), or breaks.
+
+    Parameters
+    ----------
+    classes
+        ``quantiles``, ``fisher_jenks``, ``equal_interval`` (each optionally
+        followed by ``:N``, the number of classes, 2–9; default 5), ``fixed``
+        (classes of 20 points on a percentage, the old default), or the upper
+        limits of the classes (``"92,93"`` or a sequence of numbers).
+
+    Returns
+    -------
+    tuple
+        ``(scheme, k, breaks)``; ``breaks`` is empty unless the scheme is ``breaks``.
+
+    Raises
+    ------
+    MapError
+        If the specification is none of these.
+
+    Examples
+    --------
+    >>> parse_classes("fisher-jenks:4")
+    ('fisher_jenks', 4, ())
+    >>> parse_classes("92, 93.5")
+    ('breaks', 0, (92.0, 93.5))
+    """
+    if not isinstance(classes, str):
+        try:
+            breaks = tuple(sorted({float(b) for b in classes}))
+        except (TypeError, ValueError) as error:
+            raise MapError(f"Class breaks must be numbers, not {classes!r}.") from error
+        if not breaks or any(math.isnan(b) for b in breaks):
+            raise MapError("Give at least one class break (a number).")
+        return "breaks", 0, breaks
+    spec = classes.strip().lower().replace("-", "_")
+    name, _, count = spec.partition(":")
+    if name in CLASS_SCHEMES:
+        try:
+            k = int(count) if count else N_CLASSES
+        except ValueError:
+            k = -1
+        if not 2 <= k <= len(CLASS_COLOURS_9):
+            raise MapError(
+                f"The number of classes in {classes!r} must be a whole number from 2 to "
+                f"{len(CLASS_COLOURS_9)}."
+            )
+        return name, k, ()
+    try:
+        return parse_classes([b for b in spec.split(",") if b.strip()])
+    except MapError:
+        raise MapError(
+            f"Unknown classes {classes!r}: use {', '.join(CLASS_SCHEMES)} (optionally with "
+            "':N', the number of classes) or upper class limits such as '92,93.5'."
+        ) from None
+
+
+def _palette(k: int) -> list[str]:
+    """``k`` sequential colours, light to dark."""
+    if k == 1:
+        return [CLASS_COLOURS[3]]
+    if k <= len(CLASS_COLOURS):
+        return [CLASS_COLOURS[int(round(i))] for i in np.linspace(0, len(CLASS_COLOURS) - 1, k)]
+    return [CLASS_COLOURS_9[int(round(i))] for i in np.linspace(0, len(CLASS_COLOURS_9) - 1, k)]
+
+
+def _upper_limits(vals: np.ndarray, scheme: str, k: int, breaks: Sequence[float]) -> np.ndarray:
+    """Upper limit of each class (ascending; the last is the largest value)."""
+    top = float(vals.max())
+    if scheme == "fixed":
+        return np.array([20.0, 40.0, 60.0, 80.0, max(100.0, top)])
+    if scheme == "breaks":
+        return np.array([b for b in breaks if b < top] + [top])
+    distinct = np.unique(vals)
+    if float(distinct[-1] - distinct[0]) < 0.005:  # differences the map cannot write
+        return np.array([top])
+    k = min(k, len(distinct))
+    if k <= 1:
+        return np.array([top])
+    # Imported here: mapclassify (with scikit-learn) takes about a second to import.
+    import mapclassify
+
+    kind = {
+        "quantiles": mapclassify.Quantiles,
+        "fisher_jenks": mapclassify.FisherJenks,
+        "equal_interval": mapclassify.EqualInterval,
+    }[scheme]
+    with warnings.catch_warnings():
+        # With ties, Quantiles warns that it forms fewer classes: those are kept.
+        warnings.filterwarnings("ignore", "Not enough unique values", UserWarning)
+        bins = np.unique(np.asarray(kind(vals, k=k).bins, dtype=float))
+    bins[-1] = top
+    return bins
+
+
+def _edge_digits(edges: Sequence[float], integral: bool) -> int:
+    """Fewest decimals (0–2) that write the class limits distinctly and closely.
+
+    Close: each limit rounded moves by less than a tenth of the narrowest class.
+    """
+    if integral:
+        return 0
+    edges = np.asarray(edges, dtype=float)
+    gaps = np.diff(np.unique(edges))
+    narrowest = float(gaps.min()) if len(gaps) else 0.0
+    for digits in (0, 1):
+        rounded = np.round(edges, digits)
+        distinct = len(np.unique(rounded)) == len(np.unique(edges))
+        if distinct and float(np.abs(rounded - edges).max()) < narrowest / 10:
+            return digits
+    return 2
+
+
+def _classes(
+    values: pd.Series,
+    kind: str,
+    lang: str,
+    classes: str | Sequence[float] = "quantiles",
+    pooled: pd.Series | None = None,
+) -> tuple[list[dict], np.ndarray, int]:
+    """Return the legend classes, the class of each value (-1: no data) and the decimals.
+
+    Each class is ``{"label", "color", "lo", "hi"}``.
+
+    The limits are drawn from ``values``; ``pooled`` (every month's values)
+    only widens the first and last classes to hold every month's figures, so
+    that a colour means the same on every month of the slider. Class ``i``
+    holds the values above the limit of class ``i - 1`` up to its own.
+    """
+    scheme, k, breaks = parse_classes(classes)
+    if scheme == "fixed" and kind != "percent":
+        scheme, k = "quantiles", N_CLASSES
+    vals = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
+    basis = vals[~np.isnan(vals)]
+    every = basis
+    if pooled is not None:
+        every = pd.to_numeric(pooled, errors="coerce").to_numpy(float)
+        every = np.concatenate([basis, every[~np.isnan(every)]])
+    idx = np.full(len(vals), -1, dtype=int)
+    if not len(every):
+        return [], idx, 0
+    uppers = _upper_limits(basis if len(basis) else every, scheme, k, breaks)
+    if kind != "percent" and bool(np.all(every == np.round(every))):
+        uppers = np.unique(np.floor(uppers))  # whole numbers: classes of whole numbers
+    uppers[-1] = max(float(uppers[-1]), float(every.max()))
+    low = float(every.min()) if scheme != "fixed" else 0.0
+    basis = every
+    integral = kind != "percent" and bool(np.all(basis == np.round(basis)))
+    integral = integral and (scheme != "breaks" or all(float(b).is_integer() for b in breaks))
+    digits = _edge_digits([low, *uppers], integral)
+
+    def fmt(v: float) -> str:
+        if kind == "percent":
+            return format_number(v, digits=digits, lang=lang, strip_zeros=True) + "%"
+        return format_number(v, digits=digits, lang=lang, strip_zeros=True)
+
+    colours = _palette(len(uppers))
+    out: list[dict] = []
+    lower = low
+    for i, upper in enumerate(uppers):
+        first = lower + 1 if integral and i else lower
+        text = fmt(upper) if first >= upper else f"{fmt(first)}–{fmt(upper)}"
+        out.append({"label": text, "color": colours[i], "lo": float(lower), "hi": float(upper)})
+        lower = float(upper)
+    return out, _classify(values, out), digits
+
+
+def _classify(values: pd.Series, classes: Sequence[dict]) -> np.ndarray:
+    """Class of each value (-1: no data) in the classes of :func:`_classes`."""
     vals = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
     idx = np.full(len(vals), -1, dtype=int)
     ok = ~np.isnan(vals)
-    classes: list[dict] = []
-    if kind == "percent":
-        edges = [0, 20, 40, 60, 80, 100]
-        for k in range(5):
-            lo, hi = edges[k], edges[k + 1]
-            label = f"{lo}–{hi}%" if k == 4 else f"{lo}–<{hi}%"
-            classes.append({"label": label, "color": CLASS_COLOURS[k]})
-        idx[ok] = np.clip(np.floor(vals[ok] / 20.0), 0, 4).astype(int)
-        return classes, idx
-    positive = vals[ok & (vals > 0)]
-    uppers: list[int] = []
-    if len(positive):
-        qs = np.quantile(positive, [0.25, 0.5, 0.75, 1.0])
-        uppers = sorted({int(math.ceil(q)) for q in qs})
-    classes.append({"label": "0", "color": CLASS_COLOURS[0]})
-    lower = 1
-    colours = CLASS_COLOURS[1:] if len(uppers) <= 4 else CLASS_COLOURS
-    for k, upper in enumerate(uppers):
-        text = (
-            format_count(lower, lang=lang)
-            if lower == upper
-            else f"{format_count(lower, lang=lang)}–{format_count(upper, lang=lang)}"
-        )
-        classes.append({"label": text, "color": colours[min(k, len(colours) - 1)]})
-        lower = upper + 1
-    for i in np.flatnonzero(ok):
-        v = vals[i]
-        if v <= 0:
-            idx[i] = 0
-        else:
-            idx[i] = 1 + next(k for k, u in enumerate(uppers) if v <= u)
-    return classes, idx
+    if classes:
+        uppers = np.array([c["hi"] for c in classes])
+        idx[ok] = np.minimum(np.searchsorted(uppers, vals[ok], side="left"), len(uppers) - 1)
+    return idx
 
 
-def _value_text(value: object, kind: str, lang: str) -> str:
+def _value_text(value: object, kind: str, lang: str, digits: int = 0) -> str:
     if is_missing(value):
         return _TEXT[lang]["no_data"]
-    return _fmt_pct(value, lang) if kind == "percent" else _fmt_count(value, lang)
+    if kind == "percent":
+        return format_number(float(value), digits=digits, lang=lang, strip_zeros=True) + "%"
+    return (
+        _fmt_count(value, lang) if digits == 0 else format_number(value, digits=digits, lang=lang)
+    )
 
 
 # --------------------------------------------------------------------------- geometry
@@ -964,6 +1133,8 @@ def map_payload(
     lang: str = "vi",
     offline: bool = True,
     model: object = None,
+    classes: str | Sequence[float] = "quantiles",
+    title: str | None = None,
 ) -> dict:
     """Return the data of a map as plain JSON-ready Python (what the page's script reads).
 
@@ -996,41 +1167,11 @@ def map_payload(
             f"set does not have. Metrics these layers allow: {', '.join(available) or 'none'}."
         )
     as_of = to_date(as_of)
+    parse_classes(classes)  # a bad specification fails before any work
     t = _TEXT[lang]
     units = unit_frame(layers, as_of=as_of)
     tables = _unit_tables(layers, units, as_of, metric, model)
     values, total = _metric_values(tables, spec, units.index)
-    classes, cls = _classes(values, spec.scale, lang)
-
-    geoms = _lonlat(units)
-    bounds = geoms.total_bounds
-    tol = _tolerance(bounds)
-    shapes = _display_polygons(geoms, tol)
-    names = units["name"].astype(object) if "name" in units.columns else pd.Series(units.index)
-    label_lat, label_lon, _ = _latlon(_label_points(geoms))
-    features = []
-    for i, code in enumerate(units.index):
-        if shapes[i] is None:
-            continue
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": shapes[i],
-                "properties": {
-                    "code": str(code),
-                    "name": None if is_missing(names.iloc[i]) else str(names.iloc[i]),
-                    "c": int(cls[i]),
-                    "value": _value_text(values.iloc[i], spec.scale, lang),
-                    "sections": _unit_sections(code, tables, lang),
-                    "label": [label_lat[i], label_lon[i]],
-                },
-            }
-        )
-    outline = shapely.union_all(np.asarray(geoms.array, dtype=object))
-    outline = _round(shapely.simplify(outline, tol, preserve_topology=True))
-    note = f"{t['total']}: {_value_text(total, spec.scale, lang)}" if total is not None else ""
-    if as_of is not None:
-        note = f"{note} · {t['as_of'].format(date=_date_text(as_of, lang))}".strip(" ·")
 
     point_layers = []
     bts = layers.get("bts_stations")
@@ -1042,18 +1183,6 @@ def map_payload(
         point_layers.append(_sites_5g_layer(layers["sites_5g"], as_of, lang))
     if layers.get("cable_routes") is not None and len(layers["cable_routes"]):
         point_layers.append(_cables_layer(layers["cable_routes"], as_of, lang))
-    if "coverage" in tables:
-        point_layers.append(_coverage_layer(layers, units, as_of, model, lang, tol))
-    if point_layers and point_layers[0]["key"] == "bts":
-        for layer in point_layers[1:]:
-            if layer["geom"] == "point":
-                _share_points(layer, point_layers[0])
-
-    shown = frozenset(spec.shown)
-    legend_title = text(spec.label, lang, **spec.params, **spec.where)
-    for layer in point_layers:
-        for sub in layer["subs"]:
-            sub["show"] = layer["key"] in shown or f"{layer['key']}:{sub.get('id')}" in shown
     months = [
         m for layer in point_layers if "time" in layer for m in layer["time"]["m"] if m is not None
     ]
@@ -1064,10 +1193,87 @@ def map_payload(
             last = 12 * as_of.year + as_of.month - 1
         slider = {"first": min(months), "last": max(last, min(months))}
 
+    # The chosen metric on every month of the slider (computed here; the page
+    # only switches between them). A costly metric (coverage) keeps one state.
+    monthly: list[tuple[pd.Series, object, dict[str, pd.DataFrame]]] = []
+    if slider is not None and not registry.get(spec.metric).costly:
+        for month in range(slider["first"], slider["last"]):
+            year, mo = divmod(month, 12)
+            end = pd.Timestamp(year=year, month=mo + 1, day=1) + pd.offsets.MonthEnd(0)
+            table = registry.get(spec.metric).compute_for_map(
+                layers, units=units, as_of=end, model=model, view=spec
+            )
+            table.attrs = {"tech": table.attrs.get("tech")} if table.attrs.get("tech") else {}
+            month_values, month_total = _metric_values({spec.table: table}, spec, units.index)
+            monthly.append((month_values, month_total, {spec.table: table}))
+        monthly.append((values, total, {spec.table: tables[spec.table]}))
+        slider["monthly"] = True
+    pooled = pd.concat([v for v, _, _ in monthly]) if monthly else None
+    classes_, cls, digits = _classes(values, spec.scale, lang, classes, pooled=pooled)
+
+    geoms = _lonlat(units)
+    bounds = geoms.total_bounds
+    tol = _tolerance(bounds)
+    shapes = _display_polygons(geoms, tol)
+    names = units["name"].astype(object) if "name" in units.columns else pd.Series(units.index)
+    label_lat, label_lon, _ = _latlon(_label_points(geoms))
+    country = "parent_code" in units.columns and units["parent_code"].nunique() > 1
+    total_word = t["total_country"] if country else t["total"]
+    month_classes = []
+    for month_values, _, _ in monthly:
+        month_classes.append(_classify(month_values, classes_))
+    features = []
+    chosen = {spec.table: tables[spec.table]}
+    for i, code in enumerate(units.index):
+        if shapes[i] is None:
+            continue
+        props = {
+            "code": str(code),
+            "name": None if is_missing(names.iloc[i]) else str(names.iloc[i]),
+            "c": int(cls[i]),
+            "value": _value_text(values.iloc[i], spec.scale, lang, digits),
+            "sections": _unit_sections(code, tables, lang),
+            "label": [label_lat[i], label_lon[i]],
+        }
+        if monthly:
+            # Per month: class, value and the sections of the chosen metric;
+            # the other metrics' sections stay at the final state
+            props["cm"] = [int(mc[i]) for mc in month_classes]
+            props["vm"] = [
+                _value_text(mv.iloc[i], spec.scale, lang, digits) for mv, _, _ in monthly
+            ]
+            # (``sm``: the months before the last; ``st``: titles they replace.)
+            props["sm"] = [_unit_sections(code, mt, lang) for _, _, mt in monthly[:-1]]
+            props["st"] = [title for title, _ in _unit_sections(code, chosen, lang)]
+        features.append({"type": "Feature", "geometry": shapes[i], "properties": props})
+    outline = shapely.union_all(np.asarray(geoms.array, dtype=object))
+    outline = _round(shapely.simplify(outline, tol, preserve_topology=True))
+
+    def note_of(value: object) -> str:
+        note = f"{total_word}: {_value_text(value, spec.scale, lang, digits)}"
+        return note if value is not None else ""
+
+    note = note_of(total)
+    if as_of is not None:
+        note = f"{note} · {t['as_of'].format(date=_date_text(as_of, lang))}".strip(" ·")
+    if "coverage" in tables:
+        point_layers.append(_coverage_layer(layers, units, as_of, model, lang, tol))
+    if point_layers and point_layers[0]["key"] == "bts":
+        for layer in point_layers[1:]:
+            if layer["geom"] == "point":
+                _share_points(layer, point_layers[0])
+
+    # The coverage overlay would muddy the fill of the choropleth: it starts off.
+    shown = frozenset(s for s in spec.shown if not s.startswith("coverage"))
+    legend_title = text(spec.label, lang, **spec.params, **spec.where)
+    for layer in point_layers:
+        for sub in layer["subs"]:
+            sub["show"] = layer["key"] in shown or f"{layer['key']}:{sub.get('id')}" in shown
+
     source = getattr(layers, "source", "")
     bundled = bool(source) and _same_path(source, bundled_path())
     attribution = escape(
-        t["attr_bundled"] if bundled else t["attr_user"].format(source=_source_name(source))
+        t["attr_bundled"] if bundled else t["attr_user"].format(source=_source_label(layers, lang))
     )
     return {
         "lang": lang,
@@ -1086,12 +1292,59 @@ def map_payload(
             "group": escape(t["g_metric"]),
             "title": legend_title,
             "name": f"{swatch(CLASS_COLOURS[3])} {escape(legend_title)}",
-            "classes": classes,
+            "classes": classes_,
             "no_data": NO_DATA_COLOUR,
-            "legend": _legend_classes(legend_title, classes, lang, note),
+            "legend": _legend_classes(legend_title, classes_, lang, note),
+            "legends": [
+                _legend_classes(legend_title, classes_, lang, note_of(month_total))
+                for _, month_total, _ in monthly
+            ],
         },
+        "heading": _heading(
+            title if title is not None else legend_title,
+            units,
+            country,
+            as_of,
+            lang,
+            source=_source_label(layers, lang),
+        ),
         "layers": point_layers,
         "slider": slider,
+    }
+
+
+def _source_label(layers: Mapping[str, pd.DataFrame], lang: str) -> str:
+    """Name of the data: the layer set's ``name``, else the bundled data's or the file's."""
+    name = getattr(layers, "name", "") or ""
+    if name:
+        return str(name)
+    source = getattr(layers, "source", "")
+    if source and _same_path(source, bundled_path()):
+        return text(("Sở TT&TT Nam Định (mô phỏng)", "Nam Định DIC (modelled)"), lang)
+    return _source_name(source)
+
+
+def _heading(
+    title: str,
+    units: gpd.GeoDataFrame,
+    country: bool,
+    as_of: pd.Timestamp | None,
+    lang: str,
+    *,
+    source: str,
+) -> dict[str, str]:
+    """Title, subtitle (the area), date and source of a map, as plain text."""
+    t = _TEXT[lang]
+    area = t["area_country"] if country else t["area_units"].format(n=format_count(len(units)))
+    if as_of is not None:
+        date = t["as_of"].format(date=_date_text(as_of, lang))
+    else:
+        date = t["made"].format(date=_date_text(pd.Timestamp.today().normalize(), lang))
+    return {
+        "title": str(title),
+        "subtitle": area,
+        "date": date,
+        "source": t["source"].format(source=source),
     }
 
 
@@ -1163,6 +1416,8 @@ def build_map(
     lang: str = "vi",
     offline: bool = True,
     model: object = None,
+    classes: str | Sequence[float] = "quantiles",
+    title: str | None = None,
 ) -> folium.Map:
     """Build an interactive map of a layer set: one self-contained HTML page.
 
@@ -1194,7 +1449,18 @@ def build_map(
         ``hata``; default circle). Coverage footprints per technology, the
         2G switch-off gaps and each unit's covered share are on the maps of a
         coverage metric, and on every map of at most
-        :data:`COVERAGE_AUTO_MAX_STATIONS` stations.
+        :data:`COVERAGE_AUTO_MAX_STATIONS` stations (the footprints start
+        switched off, not to muddy the colours of the units).
+    classes
+        How the class limits are drawn from the data (:func:`parse_classes`):
+        ``quantiles`` (default), ``fisher_jenks``, ``equal_interval`` (each
+        with an optional ``:N`` classes, default 5), ``fixed`` (20-point
+        classes of a percentage) or the upper limits, ``"92,93"`` or
+        ``[92, 93]``. The limits are drawn from every month of the slider
+        together, so a colour means the same figure on every month.
+    title
+        Title of the map (default: the metric's name); the subtitle names the
+        area, then the date (``as_of``) and the source follow.
 
     Returns
     -------
@@ -1209,7 +1475,14 @@ def build_map(
         layers are missing (the message lists the metrics the layers allow).
     """
     payload = map_payload(
-        layers, metric=metric, as_of=as_of, lang=lang, offline=offline, model=model
+        layers,
+        metric=metric,
+        as_of=as_of,
+        lang=lang,
+        offline=offline,
+        model=model,
+        classes=classes,
+        title=title,
     )
     (south, west), (north, east) = payload["bounds"]
     m = folium.Map(

@@ -53,7 +53,8 @@
     var lang = data.lang;
     var locale = lang === "vi" ? "vi-VN" : "en-GB";
     var formats = {};
-    var state = { measuring: false, builtAt: null, paintedAt: null };
+    var state = { measuring: false, tool: false, monthIndex: null, builtAt: null, paintedAt: null };
+    var narrow = window.matchMedia ? window.matchMedia("(max-width: 899px)").matches : false;
 
     function fmtNum(v, digits) {
       var key = String(digits);
@@ -119,7 +120,17 @@
       var box = el("div", "ict-popup ict-unit-popup");
       el("h3", null, props.name === null ? props.code : props.name, box);
       el("p", "ict-metric", data.choropleth.title + ": " + props.value, box);
-      props.sections.forEach(function (section) {
+      var sections = props.sections;
+      var k = state.monthIndex;
+      if (props.sm && k !== null && k < props.sm.length) {
+        // An earlier month: the chosen metric's sections of that month first.
+        sections = props.sm[k].concat(
+          props.sections.filter(function (section) {
+            return props.st.indexOf(section[0]) < 0;
+          })
+        );
+      }
+      sections.forEach(function (section) {
         el("h4", null, section[0], box);
         table(section[1], box);
       });
@@ -141,6 +152,26 @@
     var outlineRenderer = L.canvas({ pane: "ictOutline" });
 
     map.attributionControl.addAttribution(data.attribution);
+    // The zoom buttons in the map's language.
+    var container = map.getContainer();
+    [
+      [".leaflet-control-zoom-in", T.zoom_in],
+      [".leaflet-control-zoom-out", T.zoom_out],
+    ].forEach(function (pair) {
+      var button = container.querySelector(pair[0]);
+      if (!button) return;
+      button.title = pair[1];
+      button.setAttribute("aria-label", pair[1]);
+    });
+    // Title, subtitle (the area), date and source: on screen and on paper.
+    if (data.heading) {
+      var head = el("div", "ict-title", null, container);
+      el("h2", null, data.heading.title, head);
+      el("p", "ict-subtitle", data.heading.subtitle + " · " + data.heading.date, head);
+      el("p", "ict-source", data.heading.source, head);
+      L.DomEvent.disableClickPropagation(head);
+      L.DomUtil.addClass(container, "ict-has-title");
+    }
     L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
 
     // ------------------------------------------------------------ base maps
@@ -172,16 +203,17 @@
     var classes = data.choropleth.classes;
     data.choropleth.title = data.choropleth.title || "";
     var unitLayers = [];
+    function unitStyle(f) {
+      var c = f.properties.c;
+      return {
+        fillColor: c >= 0 ? classes[c].color : data.choropleth.no_data,
+        fillOpacity: 0.7,
+        color: "#616161",
+        weight: 1,
+      };
+    }
     var choropleth = L.geoJSON(data.units, {
-      style: function (f) {
-        var c = f.properties.c;
-        return {
-          fillColor: c >= 0 ? classes[c].color : data.choropleth.no_data,
-          fillOpacity: 0.7,
-          color: "#616161",
-          weight: 1,
-        };
-      },
+      style: unitStyle,
       onEachFeature: function (f, layer) {
         unitLayers.push([f, layer]);
         layer.bindTooltip(
@@ -194,29 +226,99 @@
           { sticky: true }
         );
         layer.on("click", function (e) {
-          if (state.measuring) return;
+          if (state.tool) return;
           openPopup(e.latlng, unitContent(f.properties));
         });
       },
     });
     choropleth.addTo(map);
 
+    // Unit names: larger units first; a name that would touch one already
+    // placed waits for a closer zoom (placed again after every zoom and move).
     var labels = L.layerGroup();
-    data.units.features.forEach(function (f) {
+    var labelItems = [];
+    // Names are measured once in the page's own style (an invisible probe).
+    var probe = el("div", "ict-label", null, map.getContainer());
+    probe.style.cssText = "position:absolute;visibility:hidden;left:0;top:0";
+    var probeText = el("span", null, "", probe);
+    data.units.features.forEach(function (f, k) {
       var pos = f.properties.label;
       if (pos[0] === null || f.properties.name === null) return;
       var span = el("span", null, f.properties.name);
-      L.marker(pos, {
+      var marker = L.marker(pos, {
         pane: "ictLabels",
         interactive: false,
         keyboard: false,
         icon: L.divIcon({ className: "ict-label", html: span, iconSize: null }),
-      }).addTo(labels);
+      });
+      probeText.textContent = f.properties.name;
+      var r = probeText.getBoundingClientRect();
+      labelItems.push({ pos: pos, marker: marker, width: r.width + 4, height: r.height + 2, feature: k });
     });
-    if (data.units.features.length <= 300) labels.addTo(map);
+    probe.parentNode.removeChild(probe);
+    function placeLabels() {
+      if (!map.hasLayer(labels)) return;
+      var size = map.getSize();
+      var placed = [];
+      function boxOf(item) {
+        var p = map.latLngToContainerPoint(item.pos);
+        return [p.x - item.width / 2, p.y - item.height / 2, p.x + item.width / 2, p.y + item.height / 2];
+      }
+      function free(box) {
+        var inside = box[2] > 0 && box[0] < size.x && box[3] > 0 && box[1] < size.y;
+        return (
+          inside &&
+          !placed.some(function (b) {
+            return box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3];
+          })
+        );
+      }
+      labelItems.forEach(function (item) {
+        var box = boxOf(item);
+        var ok = free(box);
+        if (ok && !labels.hasLayer(item.marker)) labels.addLayer(item.marker);
+        if (ok && !item.measured) {
+          // The name's size as drawn (a font for the diacritics may arrive late).
+          var span = item.marker.getElement().firstChild;
+          item.width = span.offsetWidth + 4;
+          item.height = span.offsetHeight + 2;
+          item.measured = true;
+          box = boxOf(item);
+          ok = free(box);
+        }
+        if (ok) {
+          placed.push(box);
+        } else if (labels.hasLayer(item.marker)) {
+          labels.removeLayer(item.marker);
+        }
+      });
+    }
+    if (data.units.features.length <= 1000) labels.addTo(map);
 
     // The final view first: clusters are computed for it.
     map.fitBounds(data.bounds, { animate: false });
+    labelItems.forEach(function (item) {
+      var b = unitLayers[item.feature][1].getBounds();
+      var ne = map.project(b.getNorthEast(), 0);
+      var sw = map.project(b.getSouthWest(), 0);
+      item.size = Math.abs((ne.x - sw.x) * (ne.y - sw.y));
+    });
+    labelItems.sort(function (a, b) {
+      return b.size - a.size;
+    });
+    placeLabels();
+    map.on("zoomend moveend", placeLabels);
+    if (document.fonts && document.fonts.ready) {
+      document.fonts.ready.then(function () {
+        labelItems.forEach(function (item) {
+          item.measured = false;
+        });
+        placeLabels();
+      });
+    }
+    map.on("overlayadd", function (e) {
+      if (e.layer === labels) placeLabels();
+    });
 
     // ------------------------------------------------------------ feature layers
     var grouped = {};
@@ -306,7 +408,7 @@
         members[layer.sub[i]].push(obj);
       }
       var onClick = function (e) {
-        if (state.measuring) return;
+        if (state.tool) return;
         var i = e.layer._ict;
         openPopup(layer.geom === "point" ? e.layer.getLatLng() : e.latlng, featureContent(layer, i));
       };
@@ -342,10 +444,21 @@
 
     // ------------------------------------------------------------ controls
     var layerControl = L.control.groupedLayers(baseLayers, grouped, {
-      collapsed: false,
+      collapsed: narrow,
       position: "topright",
     });
     layerControl.addTo(map);
+    if (narrow) {
+      // A tap on the map closes the layer list again (it opens with its button).
+      map.on("click", function () {
+        L.DomUtil.removeClass(layerControl.getContainer(), "leaflet-control-layers-expanded");
+      });
+    }
+    var toggle = container.querySelector(".leaflet-control-layers-toggle");
+    if (toggle) {
+      toggle.title = T.layers_button;
+      toggle.setAttribute("aria-label", T.layers_button);
+    }
     L.control
       .fullscreen({
         position: "topleft",
@@ -369,7 +482,7 @@
       aimingRectOptions: { color: "#d62728", weight: 1, interactive: false },
       shadowRectOptions: { color: "#000000", weight: 1, opacity: 0, fillOpacity: 0, interactive: false },
     });
-    minimap.addTo(map);
+    if (!narrow) minimap.addTo(map);
 
     // ------------------------------------------------------------ search
     var index = null;
@@ -504,7 +617,7 @@
         this._button = button;
         L.DomEvent.on(button, "click", function (e) {
           L.DomEvent.preventDefault(e);
-          if (state.measuring) stopMeasure();
+          if (state.tool) stopMeasure();
           else startMeasure();
         });
         return box;
@@ -531,21 +644,29 @@
     function startMeasure() {
       clearMeasure();
       state.measuring = true;
+      state.tool = true;
       map.closePopup();
       map.doubleClickZoom.disable();
       L.DomUtil.addClass(map.getContainer(), "ict-measuring");
       L.DomUtil.addClass(measureControl._button, "ict-active");
       showMeasure();
     }
+    // Turning the tool off clears the measurement; a double click only ends it.
     function stopMeasure() {
+      clearMeasure();
       state.measuring = false;
+      state.tool = false;
       map.doubleClickZoom.enable();
       L.DomUtil.removeClass(map.getContainer(), "ict-measuring");
       L.DomUtil.removeClass(measureControl._button, "ict-active");
       showMeasure();
     }
     map.on("click", function (e) {
-      if (!state.measuring) return;
+      if (!state.tool) return;
+      if (!state.measuring) {
+        clearMeasure();
+        state.measuring = true;
+      }
       measure.points.push(e.latlng);
       var pts = measure.points;
       if (!measure.line) {
@@ -563,7 +684,9 @@
       showMeasure();
     });
     map.on("dblclick", function () {
-      if (state.measuring) stopMeasure();
+      if (!state.measuring) return;
+      state.measuring = false;
+      showMeasure();
     });
 
     // ------------------------------------------------------------ month slider
@@ -604,6 +727,20 @@
       });
       return counts;
     }
+    // The units' classes, figures and popups of a month (computed by ict_gis).
+    function applyUnits(month) {
+      if (!data.slider.monthly) return;
+      var k = month - data.slider.first;
+      state.monthIndex = k;
+      unitLayers.forEach(function (pair) {
+        var p = pair[0].properties;
+        if (!p.cm) return;
+        p.c = p.cm[k];
+        p.value = p.vm[k];
+      });
+      choropleth.setStyle(unitStyle);
+      if (legend) updateLegend();
+    }
     if (data.slider && timed.length) {
       var Slider = L.Control.extend({
         options: { position: "bottomleft" },
@@ -631,6 +768,7 @@
             var month = parseInt(input.value, 10);
             label.textContent = fmtMonth(month);
             var c = applyMonth(month);
+            applyUnits(month);
             restack();
             var parts = [];
             timed.forEach(function (b) {
@@ -688,7 +826,12 @@
     legend.addTo(map);
     function updateLegend() {
       var html = "";
-      if (map.hasLayer(choropleth)) html += "<section>" + data.choropleth.legend + "</section>";
+      var legends = data.choropleth.legends || [];
+      var own =
+        state.monthIndex !== null && state.monthIndex < legends.length - 1
+          ? legends[state.monthIndex]
+          : data.choropleth.legend;
+      if (map.hasLayer(choropleth)) html += "<section>" + own + "</section>";
       built.forEach(function (b) {
         var on = b.subs.some(function (s) {
           return map.hasLayer(s);
