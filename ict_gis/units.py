@@ -30,6 +30,12 @@ import pyproj
 import shapely
 
 from ict_gis.errors import AdminChangeError, UnitError
+from ict_gis.geometry import (
+    PLACEMENT_TOLERANCE_M,
+    clean_polygons,
+    laea_proj4,
+    place_points,
+)
 
 __all__ = [
     "AdminChangeError",
@@ -167,10 +173,7 @@ def metric_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> pyproj.CRS:
 
 @functools.lru_cache(maxsize=64)
 def _laea(lat: float, lon: float) -> pyproj.CRS:
-    return pyproj.CRS.from_proj4(
-        f"+proj=laea +lat_0={lat:.2f} +lon_0={lon:.2f} +x_0=0 +y_0=0 "
-        "+datum=WGS84 +units=m +no_defs +type=crs"
-    )
+    return pyproj.CRS.from_proj4(laea_proj4(lat, lon))
 
 
 @functools.lru_cache(maxsize=64)
@@ -590,7 +593,76 @@ def unit_frame(
     geopandas.GeoDataFrame
         Units indexed by ``code``.
     """
-    return units_as_of(layers["districts"], layers.get("admin_changes"), as_of=as_of, level=level)
+    return partition_units(
+        units_as_of(layers["districts"], layers.get("admin_changes"), as_of=as_of, level=level)
+    )
+
+
+def partition_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the units as a non-overlapping partition (valid in metres).
+
+    Units as published often overlap their neighbours by a few metres. Each
+    unit that overlaps another is made valid in the units' metric CRS
+    (:func:`metric_crs`; ``make_valid`` then a 1 cm grid, see
+    :func:`ict_gis.geometry.clean_polygons`) and loses what units with a
+    lower code already have: an overlap belongs to the unit with the lowest
+    code, the same rule :func:`assign_units` uses for a point in it. So unit
+    areas add up to the area of their union. Gaps are left as they are (a
+    sliver belongs to no unit's area). Units that overlap nothing, and units
+    invalid in metres, are returned as they were or made valid respectively.
+
+    Parameters
+    ----------
+    units
+        Unit polygons with a ``code`` column or indexed by code; not modified.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy, the geometries of overlapping or invalid units replaced.
+    """
+    if units.crs is None or units.empty:
+        return units
+    geoms = _geometry_array(units.geometry)
+    present = ~shapely.is_missing(geoms)
+    present[present] &= ~shapely.is_empty(geoms[present])
+    if not present.any():
+        return units
+    crs = units.crs if units.crs.is_projected else metric_crs(units)
+    metric = _geometry_array(units.geometry.to_crs(crs)) if crs != units.crs else geoms
+    cleaned, invalid = clean_polygons(metric)
+    codes = _unit_codes(units).astype(str).to_numpy()
+    rank = np.argsort(codes, kind="stable")
+    tree = shapely.STRtree(cleaned)
+    changed = invalid.copy()
+    new = cleaned.copy()
+    seen = np.zeros(len(cleaned), dtype=bool)
+    for k in rank:
+        if not present[k]:
+            continue
+        earlier = [j for j in tree.query(cleaned[k], predicate="intersects") if seen[j]]
+        if earlier:
+            overlap = shapely.area(shapely.intersection(cleaned[k], cleaned[earlier]))
+            if (overlap > 0).any():
+                taken = shapely.union_all(new[earlier])
+                try:
+                    new[k] = shapely.difference(new[k], taken)
+                except shapely.errors.GEOSException:  # pragma: no cover - grid fallback
+                    new[k] = shapely.difference(new[k], taken, grid_size=0.01)
+                changed[k] = True
+        seen[k] = True
+    if not changed.any():
+        return units
+    out = units.copy()
+    back = (
+        _geometry_array(gpd.GeoSeries(new[changed], crs=crs).to_crs(units.crs))
+        if crs != units.crs
+        else new[changed]
+    )
+    values = geoms.copy()
+    values[changed] = back
+    out[units.geometry.name] = gpd.GeoSeries(values, index=units.index, crs=units.crs)
+    return out
 
 
 # --------------------------------------------------------------------------- attaching
@@ -615,16 +687,80 @@ def _aligned(features: gpd.GeoDataFrame, units: gpd.GeoDataFrame, what: str) -> 
     return geoms
 
 
-def assign_units(features: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.Series:
-    """Return the code of the unit containing each feature.
+def _to_metres(units: gpd.GeoDataFrame):
+    """Coordinates of the units' CRS -> metres (``None`` when already projected)."""
+    if units.crs is None or units.crs.is_projected:
+        return None
+    return pyproj.Transformer.from_crs(units.crs, metric_crs(units), always_xy=True).transform
 
-    A point is in a unit when it is inside it or on its boundary; a point on
-    a boundary shared by several units (an edge between two, a corner of
-    three) goes to the unit with the smallest code (compared as text), so each
-    feature is counted exactly once, the same way every time. Other
-    geometries are placed by their representative point
+
+def placement(
+    features: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    *,
+    tolerance_m: float = PLACEMENT_TOLERANCE_M,
+) -> pd.DataFrame:
+    """Place each feature in a unit by THE rule, with the nearest unit and its distance.
+
+    See :func:`assign_units` for the rule; this also says, for a feature
+    outside every unit, which unit is nearest and how far it is (metres).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index of ``features``; columns ``code`` (the unit by the rule, or
+        ``<NA>``), ``nearest`` (code of the nearest unit) and ``distance_m``
+        (0 inside a unit; NaN without geometry).
+    """
+    codes = _unit_codes(units).to_numpy()
+    geoms = _aligned(features, units, "features")
+    arr = _geometry_array(geoms)
+    type_ids = shapely.get_type_id(arr)
+    not_point = (type_ids != 0) & (type_ids >= 0)
+    x = np.full(len(arr), np.nan)
+    y = np.full(len(arr), np.nan)
+    if not_point.any():
+        others = arr[not_point]
+        try:
+            reps = shapely.point_on_surface(others)
+        except shapely.errors.GEOSException:  # an invalid polygon: made valid first
+            reps = shapely.point_on_surface(shapely.make_valid(others))
+        x[not_point], y[not_point] = shapely.get_x(reps), shapely.get_y(reps)
+    points = type_ids == 0
+    if points.any():
+        present = points & ~shapely.is_empty(arr)
+        x[present], y[present] = shapely.get_x(arr[present]), shapely.get_y(arr[present])
+    unit_arr = _geometry_array(units.geometry)
+    pos, near, dist = place_points(
+        x, y, unit_arr, codes.astype(str), _to_metres(units), tolerance_m=tolerance_m
+    )
+    with_na = np.append(codes.astype(object), pd.NA)
+    out = pd.DataFrame(index=features.index)
+    out["code"] = pd.Series(
+        with_na[np.where(pos >= 0, pos, len(codes))], index=features.index, dtype=object
+    )
+    out["nearest"] = pd.Series(
+        with_na[np.where(near >= 0, near, len(codes))], index=features.index, dtype=object
+    )
+    out["distance_m"] = dist
+    return out
+
+
+def assign_units(features: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.Series:
+    """Return the code of the unit of each feature, by the one placement rule.
+
+    The rule (:func:`ict_gis.geometry.place_points`, used by validation and
+    by every metric): a point inside or on the boundary of one or more units
+    goes to the unit with the smallest code (compared as text): on an edge
+    shared by several units, or in an overlap of units as published; a point
+    outside every unit but within
+    :data:`~ict_gis.geometry.PLACEMENT_TOLERANCE_M` (100 m) of one (a sliver
+    between units, a station on the shore) goes to the nearest unit; any other
+    is outside. Each feature is counted exactly once, the same way every
+    time. Other geometries are placed by their representative point
     (``shapely.point_on_surface``), which lies on the line or inside the
-    polygon. Features are reprojected to the units' CRS when it differs.
+    polygon. Features are reprojected to the units' CRS when it differs;
+    distances are measured in :func:`metric_crs` of the units.
 
     Parameters
     ----------
@@ -655,21 +791,8 @@ def assign_units(features: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.Seri
     >>> assign_units(sites, layers["districts"]).tolist()
     ['356', <NA>]
     """
-    codes = _unit_codes(units).to_numpy()
-    geoms = _aligned(features, units, "features")
-    arr = _geometry_array(geoms)
-    type_ids = shapely.get_type_id(arr)
-    not_point = (type_ids != 0) & (type_ids >= 0)
-    if not_point.any():
-        arr = arr.copy()
-        arr[not_point] = shapely.point_on_surface(arr[not_point])
-    tree = shapely.STRtree(_geometry_array(units.geometry))
-    feature_pos, unit_pos = tree.query(arr, predicate="intersects")
-    hits = pd.DataFrame({"feature": feature_pos, "code": codes[unit_pos]})
-    first = hits.sort_values(["feature", "code"], kind="stable").drop_duplicates("feature")
-    values = np.full(len(arr), pd.NA, dtype=object)
-    values[first["feature"].to_numpy()] = first["code"].to_numpy()
-    return pd.Series(values, index=features.index, name="code", dtype=object)
+    codes = placement(features, units)["code"]
+    return pd.Series(codes.to_numpy(dtype=object), index=features.index, name="code", dtype=object)
 
 
 def split_by_unit(lines: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -755,6 +878,11 @@ def split_by_unit(lines: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> gpd.GeoDa
         remaining[idx] = shapely.difference(candidates, unit_geom)
 
     outside = _linear_part(remaining).copy()
+    if work_crs is not None and work_crs.is_projected:
+        gap_pos, gap_code, gap_piece = _gap_pieces(outside, unit_arr, codes)
+        line_pos.append(gap_pos)
+        piece_code.append(gap_code)
+        pieces.append(gap_piece)
     has_outside = shapely.length(outside) >= _SLIVER_M
     found = np.concatenate([*line_pos, np.empty(0, dtype=int)]).astype(int)
     no_piece = np.ones(len(remaining), dtype=bool)
@@ -794,6 +922,62 @@ def split_by_unit(lines: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> gpd.GeoDa
         else np.full(len(out), np.nan)
     )
     return out
+
+
+def _gap_pieces(
+    outside: np.ndarray, unit_arr: np.ndarray, codes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Give the pieces of lines lying in a gap between units to the nearest unit.
+
+    The placement rule of :func:`assign_units` for lines: a part of a line
+    outside every unit whose every point (vertices, and every 10 m) is within
+    :data:`~ict_gis.geometry.PLACEMENT_TOLERANCE_M` of a unit goes to the
+    unit nearest its middle (ties: smallest code). ``outside`` (metric
+    pieces per line) is updated in place to what is left outside.
+    """
+    empty = (np.empty(0, dtype=int), np.empty(0, dtype=object), np.empty(0, dtype=object))
+    present = ~shapely.is_missing(outside)
+    present[present] &= shapely.length(outside[present]) >= _SLIVER_M
+    usable = np.flatnonzero(~shapely.is_missing(unit_arr))
+    if not present.any() or not len(usable):
+        return empty
+    metric, _ = clean_polygons(unit_arr[usable])
+    order = np.argsort(codes[usable].astype(str), kind="stable")
+    metric, usable = metric[order], usable[order]
+    tree = shapely.STRtree(metric)
+    rows = np.flatnonzero(present)
+    parts, part_of = shapely.get_parts(outside[rows], return_index=True)
+    dense = shapely.segmentize(parts, 10.0)
+    xy, vertex_of = shapely.get_coordinates(dense, return_index=True)
+    (vi, _unit), dist = tree.query_nearest(
+        shapely.points(xy), return_distance=True, all_matches=False
+    )
+    farthest = np.zeros(len(parts))
+    np.maximum.at(farthest, vertex_of[vi], dist)
+    close = np.flatnonzero(farthest <= PLACEMENT_TOLERANCE_M)
+    if not len(close):
+        return empty
+    mids = shapely.line_interpolate_point(parts[close], 0.5, normalized=True)
+    (mi, unit), _d = tree.query_nearest(mids, return_distance=True, all_matches=True)
+    pick = np.lexsort((unit, mi))
+    mi, unit = mi[pick], unit[pick]
+    first = np.ones(len(mi), dtype=bool)
+    first[1:] = mi[1:] != mi[:-1]
+    mi, unit = mi[first], unit[first]
+    given = np.zeros(len(parts), dtype=bool)
+    given[close[mi]] = True
+    for r in np.unique(part_of):
+        kept = parts[(part_of == r) & ~given]
+        outside[rows[r]] = (
+            shapely.line_merge(shapely.MultiLineString(list(kept)))
+            if len(kept)
+            else shapely.LineString()
+        )
+    return (
+        rows[part_of[close[mi]]].astype(int),
+        codes[usable[unit]].astype(object),
+        parts[close[mi]],
+    )
 
 
 def _linear_part(geoms: np.ndarray) -> np.ndarray:
