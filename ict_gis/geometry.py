@@ -14,7 +14,9 @@ import shapely
 __all__ = [
     "GRID_M",
     "PLACEMENT_TOLERANCE_M",
+    "MAX_FILLED_GAP_M2",
     "clean_polygons",
+    "gap_owners",
     "place_points",
     "polygon_positions",
     "ring_edges",
@@ -25,6 +27,10 @@ __all__ = [
 #: placed in the nearest unit (see :func:`place_points`): the same tolerance
 #: for validation and for every metric.
 PLACEMENT_TOLERANCE_M: float = 100.0
+#: A gap enclosed by units up to this area (m²) is a sliver: it belongs to a
+#: unit (see :func:`gap_owners`). Larger holes stay holes (validation calls
+#: them errors).
+MAX_FILLED_GAP_M2: float = 1e6
 #: Grid (metres) that metric geometry is snapped to after it is made valid.
 GRID_M: float = 0.01
 
@@ -258,7 +264,11 @@ def place_points(
        an overlap of two units as published, the same unit every time).
     2. A point outside every unit (in a sliver between units, or just off the
        coast) goes to the nearest unit when it lies within ``tolerance_m``
-       metres of it (ties: lowest priority).
+       metres of it (ties: lowest priority); but a point in a gap enclosed by
+       units (a sliver, at most :data:`MAX_FILLED_GAP_M2`) goes to the unit
+       that owns the gap, the one sharing the longest boundary with it
+       (:func:`gap_owners`), wherever in the gap it is: the gap's area
+       belongs to that unit too.
     3. Otherwise it is outside (-1); its nearest unit and distance are still
        returned, for the message.
 
@@ -319,6 +329,20 @@ def place_points(
         metric = np.array([shapely.transform(g, project) for g in polygons[ranked]], dtype=object)
         px, py = (np.asarray(v, dtype=float) for v in to_metres(x[rest], y[rest]))
     metric, _ = clean_polygons(metric)
+    # Rule 2a: a point in a sliver enclosed by units goes to the unit that owns
+    # the sliver (see gap_owners), as the sliver's area does.
+    gaps, owners = gap_owners(metric)
+    if len(gaps):
+        in_gap = polygon_positions(px, py, gaps)
+        hit = in_gap >= 0
+        owner = ranked[owners[in_gap[hit]]]
+        position[rest[hit]] = owner
+        nearest[rest[hit]] = owner
+        distance[rest[hit]] = 0.0
+        keep = ~hit
+        rest, px, py = rest[keep], px[keep], py[keep]
+        if not len(rest):
+            return position, nearest, distance
     points = shapely.points(px, py)
     tree = shapely.STRtree(metric)
     (pt, unit), dist = tree.query_nearest(points, return_distance=True, all_matches=True)
@@ -387,3 +411,74 @@ def topology(
     ]
     gaps.sort(key=lambda t: -t[0])
     return overlaps, gaps, float(shapely.area(union))
+
+
+#: The last answers of :func:`gap_owners` (key: the geometries' WKB digest).
+_GAPS: list[tuple[bytes, tuple[np.ndarray, np.ndarray]]] = []
+
+
+def gap_owners(
+    metric: np.ndarray, *, max_gap_m2: float = MAX_FILLED_GAP_M2
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the slivers enclosed by units and the unit each belongs to.
+
+    A gap is a hole of the union of the units of at most ``max_gap_m2``; it
+    belongs to the unit sharing the longest boundary with it (ties, and gaps
+    touching no unit along a line: the unit nearest the gap's representative
+    point, then the lowest position). The units are expected in priority
+    order (the lowest code first), valid, in metres.
+
+    Parameters
+    ----------
+    metric
+        Valid unit polygons in a CRS in metres, in priority order.
+    max_gap_m2
+        Largest gap filled.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The gap polygons and, for each, the position of its unit.
+
+    Examples
+    --------
+    >>> units = np.array([shapely.box(0, 0, 10, 30), shapely.box(11, 0, 20, 30),
+    ...                   shapely.box(0, 30, 20, 40), shapely.box(0, -10, 20, 0)])
+    >>> gaps, owners = gap_owners(units)
+    >>> [g.area for g in gaps], owners.tolist()
+    ([30.0], [0])
+    """
+    metric = np.asarray(metric, dtype=object)
+    key = hashlib.blake2b(
+        b"".join(shapely.to_wkb(g) if g is not None else b"-" for g in metric)
+        + repr(max_gap_m2).encode(),
+        digest_size=16,
+    ).digest()
+    for known, answer in _GAPS:
+        if known == key:
+            return answer
+    usable = np.flatnonzero(~shapely.is_missing(metric))
+    _, holes, _ = topology(metric[usable], min_area=0.0) if len(usable) else ([], [], 0.0)
+    gaps = np.array([h for a, h in holes if a <= max_gap_m2], dtype=object)
+    owners = np.full(len(gaps), -1, dtype=np.int64)
+    if len(gaps):
+        tree = shapely.STRtree(metric[usable])
+        for k, gap in enumerate(gaps):
+            cands = np.sort(tree.query(gap, predicate="intersects"))
+            if len(cands):
+                # the union's overlay may round: keep the gap off every unit
+                gap = gaps[k] = _polygonal(
+                    _safe(shapely.difference, gap, shapely.union_all(metric[usable[cands]]))
+                )
+            edge = shapely.boundary(gap)
+            shared = [
+                float(shapely.length(_safe(shapely.intersection, edge, metric[usable[c]])))
+                for c in cands
+            ]
+            if len(cands) and max(shared) > 0:
+                owners[k] = usable[cands[int(np.argmax(shared))]]
+            else:
+                owners[k] = usable[int(tree.query_nearest(shapely.point_on_surface(gap))[0])]
+    answer = (gaps, owners)
+    _GAPS[:] = [*_GAPS[-1:], (key, answer)]
+    return answer

@@ -31,8 +31,11 @@ import shapely
 
 from ict_gis.errors import AdminChangeError, UnitError
 from ict_gis.geometry import (
+    GRID_M,
+    MAX_FILLED_GAP_M2,
     PLACEMENT_TOLERANCE_M,
     clean_polygons,
+    gap_owners,
     laea_proj4,
     place_points,
 )
@@ -599,17 +602,26 @@ def unit_frame(
 
 
 def partition_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Return the units as a non-overlapping partition (valid in metres).
+    """Return the units as a partition: slivers of overlap and of gap resolved.
 
-    Units as published often overlap their neighbours by a few metres. Each
-    unit that overlaps another is made valid in the units' metric CRS
-    (:func:`metric_crs`; ``make_valid`` then a 1 cm grid, see
-    :func:`ict_gis.geometry.clean_polygons`) and loses what units with a
-    lower code already have: an overlap belongs to the unit with the lowest
-    code, the same rule :func:`assign_units` uses for a point in it. So unit
-    areas add up to the area of their union. Gaps are left as they are (a
-    sliver belongs to no unit's area). Units that overlap nothing, and units
-    invalid in metres, are returned as they were or made valid respectively.
+    Units as published often overlap their neighbours by a few metres and
+    leave slivers between them. Within each level (the ``level`` column;
+    units of different levels nest by design), in the units' metric CRS
+    (:func:`metric_crs`), every unit is made valid (``make_valid`` then a
+    1 cm grid, see :func:`ict_gis.geometry.clean_polygons`); then
+
+    - an overlap of two units of at most
+      :data:`~ict_gis.geometry.MAX_FILLED_GAP_M2` (1 km²) belongs to the unit
+      with the lower code, as a point in it does (:func:`assign_units`);
+      larger overlaps are left as they are (``validate`` reports them as
+      errors);
+    - a gap enclosed by units of at most 1 km² belongs to the unit sharing
+      the longest boundary with it (:func:`ict_gis.geometry.gap_owners`), as
+      a point in it does.
+
+    So the unit areas add up to the area of their union, slivers included,
+    and every figure is the one the cleaned boundaries give. A level whose
+    units have no overlap and no gap is returned untouched.
 
     Parameters
     ----------
@@ -619,7 +631,8 @@ def partition_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     Returns
     -------
     geopandas.GeoDataFrame
-        A copy, the geometries of overlapping or invalid units replaced.
+        The units, or a copy with the geometries of the levels that changed
+        replaced (projected back to the units' CRS).
     """
     if units.crs is None or units.empty:
         return units
@@ -628,41 +641,69 @@ def partition_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     present[present] &= ~shapely.is_empty(geoms[present])
     if not present.any():
         return units
-    crs = units.crs if units.crs.is_projected else metric_crs(units)
+    crs = units.crs if units.crs.is_projected else metric_crs(units.geometry[present])
     metric = _geometry_array(units.geometry.to_crs(crs)) if crs != units.crs else geoms
-    cleaned, invalid = clean_polygons(metric)
     codes = _unit_codes(units).astype(str).to_numpy()
+    levels = (
+        units["level"].astype(str).to_numpy()
+        if "level" in units.columns
+        else np.full(len(units), "", dtype=object)
+    )
+    values = geoms.copy()
+    touched = False
+    for level in pd.unique(levels):
+        group = np.flatnonzero((levels == level) & present)
+        if not len(group):
+            continue
+        new = _partition(metric[group], codes[group])
+        if new is None:
+            continue
+        touched = True
+        values[group] = (
+            _geometry_array(gpd.GeoSeries(new, crs=crs).to_crs(units.crs))
+            if crs != units.crs
+            else new
+        )
+    if not touched:
+        return units
+    out = units.copy()
+    out[units.geometry.name] = gpd.GeoSeries(values, index=units.index, crs=units.crs)
+    return out
+
+
+def _partition(metric: np.ndarray, codes: np.ndarray) -> np.ndarray | None:
+    """:func:`partition_units` for the units of one level (``None``: nothing to do)."""
+    cleaned, invalid = clean_polygons(metric)
     rank = np.argsort(codes, kind="stable")
     tree = shapely.STRtree(cleaned)
-    changed = invalid.copy()
+    changed = bool(invalid.any())
     new = cleaned.copy()
     seen = np.zeros(len(cleaned), dtype=bool)
     for k in rank:
-        if not present[k]:
-            continue
-        earlier = [j for j in tree.query(cleaned[k], predicate="intersects") if seen[j]]
-        if earlier:
-            overlap = shapely.area(shapely.intersection(cleaned[k], cleaned[earlier]))
-            if (overlap > 0).any():
-                taken = shapely.union_all(new[earlier])
-                try:
-                    new[k] = shapely.difference(new[k], taken)
-                except shapely.errors.GEOSException:  # pragma: no cover - grid fallback
-                    new[k] = shapely.difference(new[k], taken, grid_size=0.01)
-                changed[k] = True
+        earlier = np.array(
+            [j for j in tree.query(cleaned[k], predicate="intersects") if seen[j]], dtype=int
+        )
         seen[k] = True
-    if not changed.any():
-        return units
-    out = units.copy()
-    back = (
-        _geometry_array(gpd.GeoSeries(new[changed], crs=crs).to_crs(units.crs))
-        if crs != units.crs
-        else new[changed]
-    )
-    values = geoms.copy()
-    values[changed] = back
-    out[units.geometry.name] = gpd.GeoSeries(values, index=units.index, crs=units.crs)
-    return out
+        if not len(earlier):
+            continue
+        overlap = shapely.area(shapely.intersection(cleaned[k], cleaned[earlier]))
+        small = earlier[(overlap > 0) & (overlap <= MAX_FILLED_GAP_M2)]
+        if not len(small):
+            continue
+        taken = shapely.union_all(new[small])
+        try:
+            new[k] = shapely.difference(new[k], taken)
+        except shapely.errors.GEOSException:  # pragma: no cover - grid fallback
+            new[k] = shapely.difference(new[k], taken, grid_size=GRID_M)
+        changed = True
+    gaps, owners = gap_owners(cleaned[rank])
+    for owner in np.unique(owners):
+        k = rank[owner]
+        new[k] = shapely.union_all([new[k], *gaps[owners == owner]], grid_size=GRID_M)
+        changed = True
+    # All or nothing: an untouched unit off the 1 cm grid would overlap its
+    # snapped neighbours by a few m².
+    return new if changed else None
 
 
 # --------------------------------------------------------------------------- attaching
@@ -691,7 +732,13 @@ def _to_metres(units: gpd.GeoDataFrame):
     """Coordinates of the units' CRS -> metres (``None`` when already projected)."""
     if units.crs is None or units.crs.is_projected:
         return None
-    return pyproj.Transformer.from_crs(units.crs, metric_crs(units), always_xy=True).transform
+    arr = _geometry_array(units.geometry)
+    present = ~shapely.is_missing(arr)
+    present[present] &= ~shapely.is_empty(arr[present])
+    if not present.any():
+        return None
+    crs = metric_crs(units.geometry[present])
+    return pyproj.Transformer.from_crs(units.crs, crs, always_xy=True).transform
 
 
 def placement(

@@ -28,6 +28,7 @@ import shapely
 
 from ict_gis.errors import ValidationError
 from ict_gis.geometry import (
+    MAX_FILLED_GAP_M2,
     PLACEMENT_TOLERANCE_M,
     clean_polygons,
     laea_proj4,
@@ -512,9 +513,19 @@ def _check_topology(frame: gpd.GeoDataFrame, mask: np.ndarray, out: _Collector) 
     gaps (holes of the union, "slivers") are reported largest first: a
     warning up to :data:`TOPOLOGY_ERROR_KM2`, an error above it.
     """
-    rows = np.flatnonzero(mask)
-    if len(rows) < 1 or frame.crs is None:
+    if frame.crs is None or not mask.any():
         return
+    if "level" in frame.columns:
+        levels = frame["level"].astype(str).to_numpy()
+        for level in pd.unique(levels[mask]):
+            _check_level_topology(frame, mask & (levels == level), out)
+    else:
+        _check_level_topology(frame, mask, out)
+
+
+def _check_level_topology(frame: gpd.GeoDataFrame, mask: np.ndarray, out: _Collector) -> None:
+    """:func:`_check_topology` for the units of one level."""
+    rows = np.flatnonzero(mask)
     geoms = frame.geometry.to_numpy()[rows]
     crs = frame.crs if frame.crs.is_projected else _laea_of(geoms, frame.crs)
     metric = gpd.GeoSeries(geoms, crs=frame.crs).to_crs(crs).to_numpy()
@@ -555,8 +566,9 @@ def _check_topology(frame: gpd.GeoDataFrame, mask: np.ndarray, out: _Collector) 
             "geometry",
             "warning",
             f"{len(gaps)} gaps (slivers) enclosed by units, {total / 1e6:,.3f} km² in all, "
-            f"the largest {gaps[0][0]:,.0f} m²; a feature in a gap within "
-            f"{AREA_TOLERANCE_M:g} m of a unit is placed in the nearest unit.",
+            f"the largest {gaps[0][0]:,.0f} m²; a gap up to {MAX_FILLED_GAP_M2 / 1e6:g} km² "
+            "belongs to the unit sharing the longest boundary with it (its area, and any "
+            "feature in it).",
             "close the gaps by moving the units' shared boundaries together.",
         )
     for i, j, m2 in overlaps:
