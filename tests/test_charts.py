@@ -464,10 +464,14 @@ def test_plot_option_refuses_other_suffixes_before_computing(tmp_path):
     assert not (tmp_path / "chart.xlsx").exists()
 
 
-def test_plot_option_turns_write_errors_into_click_errors(tmp_path):
-    result = CliRunner().invoke(_plotting, ["--plot", str(tmp_path / "no" / "chart.png")])
+def test_plot_write_errors_become_one_cli_error(tmp_path):
+    from ict_gis.cli.main import cli
+
+    chart_path = tmp_path / "no" / "chart.png"
+    result = CliRunner().invoke(cli, ["progress", "switch-off", "--plot", str(chart_path)])
     assert result.exit_code == 1
     assert "folder does not exist" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_without_plot_nothing_is_drawn():
