@@ -91,3 +91,7 @@ class ImporterError(IctGisError, ValueError):
 
     For example it lacks the columns of its format, or an option is not usable.
     """
+
+
+class CrsError(IctGisError, ValueError):
+    """A coordinate reference system that cannot be understood (``--crs``, a ``.prj``)."""

@@ -35,6 +35,7 @@ from ict_gis.geometry import (
     place_points,
     topology,
 )
+from ict_gis.io.crs import towgs84_of, towgs84_shift_m
 from ict_gis.layerset import LayerSet
 from ict_gis.problems import Problem, Severity
 from ict_gis.schema import LAYER_KINDS, SCHEMAS, LayerSchema, feature_ids, split_list
@@ -325,6 +326,7 @@ def _check_geometry(
         )
         out.add(kind, None, "geometry", "error", "the layer has no CRS (coordinate system).", fix)
         return None
+    _check_towgs84(kind, crs, bounds[present], out)
     if not crs.is_geographic:
         return placed, valid
 
@@ -367,6 +369,38 @@ def _check_geometry(
         "in a CSV check that the lon and lat columns are not exchanged.",
     )
     return placed & ~projected & ~swapped, valid
+
+
+#: A TOWGS84 that moves the layer's centre by more than this (metres) from
+#: the official transformation gets a warning.
+TOWGS84_TOLERANCE_M: float = 0.1
+
+
+def _check_towgs84(kind: str, crs: pyproj.CRS, bounds: np.ndarray, out: _Collector) -> None:
+    """Warn when a VN-2000 ``.prj``'s TOWGS84 is not the official EPSG:6960 transformation."""
+    if not crs.is_bound or not len(bounds) or not np.isfinite(bounds).all():
+        return
+    x = (np.nanmin(bounds[:, 0]) + np.nanmax(bounds[:, 2])) / 2
+    y = (np.nanmin(bounds[:, 1]) + np.nanmax(bounds[:, 3])) / 2
+    try:
+        lon, lat = pyproj.Transformer.from_crs(crs, 4326, always_xy=True).transform(x, y)
+        shift = towgs84_shift_m(crs, float(lon), float(lat))
+    except pyproj.exceptions.ProjError:  # pragma: no cover - PROJ cannot place the centre
+        return
+    if shift is None or not shift > TOWGS84_TOLERANCE_M:
+        return
+    params = ", ".join(f"{v:g}" for v in towgs84_of(crs) or ())
+    out.add(
+        kind,
+        None,
+        "geometry",
+        "warning",
+        f"the layer's VN-2000 CRS carries TOWGS84[{params}], not the official transformation "
+        f"(EPSG:6960): at the layer's centre (lon {lon:.4f}, lat {lat:.4f}) it puts features "
+        f"{shift:.2f} m away from where the official one does.",
+        "replace the .prj with the official one (e.g. EPSG:3405 for VN-2000 / UTM zone 48N), "
+        "or read the layer with --crs EPSG:3405.",
+    )
 
 
 def _report_coordinates(
