@@ -644,10 +644,11 @@ def partition_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     crs = units.crs if units.crs.is_projected else metric_crs(units.geometry[present])
     metric = _geometry_array(units.geometry.to_crs(crs)) if crs != units.crs else geoms
     codes = _unit_codes(units).astype(str).to_numpy()
-    levels = (
-        units["level"].astype(str).to_numpy()
+    levels = np.array(
+        ["" if pd.isna(v) else str(v) for v in units["level"].tolist()]
         if "level" in units.columns
-        else np.full(len(units), "", dtype=object)
+        else [""] * len(units),
+        dtype=object,
     )
     values = geoms.copy()
     touched = False

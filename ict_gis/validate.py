@@ -550,7 +550,9 @@ def _check_topology(frame: gpd.GeoDataFrame, mask: np.ndarray, out: _Collector) 
     if frame.crs is None or not mask.any():
         return
     if "level" in frame.columns:
-        levels = frame["level"].astype(str).to_numpy()
+        levels = np.array(
+            ["" if pd.isna(v) else str(v) for v in frame["level"].tolist()], dtype=object
+        )
         for level in pd.unique(levels[mask]):
             _check_level_topology(frame, mask & (levels == level), out)
     else:
