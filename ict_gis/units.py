@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import unicodedata
 from collections.abc import Mapping
 
@@ -650,6 +651,14 @@ def partition_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         else [""] * len(units),
         dtype=object,
     )
+    key = hashlib.blake2b(
+        b"".join(shapely.to_wkb(g) if g is not None else b"-" for g in geoms)
+        + "\x00".join([*codes, *levels, units.crs.to_wkt()]).encode(),
+        digest_size=16,
+    ).digest()
+    for known, answer in _PARTITIONS:
+        if known == key:
+            return _with_geometry(units, answer)
     values = geoms.copy()
     touched = False
     for level in pd.unique(levels):
@@ -665,10 +674,21 @@ def partition_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             if crs != units.crs
             else new
         )
-    if not touched:
+    answer = values if touched else None
+    _PARTITIONS[:] = [*_PARTITIONS[-3:], (key, answer)]
+    return _with_geometry(units, answer)
+
+
+#: The last partitions computed (a command asks for the same units several times).
+_PARTITIONS: list[tuple[bytes, np.ndarray | None]] = []
+
+
+def _with_geometry(units: gpd.GeoDataFrame, values: np.ndarray | None) -> gpd.GeoDataFrame:
+    """``units`` with these geometries (``None``: unchanged, the same frame)."""
+    if values is None:
         return units
     out = units.copy()
-    out[units.geometry.name] = gpd.GeoSeries(values, index=units.index, crs=units.crs)
+    out[units.geometry.name] = gpd.GeoSeries(values.copy(), index=units.index, crs=units.crs)
     return out
 
 
