@@ -223,21 +223,29 @@ def clean_polygons(geoms: np.ndarray, grid: float = GRID_M) -> tuple[np.ndarray,
     out = geoms.copy()
     present = ~shapely.is_missing(geoms)
     invalid = present & ~shapely.is_valid(geoms)
-    for i in np.flatnonzero(present):
-        geom = geoms[i]
-        try:
-            if invalid[i]:
-                geom = shapely.make_valid(geom, method="structure", keep_collapsed=False)
-            snapped = shapely.set_precision(geom, grid)
-            if not snapped.is_valid:
-                snapped = shapely.set_precision(
-                    shapely.make_valid(snapped, method="structure", keep_collapsed=False), grid
-                )
-            if invalid[i] or not shapely.equals_exact(snapped, geoms[i], tolerance=0):
-                out[i] = _polygonal(snapped)
-        except shapely.errors.GEOSException:  # pragma: no cover - GEOS gave up
-            out[i] = _polygonal(shapely.buffer(geoms[i], 0))
+    # (a degenerate polygon makes set_precision divide by zero: not an error)
+    with np.errstate(all="ignore"):
+        for i in np.flatnonzero(present):
+            out[i] = _clean_one(geoms[i], bool(invalid[i]), grid)
     return out, invalid
+
+
+def _clean_one(original: shapely.Geometry, invalid: bool, grid: float) -> shapely.Geometry:
+    """:func:`clean_polygons` for one geometry."""
+    try:
+        geom = original
+        if invalid:
+            geom = shapely.make_valid(geom, method="structure", keep_collapsed=False)
+        snapped = shapely.set_precision(geom, grid)
+        if not snapped.is_valid:
+            snapped = shapely.set_precision(
+                shapely.make_valid(snapped, method="structure", keep_collapsed=False), grid
+            )
+        if invalid or not shapely.equals_exact(snapped, original, tolerance=0):
+            return _polygonal(snapped)
+        return original
+    except shapely.errors.GEOSException:  # pragma: no cover - GEOS gave up
+        return _polygonal(shapely.buffer(original, 0))
 
 
 def _safe(op: Callable[..., object], *args: object, grid: float = GRID_M) -> object:

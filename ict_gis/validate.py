@@ -538,6 +538,25 @@ def _outside_message(codes: np.ndarray, nearest: int, distance: float, swapped: 
     return text
 
 
+_ENCODING_NAMES = {"tcvn3": "TCVN3 (ABC)", "cp1258": "Windows-1258", "utf-8": "UTF-8"}
+
+
+def _report_converted(kind: str, frame: pd.DataFrame, out: _Collector) -> None:
+    """Warn about each text column that was decoded from a legacy encoding when read."""
+    for column, encoding in sorted(frame.attrs.get("converted_columns", {}).items()):
+        name = _ENCODING_NAMES.get(encoding, encoding)
+        out.add(
+            kind,
+            None,
+            column,
+            "warning",
+            f"the text was read as {name} (the file has no UTF-8 .cpg) and converted to "
+            "Unicode (NFC).",
+            "check a few values; save the layer in UTF-8 (GeoPackage, or a Shapefile with a "
+            ".cpg saying UTF-8) so that it is read the same everywhere.",
+        )
+
+
 def _check_topology(frame: gpd.GeoDataFrame, mask: np.ndarray, out: _Collector) -> None:
     """Units invalid in metres, overlaps between units and gaps enclosed by units.
 
@@ -979,6 +998,7 @@ def validate(layers: LayerSet, *, strict: bool = False) -> list[Problem]:
             continue
         frame = layers[kind]
         _check_unique(kind, frame, schema, out)
+        _report_converted(kind, frame, out)
         if schema.geometry is not None:
             checked[kind] = _check_geometry(kind, frame, schema, out)
         _check_references(kind, frame, layers, out, schema)

@@ -68,3 +68,13 @@ def test_cp1258_shapefile_with_cpg_keeps_every_character(tmp_path):
     frame = io.read_layer(path)
     assert frame["name"].tolist() == ["Hải Hậu", "BTS"]  # the last character kept
     assert frame.attrs["converted_columns"] == {"name": "cp1258"}
+
+
+def test_validate_reports_the_converted_columns(tmp_path):
+    from ict_gis.layerset import read_layers
+    from ict_gis.validate import validate
+
+    path = _shapefile(tmp_path, b"Tr\xb9m Nam \xa7\xdenh", None)
+    problems = validate(read_layers(path))
+    (p,) = [p for p in problems if "converted to Unicode" in p.message]
+    assert p.column == "name" and "TCVN3" in p.message and p.severity == "warning"
