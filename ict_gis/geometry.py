@@ -483,10 +483,16 @@ def gap_owners(
                 float(shapely.length(_safe(shapely.intersection, edge, metric[usable[c]])))
                 for c in cands
             ]
+            if gap.is_empty:
+                continue  # nothing left once the units are taken off: no gap
             if len(cands) and max(shared) > 0:
                 owners[k] = usable[cands[int(np.argmax(shared))]]
             else:
-                owners[k] = usable[int(tree.query_nearest(shapely.point_on_surface(gap))[0])]
+                near = tree.query_nearest(shapely.point_on_surface(gap))
+                if len(near):
+                    owners[k] = usable[int(near[0])]
+        kept = owners >= 0
+        gaps, owners = gaps[kept], owners[kept]
     answer = (gaps, owners)
     _GAPS[:] = [*_GAPS[-1:], (key, answer)]
     return answer

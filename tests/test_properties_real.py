@@ -13,7 +13,7 @@ os.environ.setdefault(
 
 import numpy as np  # noqa: E402
 import shapely  # noqa: E402
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from ict_gis.geometry import clean_polygons, gap_owners, place_points, topology  # noqa: E402
@@ -42,6 +42,14 @@ def test_clean_polygons_gives_valid_polygonal_geometry(rings):
 
 
 @SETTINGS
+@example(
+    rings=[
+        [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0)],
+        [(0.0, 1.0), (0.0, 2.0), (1.0, 1.0)],
+        [(1.0, 0.0), (30.0, 122.0), (0.0, 0.0), (25.0, 104.0), (-1.0, 0.0)],
+    ],
+    points=[(2.0, 0.0)],
+)  # a hole of the union that vanishes once the units are taken off it
 @given(polygons, st.lists(st.tuples(coord, coord), min_size=1, max_size=20))
 def test_place_points_never_crashes_and_respects_the_tolerance(rings, points):
     units, _ = clean_polygons(_polys(rings))
