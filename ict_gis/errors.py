@@ -103,3 +103,7 @@ class PlanError(IctGisError, ValueError):
 
 class SchedulerError(IctGisError, ValueError):
     """A dask scheduler (``--scheduler``) is not usable: unknown, unreachable or not installed."""
+
+
+class CrsError(IctGisError, ValueError):
+    """A coordinate reference system that cannot be understood (``--crs``, a ``.prj``)."""

@@ -6,11 +6,33 @@ Only array code (numpy and shapely 2): nothing here knows about layers.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import numpy as np
 import shapely
 
-__all__ = ["polygon_positions", "ring_edges"]
+__all__ = [
+    "GRID_M",
+    "PLACEMENT_TOLERANCE_M",
+    "MAX_FILLED_GAP_M2",
+    "clean_polygons",
+    "gap_owners",
+    "place_points",
+    "polygon_positions",
+    "ring_edges",
+    "topology",
+]
+
+#: A point outside every unit but within this distance (metres) of one is
+#: placed in the nearest unit (see :func:`place_points`): the same tolerance
+#: for validation and for every metric.
+PLACEMENT_TOLERANCE_M: float = 100.0
+#: A gap enclosed by units up to this area (m²) is a sliver: it belongs to a
+#: unit (see :func:`gap_owners`). Larger holes stay holes (validation calls
+#: them errors).
+MAX_FILLED_GAP_M2: float = 1e6
+#: Grid (metres) that metric geometry is snapped to after it is made valid.
+GRID_M: float = 0.01
 
 
 def polygon_positions(x: np.ndarray, y: np.ndarray, polygons: np.ndarray) -> np.ndarray:
@@ -136,3 +158,341 @@ def ring_edges(polygons: np.ndarray) -> tuple[np.ndarray, ...]:
         np.ascontiguousarray(last[:, 0]),
         np.ascontiguousarray(last[:, 1]),
     )
+
+
+def laea_proj4(lat: float, lon: float) -> str:
+    """PROJ string of the Lambert azimuthal equal-area CRS on WGS 84 centred on (lat, lon).
+
+    The metric CRS of the project (see :func:`ict_gis.units.metric_crs`):
+    validation and the metrics measure distances and areas in the same CRS.
+
+    Examples
+    --------
+    >>> laea_proj4(20.19, 106.26)
+    '+proj=laea +lat_0=20.19 +lon_0=106.26 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs +type=crs'
+    """
+    return (
+        f"+proj=laea +lat_0={lat:.2f} +lon_0={lon:.2f} +x_0=0 +y_0=0 "
+        "+datum=WGS84 +units=m +no_defs +type=crs"
+    )
+
+
+def _polygonal(geom: shapely.Geometry | None) -> shapely.Geometry | None:
+    """Keep the polygonal parts of ``geom`` (make_valid may add lines or points)."""
+    if geom is None:
+        return None
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    if not parts:
+        return shapely.Polygon()
+    return shapely.union_all(parts) if len(parts) > 1 else parts[0]
+
+
+def clean_polygons(geoms: np.ndarray, grid: float = GRID_M) -> tuple[np.ndarray, np.ndarray]:
+    """Make (metric) polygons valid, then snap them to a grid; never raise GEOS errors.
+
+    Each invalid geometry is repaired with :func:`shapely.make_valid`
+    (``structure`` method: the result stays polygonal) and snapped with
+    :func:`shapely.set_precision` to ``grid``, which merges near-coincident
+    vertices (the cause of "side location conflict" in later overlays). Valid
+    geometries are snapped too when snapping keeps them valid; those that
+    stay valid and do not move are returned as they were.
+
+    Parameters
+    ----------
+    geoms
+        Array of (Multi)Polygons (``None`` allowed), in a CRS in metres.
+    grid
+        Grid size, in the CRS's units (1 cm by default).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The cleaned geometries (polygonal, valid; an empty polygon when
+        nothing is left) and a boolean array: which were invalid before.
+
+    Examples
+    --------
+    >>> bowtie = shapely.Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])
+    >>> out, was_invalid = clean_polygons(np.array([bowtie]))
+    >>> bool(out[0].is_valid), was_invalid.tolist(), float(out[0].area)
+    (True, [True], 2.0)
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    out = geoms.copy()
+    present = ~shapely.is_missing(geoms)
+    invalid = present & ~shapely.is_valid(geoms)
+    # (a degenerate polygon makes set_precision divide by zero: not an error)
+    with np.errstate(all="ignore"):
+        for i in np.flatnonzero(present):
+            out[i] = _clean_one(geoms[i], bool(invalid[i]), grid)
+    return out, invalid
+
+
+def _clean_one(original: shapely.Geometry, invalid: bool, grid: float) -> shapely.Geometry:
+    """:func:`clean_polygons` for one geometry."""
+    try:
+        geom = original
+        if invalid:
+            geom = shapely.make_valid(geom, method="structure", keep_collapsed=False)
+        snapped = shapely.set_precision(geom, grid)
+        if not snapped.is_valid:
+            snapped = shapely.set_precision(
+                shapely.make_valid(snapped, method="structure", keep_collapsed=False), grid
+            )
+        if invalid or not shapely.equals_exact(snapped, original, tolerance=0):
+            return _polygonal(snapped)
+        return original
+    except shapely.errors.GEOSException:  # pragma: no cover - GEOS gave up
+        return _polygonal(shapely.buffer(original, 0))
+
+
+def _safe(op: Callable[..., object], *args: object, grid: float = GRID_M) -> object:
+    """Run a shapely overlay; on a GEOS topology error, retry it on a grid."""
+    try:
+        return op(*args)
+    except shapely.errors.GEOSException:
+        return op(*args, grid_size=grid)
+
+
+def place_points(
+    x: np.ndarray,
+    y: np.ndarray,
+    polygons: np.ndarray,
+    priority: np.ndarray,
+    to_metres: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None,
+    *,
+    tolerance_m: float = PLACEMENT_TOLERANCE_M,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Place points in units: THE rule used by validation and by every metric.
+
+    1. A point inside (or on the boundary of) one or more units goes to the
+       one with the lowest ``priority`` (the lowest code: on a shared edge, in
+       an overlap of two units as published, the same unit every time).
+    2. A point outside every unit (in a sliver between units, or just off the
+       coast) goes to the nearest unit when it lies within ``tolerance_m``
+       metres of it (ties: lowest priority); but a point in a gap enclosed by
+       units (a sliver, at most :data:`MAX_FILLED_GAP_M2`) goes to the unit
+       that owns the gap, the one sharing the longest boundary with it
+       (:func:`gap_owners`), wherever in the gap it is: the gap's area
+       belongs to that unit too.
+    3. Otherwise it is outside (-1); its nearest unit and distance are still
+       returned, for the message.
+
+    Parameters
+    ----------
+    x, y
+        Coordinates, in the CRS of ``polygons``.
+    polygons
+        Array of unit (Multi)Polygons (``None`` allowed).
+    priority
+        One sortable value per unit (the codes as text): lower wins.
+    to_metres
+        Projects coordinates of the polygons' CRS to metres; ``None`` when
+        that CRS is already in metres.
+    tolerance_m
+        The tolerance of rule 2.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(position, nearest, distance_m)``: the unit of each point by the
+        rule (-1: outside); the nearest unit (-1 only for points with a NaN
+        coordinate or when there is no unit); the distance to it in metres
+        (0 inside a unit, NaN for NaN coordinates).
+
+    Examples
+    --------
+    >>> units = np.array([shapely.box(0, 0, 10, 10), shapely.box(5, 0, 15, 10)])
+    >>> pos, near, dist = place_points(
+    ...     np.array([7.0, 20.0, 215.0]), np.array([5.0] * 3), units, np.array(["2", "1"]), None
+    ... )
+    >>> pos.tolist(), near.tolist(), dist.tolist()
+    ([1, 1, -1], [1, 1, 1], [0.0, 5.0, 200.0])
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    polygons = np.asarray(polygons, dtype=object)
+    order = np.argsort(np.asarray(priority).astype(str), kind="stable")
+    inside = polygon_positions(x, y, polygons[order])
+    position = np.where(inside >= 0, order[np.maximum(inside, 0)], -1)
+    nearest = position.copy()
+    distance = np.where(inside >= 0, 0.0, np.nan)
+    rest = np.flatnonzero((inside < 0) & np.isfinite(x) & np.isfinite(y))
+    usable = ~shapely.is_missing(polygons[order])
+    usable[usable] &= ~shapely.is_empty(polygons[order][usable])
+    if not len(rest) or not usable.any():
+        return position, nearest, distance
+    ranked = order[usable]
+    if to_metres is None:
+        metric = polygons[ranked]
+        px, py = x[rest], y[rest]
+    else:
+
+        def project(coords: np.ndarray) -> np.ndarray:
+            mx, my = to_metres(coords[:, 0], coords[:, 1])
+            return np.column_stack([np.asarray(mx), np.asarray(my)])
+
+        metric = np.array([shapely.transform(g, project) for g in polygons[ranked]], dtype=object)
+        px, py = (np.asarray(v, dtype=float) for v in to_metres(x[rest], y[rest]))
+    metric, _ = clean_polygons(metric)
+    # Rule 2a: a point in a sliver enclosed by units goes to the unit that owns
+    # the sliver (see gap_owners), as the sliver's area does.
+    gaps, owners = gap_owners(metric)
+    if len(gaps):
+        in_gap = polygon_positions(px, py, gaps)
+        hit = in_gap >= 0
+        owner = ranked[owners[in_gap[hit]]]
+        position[rest[hit]] = owner
+        nearest[rest[hit]] = owner
+        distance[rest[hit]] = 0.0
+        keep = ~hit
+        rest, px, py = rest[keep], px[keep], py[keep]
+        if not len(rest):
+            return position, nearest, distance
+    points = shapely.points(px, py)
+    tree = shapely.STRtree(metric)
+    (pt, unit), dist = tree.query_nearest(points, return_distance=True, all_matches=True)
+    # ties: the lowest priority (the tree's items are in priority order)
+    pick = np.lexsort((unit, pt))
+    pt, unit, dist = pt[pick], unit[pick], dist[pick]
+    first = np.ones(len(pt), dtype=bool)
+    first[1:] = pt[1:] != pt[:-1]
+    pt, unit, dist = pt[first], unit[first], dist[first]
+    nearest[rest[pt]] = ranked[unit]
+    distance[rest[pt]] = dist
+    close = dist <= tolerance_m
+    position[rest[pt[close]]] = ranked[unit[close]]
+    return position, nearest, distance
+
+
+def topology(
+    geoms: np.ndarray, *, min_area: float = 1.0
+) -> tuple[list[tuple[int, int, float]], list[tuple[float, shapely.Geometry]], float]:
+    """Overlaps and gaps of (metric, valid) units.
+
+    Parameters
+    ----------
+    geoms
+        Valid unit polygons in a CRS in metres (see :func:`clean_polygons`).
+    min_area
+        Overlaps and gaps smaller than this (m²) are ignored (rounding).
+
+    Returns
+    -------
+    tuple
+        ``(overlaps, gaps, union_area)``: overlapping pairs ``(i, j, m²)``
+        with ``i < j``, largest first; gaps (holes of the union enclosed by
+        units, "slivers") as ``(m², polygon)``, largest first; and the area of
+        the union of the units (m²).
+
+    Examples
+    --------
+    >>> a, b, c = shapely.box(0, 0, 10, 10), shapely.box(8, 0, 20, 10), shapely.box(0, 11, 20, 20)
+    >>> ring = shapely.box(-5, -5, 25, 25).difference(shapely.box(0, 0, 20, 20))
+    >>> overlaps, gaps, union = topology(np.array([a, b, c, ring]))
+    >>> overlaps, [g[0] for g in gaps], union
+    ([(0, 1, 20.0)], [20.0], 880.0)
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    keep = ~shapely.is_missing(geoms)
+    keep[keep] &= ~shapely.is_empty(geoms[keep])
+    idx = np.flatnonzero(keep)
+    tree = shapely.STRtree(geoms[idx])
+    a, b = tree.query(geoms[idx], predicate="intersects")
+    mask = a < b
+    a, b = idx[a[mask]], idx[b[mask]]
+    overlaps: list[tuple[int, int, float]] = []
+    for i, j in zip(a.tolist(), b.tolist(), strict=True):
+        area = float(shapely.area(_safe(shapely.intersection, geoms[i], geoms[j])))
+        if area >= min_area:
+            overlaps.append((i, j, area))
+    overlaps.sort(key=lambda t: (-t[2], t[0], t[1]))
+    union = _safe(shapely.union_all, geoms[idx]) if len(idx) else shapely.Polygon()
+    gaps = [
+        (float(hole.area), hole)
+        for part in shapely.get_parts(union)
+        if part.geom_type == "Polygon"
+        for hole in (shapely.Polygon(r) for r in part.interiors)
+        if hole.area >= min_area
+    ]
+    gaps.sort(key=lambda t: -t[0])
+    return overlaps, gaps, float(shapely.area(union))
+
+
+#: The last answers of :func:`gap_owners` (key: the geometries' WKB digest).
+_GAPS: list[tuple[bytes, tuple[np.ndarray, np.ndarray]]] = []
+
+
+def gap_owners(
+    metric: np.ndarray, *, max_gap_m2: float = MAX_FILLED_GAP_M2
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the slivers enclosed by units and the unit each belongs to.
+
+    A gap is a hole of the union of the units of at most ``max_gap_m2``; it
+    belongs to the unit sharing the longest boundary with it (ties, and gaps
+    touching no unit along a line: the unit nearest the gap's representative
+    point, then the lowest position). The units are expected in priority
+    order (the lowest code first), valid, in metres.
+
+    Parameters
+    ----------
+    metric
+        Valid unit polygons in a CRS in metres, in priority order.
+    max_gap_m2
+        Largest gap filled.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The gap polygons and, for each, the position of its unit.
+
+    Examples
+    --------
+    >>> units = np.array([shapely.box(0, 0, 10, 30), shapely.box(11, 0, 20, 30),
+    ...                   shapely.box(0, 30, 20, 40), shapely.box(0, -10, 20, 0)])
+    >>> gaps, owners = gap_owners(units)
+    >>> [g.area for g in gaps], owners.tolist()
+    ([30.0], [0])
+    """
+    metric = np.asarray(metric, dtype=object)
+    key = hashlib.blake2b(
+        b"".join(shapely.to_wkb(g) if g is not None else b"-" for g in metric)
+        + repr(max_gap_m2).encode(),
+        digest_size=16,
+    ).digest()
+    for known, answer in _GAPS:
+        if known == key:
+            return answer
+    usable = np.flatnonzero(~shapely.is_missing(metric))
+    _, holes, _ = topology(metric[usable], min_area=0.0) if len(usable) else ([], [], 0.0)
+    gaps = np.array([h for a, h in holes if a <= max_gap_m2], dtype=object)
+    owners = np.full(len(gaps), -1, dtype=np.int64)
+    if len(gaps):
+        tree = shapely.STRtree(metric[usable])
+        for k, gap in enumerate(gaps):
+            cands = np.sort(tree.query(gap, predicate="intersects"))
+            if len(cands):
+                # the union's overlay may round: keep the gap off every unit
+                gap = gaps[k] = _polygonal(
+                    _safe(shapely.difference, gap, shapely.union_all(metric[usable[cands]]))
+                )
+            edge = shapely.boundary(gap)
+            shared = [
+                float(shapely.length(_safe(shapely.intersection, edge, metric[usable[c]])))
+                for c in cands
+            ]
+            if gap.is_empty:
+                continue  # nothing left once the units are taken off: no gap
+            if len(cands) and max(shared) > 0:
+                owners[k] = usable[cands[int(np.argmax(shared))]]
+            else:
+                near = tree.query_nearest(shapely.point_on_surface(gap))
+                if len(near):
+                    owners[k] = usable[int(near[0])]
+        kept = owners >= 0
+        gaps, owners = gaps[kept], owners[kept]
+    answer = (gaps, owners)
+    _GAPS[:] = [*_GAPS[-1:], (key, answer)]
+    return answer

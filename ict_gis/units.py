@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import unicodedata
 from collections.abc import Mapping
 
@@ -30,6 +31,15 @@ import pyproj
 import shapely
 
 from ict_gis.errors import AdminChangeError, UnitError
+from ict_gis.geometry import (
+    GRID_M,
+    MAX_FILLED_GAP_M2,
+    PLACEMENT_TOLERANCE_M,
+    clean_polygons,
+    gap_owners,
+    laea_proj4,
+    place_points,
+)
 
 __all__ = [
     "AdminChangeError",
@@ -167,10 +177,7 @@ def metric_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> pyproj.CRS:
 
 @functools.lru_cache(maxsize=64)
 def _laea(lat: float, lon: float) -> pyproj.CRS:
-    return pyproj.CRS.from_proj4(
-        f"+proj=laea +lat_0={lat:.2f} +lon_0={lon:.2f} +x_0=0 +y_0=0 "
-        "+datum=WGS84 +units=m +no_defs +type=crs"
-    )
+    return pyproj.CRS.from_proj4(laea_proj4(lat, lon))
 
 
 @functools.lru_cache(maxsize=64)
@@ -626,7 +633,134 @@ def unit_frame(
     geopandas.GeoDataFrame
         Units indexed by ``code``.
     """
-    return units_as_of(layers["districts"], layers.get("admin_changes"), as_of=as_of, level=level)
+    return partition_units(
+        units_as_of(layers["districts"], layers.get("admin_changes"), as_of=as_of, level=level)
+    )
+
+
+def partition_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the units as a partition: slivers of overlap and of gap resolved.
+
+    Units as published often overlap their neighbours by a few metres and
+    leave slivers between them. Within each level (the ``level`` column;
+    units of different levels nest by design), in the units' metric CRS
+    (:func:`metric_crs`), every unit is made valid (``make_valid`` then a
+    1 cm grid, see :func:`ict_gis.geometry.clean_polygons`); then
+
+    - an overlap of two units of at most
+      :data:`~ict_gis.geometry.MAX_FILLED_GAP_M2` (1 km²) belongs to the unit
+      with the lower code, as a point in it does (:func:`assign_units`);
+      larger overlaps are left as they are (``validate`` reports them as
+      errors);
+    - a gap enclosed by units of at most 1 km² belongs to the unit sharing
+      the longest boundary with it (:func:`ict_gis.geometry.gap_owners`), as
+      a point in it does.
+
+    So the unit areas add up to the area of their union, slivers included,
+    and every figure is the one the cleaned boundaries give. A level whose
+    units have no overlap and no gap is returned untouched.
+
+    Parameters
+    ----------
+    units
+        Unit polygons with a ``code`` column or indexed by code; not modified.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The units, or a copy with the geometries of the levels that changed
+        replaced (projected back to the units' CRS).
+    """
+    if units.crs is None or units.empty:
+        return units
+    geoms = _geometry_array(units.geometry)
+    present = ~shapely.is_missing(geoms)
+    present[present] &= ~shapely.is_empty(geoms[present])
+    if not present.any():
+        return units
+    crs = units.crs if units.crs.is_projected else metric_crs(units.geometry[present])
+    metric = _geometry_array(units.geometry.to_crs(crs)) if crs != units.crs else geoms
+    codes = _unit_codes(units).astype(str).to_numpy()
+    levels = np.array(
+        ["" if pd.isna(v) else str(v) for v in units["level"].tolist()]
+        if "level" in units.columns
+        else [""] * len(units),
+        dtype=object,
+    )
+    key = hashlib.blake2b(
+        b"".join(shapely.to_wkb(g) if g is not None else b"-" for g in geoms)
+        + "\x00".join([*codes, *levels, units.crs.to_wkt()]).encode(),
+        digest_size=16,
+    ).digest()
+    for known, answer in _PARTITIONS:
+        if known == key:
+            return _with_geometry(units, answer)
+    values = geoms.copy()
+    touched = False
+    for level in pd.unique(levels):
+        group = np.flatnonzero((levels == level) & present)
+        if not len(group):
+            continue
+        new = _partition(metric[group], codes[group])
+        if new is None:
+            continue
+        touched = True
+        values[group] = (
+            _geometry_array(gpd.GeoSeries(new, crs=crs).to_crs(units.crs))
+            if crs != units.crs
+            else new
+        )
+    answer = values if touched else None
+    _PARTITIONS[:] = [*_PARTITIONS[-3:], (key, answer)]
+    return _with_geometry(units, answer)
+
+
+#: The last partitions computed (a command asks for the same units several times).
+_PARTITIONS: list[tuple[bytes, np.ndarray | None]] = []
+
+
+def _with_geometry(units: gpd.GeoDataFrame, values: np.ndarray | None) -> gpd.GeoDataFrame:
+    """``units`` with these geometries (``None``: unchanged, the same frame)."""
+    if values is None:
+        return units
+    out = units.copy()
+    out[units.geometry.name] = gpd.GeoSeries(values.copy(), index=units.index, crs=units.crs)
+    return out
+
+
+def _partition(metric: np.ndarray, codes: np.ndarray) -> np.ndarray | None:
+    """:func:`partition_units` for the units of one level (``None``: nothing to do)."""
+    cleaned, invalid = clean_polygons(metric)
+    rank = np.argsort(codes, kind="stable")
+    tree = shapely.STRtree(cleaned)
+    changed = bool(invalid.any())
+    new = cleaned.copy()
+    seen = np.zeros(len(cleaned), dtype=bool)
+    for k in rank:
+        earlier = np.array(
+            [j for j in tree.query(cleaned[k], predicate="intersects") if seen[j]], dtype=int
+        )
+        seen[k] = True
+        if not len(earlier):
+            continue
+        overlap = shapely.area(shapely.intersection(cleaned[k], cleaned[earlier]))
+        small = earlier[(overlap > 0) & (overlap <= MAX_FILLED_GAP_M2)]
+        if not len(small):
+            continue
+        taken = shapely.union_all(new[small])
+        try:
+            new[k] = shapely.difference(new[k], taken)
+        except shapely.errors.GEOSException:  # pragma: no cover - grid fallback
+            new[k] = shapely.difference(new[k], taken, grid_size=GRID_M)
+        changed = True
+    gaps, owners = gap_owners(cleaned[rank])
+    for owner in np.unique(owners):
+        k = rank[owner]
+        new[k] = shapely.union_all([new[k], *gaps[owners == owner]], grid_size=GRID_M)
+        changed = True
+    # All or nothing: an untouched unit off the 1 cm grid would overlap its
+    # snapped neighbours by a few m².
+    return new if changed else None
 
 
 # --------------------------------------------------------------------------- attaching
@@ -651,16 +785,86 @@ def _aligned(features: gpd.GeoDataFrame, units: gpd.GeoDataFrame, what: str) -> 
     return geoms
 
 
-def assign_units(features: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.Series:
-    """Return the code of the unit containing each feature.
+def _to_metres(units: gpd.GeoDataFrame):
+    """Coordinates of the units' CRS -> metres (``None`` when already projected)."""
+    if units.crs is None or units.crs.is_projected:
+        return None
+    arr = _geometry_array(units.geometry)
+    present = ~shapely.is_missing(arr)
+    present[present] &= ~shapely.is_empty(arr[present])
+    if not present.any():
+        return None
+    crs = metric_crs(units.geometry[present])
+    return pyproj.Transformer.from_crs(units.crs, crs, always_xy=True).transform
 
-    A point is in a unit when it is inside it or on its boundary; a point on
-    a boundary shared by several units (an edge between two, a corner of
-    three) goes to the unit with the smallest code (compared as text), so each
-    feature is counted exactly once, the same way every time. Other
-    geometries are placed by their representative point
+
+def placement(
+    features: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    *,
+    tolerance_m: float = PLACEMENT_TOLERANCE_M,
+) -> pd.DataFrame:
+    """Place each feature in a unit by THE rule, with the nearest unit and its distance.
+
+    See :func:`assign_units` for the rule; this also says, for a feature
+    outside every unit, which unit is nearest and how far it is (metres).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index of ``features``; columns ``code`` (the unit by the rule, or
+        ``<NA>``), ``nearest`` (code of the nearest unit) and ``distance_m``
+        (0 inside a unit; NaN without geometry).
+    """
+    codes = _unit_codes(units).to_numpy()
+    geoms = _aligned(features, units, "features")
+    arr = _geometry_array(geoms)
+    type_ids = shapely.get_type_id(arr)
+    not_point = (type_ids != 0) & (type_ids >= 0)
+    x = np.full(len(arr), np.nan)
+    y = np.full(len(arr), np.nan)
+    if not_point.any():
+        others = arr[not_point]
+        try:
+            reps = shapely.point_on_surface(others)
+        except shapely.errors.GEOSException:  # an invalid polygon: made valid first
+            reps = shapely.point_on_surface(shapely.make_valid(others))
+        x[not_point], y[not_point] = shapely.get_x(reps), shapely.get_y(reps)
+    points = type_ids == 0
+    if points.any():
+        present = points & ~shapely.is_empty(arr)
+        x[present], y[present] = shapely.get_x(arr[present]), shapely.get_y(arr[present])
+    unit_arr = _geometry_array(units.geometry)
+    pos, near, dist = place_points(
+        x, y, unit_arr, codes.astype(str), _to_metres(units), tolerance_m=tolerance_m
+    )
+    with_na = np.append(codes.astype(object), pd.NA)
+    out = pd.DataFrame(index=features.index)
+    out["code"] = pd.Series(
+        with_na[np.where(pos >= 0, pos, len(codes))], index=features.index, dtype=object
+    )
+    out["nearest"] = pd.Series(
+        with_na[np.where(near >= 0, near, len(codes))], index=features.index, dtype=object
+    )
+    out["distance_m"] = dist
+    return out
+
+
+def assign_units(features: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.Series:
+    """Return the code of the unit of each feature, by the one placement rule.
+
+    The rule (:func:`ict_gis.geometry.place_points`, used by validation and
+    by every metric): a point inside or on the boundary of one or more units
+    goes to the unit with the smallest code (compared as text): on an edge
+    shared by several units, or in an overlap of units as published; a point
+    outside every unit but within
+    :data:`~ict_gis.geometry.PLACEMENT_TOLERANCE_M` (100 m) of one (a sliver
+    between units, a station on the shore) goes to the nearest unit; any other
+    is outside. Each feature is counted exactly once, the same way every
+    time. Other geometries are placed by their representative point
     (``shapely.point_on_surface``), which lies on the line or inside the
-    polygon. Features are reprojected to the units' CRS when it differs.
+    polygon. Features are reprojected to the units' CRS when it differs;
+    distances are measured in :func:`metric_crs` of the units.
 
     Parameters
     ----------
@@ -691,21 +895,8 @@ def assign_units(features: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.Seri
     >>> assign_units(sites, layers["districts"]).tolist()
     ['356', <NA>]
     """
-    codes = _unit_codes(units).to_numpy()
-    geoms = _aligned(features, units, "features")
-    arr = _geometry_array(geoms)
-    type_ids = shapely.get_type_id(arr)
-    not_point = (type_ids != 0) & (type_ids >= 0)
-    if not_point.any():
-        arr = arr.copy()
-        arr[not_point] = shapely.point_on_surface(arr[not_point])
-    tree = shapely.STRtree(_geometry_array(units.geometry))
-    feature_pos, unit_pos = tree.query(arr, predicate="intersects")
-    hits = pd.DataFrame({"feature": feature_pos, "code": codes[unit_pos]})
-    first = hits.sort_values(["feature", "code"], kind="stable").drop_duplicates("feature")
-    values = np.full(len(arr), pd.NA, dtype=object)
-    values[first["feature"].to_numpy()] = first["code"].to_numpy()
-    return pd.Series(values, index=features.index, name="code", dtype=object)
+    codes = placement(features, units)["code"]
+    return pd.Series(codes.to_numpy(dtype=object), index=features.index, name="code", dtype=object)
 
 
 def split_by_unit(lines: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -791,6 +982,11 @@ def split_by_unit(lines: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> gpd.GeoDa
         remaining[idx] = shapely.difference(candidates, unit_geom)
 
     outside = _linear_part(remaining).copy()
+    if work_crs is not None and work_crs.is_projected:
+        gap_pos, gap_code, gap_piece = _gap_pieces(outside, unit_arr, codes)
+        line_pos.append(gap_pos)
+        piece_code.append(gap_code)
+        pieces.append(gap_piece)
     has_outside = shapely.length(outside) >= _SLIVER_M
     found = np.concatenate([*line_pos, np.empty(0, dtype=int)]).astype(int)
     no_piece = np.ones(len(remaining), dtype=bool)
@@ -830,6 +1026,62 @@ def split_by_unit(lines: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> gpd.GeoDa
         else np.full(len(out), np.nan)
     )
     return out
+
+
+def _gap_pieces(
+    outside: np.ndarray, unit_arr: np.ndarray, codes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Give the pieces of lines lying in a gap between units to the nearest unit.
+
+    The placement rule of :func:`assign_units` for lines: a part of a line
+    outside every unit whose every point (vertices, and every 10 m) is within
+    :data:`~ict_gis.geometry.PLACEMENT_TOLERANCE_M` of a unit goes to the
+    unit nearest its middle (ties: smallest code). ``outside`` (metric
+    pieces per line) is updated in place to what is left outside.
+    """
+    empty = (np.empty(0, dtype=int), np.empty(0, dtype=object), np.empty(0, dtype=object))
+    present = ~shapely.is_missing(outside)
+    present[present] &= shapely.length(outside[present]) >= _SLIVER_M
+    usable = np.flatnonzero(~shapely.is_missing(unit_arr))
+    if not present.any() or not len(usable):
+        return empty
+    metric, _ = clean_polygons(unit_arr[usable])
+    order = np.argsort(codes[usable].astype(str), kind="stable")
+    metric, usable = metric[order], usable[order]
+    tree = shapely.STRtree(metric)
+    rows = np.flatnonzero(present)
+    parts, part_of = shapely.get_parts(outside[rows], return_index=True)
+    dense = shapely.segmentize(parts, 10.0)
+    xy, vertex_of = shapely.get_coordinates(dense, return_index=True)
+    (vi, _unit), dist = tree.query_nearest(
+        shapely.points(xy), return_distance=True, all_matches=False
+    )
+    farthest = np.zeros(len(parts))
+    np.maximum.at(farthest, vertex_of[vi], dist)
+    close = np.flatnonzero(farthest <= PLACEMENT_TOLERANCE_M)
+    if not len(close):
+        return empty
+    mids = shapely.line_interpolate_point(parts[close], 0.5, normalized=True)
+    (mi, unit), _d = tree.query_nearest(mids, return_distance=True, all_matches=True)
+    pick = np.lexsort((unit, mi))
+    mi, unit = mi[pick], unit[pick]
+    first = np.ones(len(mi), dtype=bool)
+    first[1:] = mi[1:] != mi[:-1]
+    mi, unit = mi[first], unit[first]
+    given = np.zeros(len(parts), dtype=bool)
+    given[close[mi]] = True
+    for r in np.unique(part_of):
+        kept = parts[(part_of == r) & ~given]
+        outside[rows[r]] = (
+            shapely.line_merge(shapely.MultiLineString(list(kept)))
+            if len(kept)
+            else shapely.LineString()
+        )
+    return (
+        rows[part_of[close[mi]]].astype(int),
+        codes[usable[unit]].astype(object),
+        parts[close[mi]],
+    )
 
 
 def _linear_part(geoms: np.ndarray) -> np.ndarray:

@@ -27,7 +27,15 @@ import pyproj
 import shapely
 
 from ict_gis.errors import ValidationError
-from ict_gis.geometry import polygon_positions
+from ict_gis.geometry import (
+    MAX_FILLED_GAP_M2,
+    PLACEMENT_TOLERANCE_M,
+    clean_polygons,
+    laea_proj4,
+    place_points,
+    topology,
+)
+from ict_gis.io.crs import towgs84_of, towgs84_shift_m
 from ict_gis.layerset import LayerSet
 from ict_gis.problems import Problem, Severity
 from ict_gis.schema import LAYER_KINDS, SCHEMAS, LayerSchema, feature_ids, split_list
@@ -35,6 +43,7 @@ from ict_gis.settings import VIETNAM_BOUNDS
 
 __all__ = [
     "AREA_TOLERANCE_M",
+    "TOPOLOGY_ERROR_KM2",
     "ensure_valid",
     "format_problems",
     "repair",
@@ -43,7 +52,12 @@ __all__ = [
 
 #: How far (metres) a feature may lie outside the ``districts`` layer before it
 #: is reported as outside the admin area (boundaries are drawn at ~1:10,000).
-AREA_TOLERANCE_M: float = 100.0
+AREA_TOLERANCE_M: float = PLACEMENT_TOLERANCE_M
+#: An overlap of two units, or a gap enclosed by units, larger than this (km²)
+#: is an error; smaller ones (slivers of digitising) are warnings.
+TOPOLOGY_ERROR_KM2: float = 1.0
+#: Overlaps and gaps smaller than this (m²) are rounding, not reported.
+TOPOLOGY_MIN_M2: float = 1.0
 
 #: References checked as warnings only: ``kind -> {column: (layer kind, column)}``
 #: (a 5G site may be new and not yet in the station register).
@@ -312,6 +326,7 @@ def _check_geometry(
         )
         out.add(kind, None, "geometry", "error", "the layer has no CRS (coordinate system).", fix)
         return None
+    _check_towgs84(kind, crs, bounds[present], out)
     if not crs.is_geographic:
         return placed, valid
 
@@ -356,6 +371,38 @@ def _check_geometry(
     return placed & ~projected & ~swapped, valid
 
 
+#: A TOWGS84 that moves the layer's centre by more than this (metres) from
+#: the official transformation gets a warning.
+TOWGS84_TOLERANCE_M: float = 0.1
+
+
+def _check_towgs84(kind: str, crs: pyproj.CRS, bounds: np.ndarray, out: _Collector) -> None:
+    """Warn when a VN-2000 ``.prj``'s TOWGS84 is not the official EPSG:6960 transformation."""
+    if not crs.is_bound or not len(bounds) or not np.isfinite(bounds).all():
+        return
+    x = (np.nanmin(bounds[:, 0]) + np.nanmax(bounds[:, 2])) / 2
+    y = (np.nanmin(bounds[:, 1]) + np.nanmax(bounds[:, 3])) / 2
+    try:
+        lon, lat = pyproj.Transformer.from_crs(crs, 4326, always_xy=True).transform(x, y)
+        shift = towgs84_shift_m(crs, float(lon), float(lat))
+    except pyproj.exceptions.ProjError:  # pragma: no cover - PROJ cannot place the centre
+        return
+    if shift is None or not shift > TOWGS84_TOLERANCE_M:
+        return
+    params = ", ".join(f"{v:g}" for v in towgs84_of(crs) or ())
+    out.add(
+        kind,
+        None,
+        "geometry",
+        "warning",
+        f"the layer's VN-2000 CRS carries TOWGS84[{params}], not the official transformation "
+        f"(EPSG:6960): at the layer's centre (lon {lon:.4f}, lat {lat:.4f}) it puts features "
+        f"{shift:.2f} m away from where the official one does.",
+        "replace the .prj with the official one (e.g. EPSG:3405 for VN-2000 / UTM zone 48N), "
+        "or read the layer with --crs EPSG:3405.",
+    )
+
+
 def _report_coordinates(
     kind: str,
     mask: np.ndarray,
@@ -389,35 +436,39 @@ def _number(value: float) -> str:
     return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
+def _laea_of(geoms: np.ndarray, crs: pyproj.CRS) -> pyproj.CRS:
+    """Return the metric CRS of :func:`ict_gis.units.metric_crs` for these geometries."""
+    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+    if not crs.equals(pyproj.CRS.from_epsg(4326), ignore_axis_order=True):
+        to_lonlat = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+        minx, miny, maxx, maxy = to_lonlat.transform_bounds(minx, miny, maxx, maxy)
+    lat = round((miny + maxy) / 2, 2) + 0.0
+    lon = round((minx + maxx) / 2, 2) + 0.0
+    return pyproj.CRS.from_proj4(laea_proj4(lat, lon))
+
+
 class _AdminArea:
     """The placed districts, for the admin-area check.
 
-    A feature is inside the admin area when it lies within
-    :data:`AREA_TOLERANCE_M` of the districts. Points are first tested
-    against the districts in their own CRS (a sorted sweep, no shapely
-    points); only the points outside every district are measured in metres,
-    in a UTM CRS, against the few districts near them. Other geometries are
-    tested against the union of the districts buffered by the tolerance.
-    Nothing is projected before it is needed.
+    Points are placed by the one placement rule
+    (:func:`ict_gis.geometry.place_points`, the rule of
+    :func:`ict_gis.units.assign_units` and of every metric): a point validate
+    accepts is never "outside" in a metric. Other geometries are tested
+    against the union of the districts buffered by the tolerance.
     """
 
-    def __init__(self, geoms: np.ndarray, crs: pyproj.CRS) -> None:
+    def __init__(self, geoms: np.ndarray, crs: pyproj.CRS, codes: np.ndarray) -> None:
         self.geoms = geoms
         self.crs = pyproj.CRS.from_user_input(crs)
-        self._utm: pyproj.CRS | None = None
+        self.codes = codes
+        self._metric: pyproj.CRS | None = None
         self._union: shapely.Geometry | None = None
 
     def metric_crs(self) -> pyproj.CRS:
-        """Return the UTM CRS of the zone of the districts' centre."""
-        if self._utm is None:
-            minx, miny, maxx, maxy = shapely.total_bounds(self.geoms)
-            if not self.crs.is_geographic:
-                to_lonlat = pyproj.Transformer.from_crs(self.crs, 4326, always_xy=True)
-                minx, miny, maxx, maxy = to_lonlat.transform_bounds(minx, miny, maxx, maxy)
-            lon, lat = (minx + maxx) / 2, (miny + maxy) / 2
-            zone = min(60, int((lon + 180) // 6) + 1)
-            self._utm = pyproj.CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
-        return self._utm
+        """Return the metric (LAEA) CRS of the districts."""
+        if self._metric is None:
+            self._metric = self.crs if self.crs.is_projected else _laea_of(self.geoms, self.crs)
+        return self._metric
 
     def _in_metres(self, geoms: np.ndarray) -> np.ndarray:
         return gpd.GeoSeries(geoms, crs=self.crs).to_crs(self.metric_crs()).to_numpy()
@@ -425,42 +476,30 @@ class _AdminArea:
     def union(self) -> shapely.Geometry:
         """Return the metric districts' union, buffered by the tolerance (prepared)."""
         if self._union is None:
-            self._union = shapely.union_all(self._in_metres(self.geoms)).buffer(AREA_TOLERANCE_M)
+            metric, _ = clean_polygons(self._in_metres(self.geoms))
+            self._union = shapely.union_all(metric).buffer(AREA_TOLERANCE_M)
             shapely.prepare(self._union)
         return self._union
 
-    def points_inside(self, x: np.ndarray, y: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
-        """Whether each point (coordinates in ``crs``) lies within the tolerance of a district."""
-        if not len(x):
-            return np.zeros(0, dtype=bool)
+    def place(
+        self, x: np.ndarray, y: np.ndarray, crs: pyproj.CRS
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Place points (coordinates in ``crs``): see :func:`ict_gis.geometry.place_points`."""
         if not pyproj.CRS.from_user_input(crs).equals(self.crs):
             to_own = pyproj.Transformer.from_crs(crs, self.crs, always_xy=True)
-            x, y = (np.asarray(v) for v in to_own.transform(x, y))
-        inside = polygon_positions(x, y, self.geoms) >= 0
-        rest = np.flatnonzero(~inside & np.isfinite(x) & np.isfinite(y))
-        if len(rest):
-            # Districts whose box comes within twice the tolerance of a point.
-            mx, my = self._margin(y[rest])
-            boxes = shapely.box(x[rest] - mx, y[rest] - my, x[rest] + mx, y[rest] + my)
-            near = np.unique(shapely.STRtree(boxes).query(self.geoms)[0])
-            if len(near):
-                to_metric = pyproj.Transformer.from_crs(self.crs, self.metric_crs(), always_xy=True)
-                px, py = to_metric.transform(x[rest], y[rest])
-                points = shapely.points(np.asarray(px), np.asarray(py))
-                tree = shapely.STRtree(self._in_metres(self.geoms[near]))
-                hit = tree.query(points, predicate="dwithin", distance=AREA_TOLERANCE_M)[0]
-                inside[rest[hit]] = True
-        return inside
+            x, y = (np.asarray(v, dtype=float) for v in to_own.transform(x, y))
+        to_metres = (
+            None
+            if self.crs.is_projected
+            else pyproj.Transformer.from_crs(self.crs, self.metric_crs(), always_xy=True).transform
+        )
+        return place_points(x, y, self.geoms, self.codes, to_metres, tolerance_m=AREA_TOLERANCE_M)
 
-    def _margin(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Twice the tolerance in the districts' CRS units, along x and y, at ``y``."""
-        metres = 2 * AREA_TOLERANCE_M
-        if self.crs.is_geographic:
-            dy = metres / 110_000.0  # a degree of latitude is at least 110.5 km
-            cos = np.cos(np.radians(np.clip(np.abs(y), 0.0, 89.0)))
-            return dy / cos, np.full(len(y), dy)
-        unit = self.crs.axis_info[0].unit_conversion_factor if self.crs.axis_info else 1.0
-        return np.full(len(y), metres / unit), np.full(len(y), metres / unit)
+    def points_inside(self, x: np.ndarray, y: np.ndarray, crs: pyproj.CRS) -> np.ndarray:
+        """Whether each point (coordinates in ``crs``) is placed in a district."""
+        if not len(x):
+            return np.zeros(0, dtype=bool)
+        return self.place(x, y, crs)[0] >= 0
 
 
 def _admin_area(layers: LayerSet, placed: np.ndarray | None) -> _AdminArea | None:
@@ -477,7 +516,144 @@ def _admin_area(layers: LayerSet, placed: np.ndarray | None) -> _AdminArea | Non
     if broken.any():
         geoms = geoms.copy()
         geoms[broken] = shapely.make_valid(geoms[broken])
-    return _AdminArea(geoms, districts.crs)
+    if "code" in districts.columns:
+        codes = districts["code"].astype(str).to_numpy()[mask]
+    else:
+        codes = np.array([f"{i:09d}" for i in np.flatnonzero(mask)], dtype=object)
+    return _AdminArea(geoms, districts.crs, codes)
+
+
+def _outside_message(codes: np.ndarray, nearest: int, distance: float, swapped: bool) -> str:
+    """Return the message for a point outside every unit: how far, from which, and why."""
+    if nearest < 0 or not np.isfinite(distance):
+        text = f"lies outside the admin area (the districts layer plus {AREA_TOLERANCE_M:g} m)."
+    else:
+        where = f"{distance / 1000:,.1f} km" if distance >= 1000 else f"{distance:,.0f} m"
+        text = (
+            f"lies outside the admin area (the districts layer plus {AREA_TOLERANCE_M:g} m): "
+            f"{where} from the nearest unit, {codes[nearest]}."
+        )
+    if swapped:
+        text += " With x and y swapped it would lie inside a unit: are lon and lat exchanged?"
+    return text
+
+
+_ENCODING_NAMES = {"tcvn3": "TCVN3 (ABC)", "cp1258": "Windows-1258", "utf-8": "UTF-8"}
+
+
+def _report_converted(kind: str, frame: pd.DataFrame, out: _Collector) -> None:
+    """Warn about each text column that was decoded from a legacy encoding when read."""
+    for column, encoding in sorted(frame.attrs.get("converted_columns", {}).items()):
+        name = _ENCODING_NAMES.get(encoding, encoding)
+        out.add(
+            kind,
+            None,
+            column,
+            "warning",
+            f"the text was read as {name} (the file has no UTF-8 .cpg) and converted to "
+            "Unicode (NFC).",
+            "check a few values; save the layer in UTF-8 (GeoPackage, or a Shapefile with a "
+            ".cpg saying UTF-8) so that it is read the same everywhere.",
+        )
+
+
+def _check_topology(frame: gpd.GeoDataFrame, mask: np.ndarray, out: _Collector) -> None:
+    """Units invalid in metres, overlaps between units and gaps enclosed by units.
+
+    Checked in the metric CRS where the metrics use the units: a polygon valid
+    in degrees may be invalid once projected (it is made valid there, each
+    repair a warning with the area before and after). Overlapping pairs and
+    gaps (holes of the union, "slivers") are reported largest first: a
+    warning up to :data:`TOPOLOGY_ERROR_KM2`, an error above it.
+    """
+    if frame.crs is None or not mask.any():
+        return
+    if "level" in frame.columns:
+        levels = np.array(
+            ["" if pd.isna(v) else str(v) for v in frame["level"].tolist()], dtype=object
+        )
+        for level in pd.unique(levels[mask]):
+            _check_level_topology(frame, mask & (levels == level), out)
+    else:
+        _check_level_topology(frame, mask, out)
+
+
+def _check_level_topology(frame: gpd.GeoDataFrame, mask: np.ndarray, out: _Collector) -> None:
+    """:func:`_check_topology` for the units of one level."""
+    rows = np.flatnonzero(mask)
+    geoms = frame.geometry.to_numpy()[rows]
+    crs = frame.crs if frame.crs.is_projected else _laea_of(geoms, frame.crs)
+    metric = gpd.GeoSeries(geoms, crs=frame.crs).to_crs(crs).to_numpy()
+    cleaned, invalid = clean_polygons(metric)
+    for k in np.flatnonzero(invalid):
+        before = float(shapely.area(metric[k]))
+        after = float(shapely.area(cleaned[k]))
+        out.add(
+            "districts",
+            int(rows[k]),
+            "geometry",
+            "warning",
+            f"the polygon is valid in {frame.crs.to_string()} but invalid once projected to "
+            f"metres ({shapely.is_valid_reason(metric[k])}); it is made valid there for the "
+            f"metrics: area {before / 1e6:,.6f} km² before, {after / 1e6:,.6f} km² after.",
+            "nothing to do for the metrics; `ict-gis validate --fix -o FOLDER` writes a "
+            "repaired copy.",
+        )
+    ids = out.ids_at("districts", rows)
+    overlaps, gaps, _union = topology(cleaned, min_area=TOPOLOGY_MIN_M2)
+    # The two summaries first, then the pairs and the gaps, each largest first.
+    if overlaps:
+        total = sum(m2 for *_, m2 in overlaps)
+        out.add(
+            "districts",
+            None,
+            "geometry",
+            "warning",
+            f"{len(overlaps)} pairs of units overlap, {total / 1e6:,.3f} km² in all; areas "
+            "are counted once (each overlap goes to the unit with the lower code).",
+            "correct the shared boundaries (listed per pair, largest first).",
+        )
+    if gaps:
+        total = sum(m2 for m2, _ in gaps)
+        out.add(
+            "districts",
+            None,
+            "geometry",
+            "warning",
+            f"{len(gaps)} gaps (slivers) enclosed by units, {total / 1e6:,.3f} km² in all, "
+            f"the largest {gaps[0][0]:,.0f} m²; a gap up to {MAX_FILLED_GAP_M2 / 1e6:g} km² "
+            "belongs to the unit sharing the longest boundary with it (its area, and any "
+            "feature in it).",
+            "close the gaps by moving the units' shared boundaries together.",
+        )
+    for i, j, m2 in overlaps:
+        severity: Severity = "error" if m2 / 1e6 > TOPOLOGY_ERROR_KM2 else "warning"
+        lower = min(str(ids[i]), str(ids[j]))
+        out.add(
+            "districts",
+            None,
+            "geometry",
+            severity,
+            f"units {ids[i]} and {ids[j]} overlap by {m2 / 1e6:,.4f} km² ({m2:,.0f} m²); a "
+            f"feature in the overlap is placed in unit {lower} (the lower code), and so is "
+            "the overlap's area.",
+            "correct the shared boundary of the two units (QGIS: Check Geometries / "
+            "Topology Checker).",
+        )
+    if gaps:
+        to_lonlat = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+        for m2, hole in gaps:
+            p = shapely.point_on_surface(hole)
+            lon, lat = to_lonlat.transform(p.x, p.y)
+            severity = "error" if m2 / 1e6 > TOPOLOGY_ERROR_KM2 else "warning"
+            out.add(
+                "districts",
+                None,
+                "geometry",
+                severity,
+                f"gap between units of {m2:,.0f} m² near lon {lon:.5f}, lat {lat:.5f}.",
+                "close the gap by moving the units' shared boundaries together.",
+            )
 
 
 def _check_area(
@@ -513,7 +689,22 @@ def _check_area(
         )
         if points.any():
             px, py = shapely.get_x(sub[points]), shapely.get_y(sub[points])
-            inside[points] = area.points_inside(px, py, frame.crs)
+            placed, nearest, distance = area.place(px, py, frame.crs)
+            inside[points] = placed >= 0
+            far = np.flatnonzero(placed < 0)
+            if len(far):
+                # Would swapped coordinates land in a unit? Then say so; else not.
+                swapped = area.place(py[far], px[far], frame.crs)[0] >= 0
+                messages = np.empty(len(frame), dtype=object)
+                far_rows = rows[points][far]
+                for k, row in enumerate(far_rows.tolist()):
+                    messages[row] = _outside_message(
+                        area.codes, nearest[far[k]], distance[far[k]], bool(swapped[k])
+                    )
+                far_mask = np.zeros(len(frame), dtype=bool)
+                far_mask[far_rows] = True
+                out.add_rows(kind, far_mask, "geometry", "warning", lambda row: messages[row], fix)
+                inside[np.flatnonzero(points)[far]] = True  # reported above
         if (~points).any():
             metric_crs = area.metric_crs()
             metric = gpd.GeoSeries(sub[~points], crs=frame.crs).to_crs(metric_crs).to_numpy()
@@ -807,6 +998,7 @@ def validate(layers: LayerSet, *, strict: bool = False) -> list[Problem]:
             continue
         frame = layers[kind]
         _check_unique(kind, frame, schema, out)
+        _report_converted(kind, frame, out)
         if schema.geometry is not None:
             checked[kind] = _check_geometry(kind, frame, schema, out)
         _check_references(kind, frame, layers, out, schema)
@@ -816,6 +1008,8 @@ def validate(layers: LayerSet, *, strict: bool = False) -> list[Problem]:
             _check_admin_changes(layers, out)
         _check_logic(kind, frame, layers, out)
     districts = checked.get("districts")
+    if districts is not None:
+        _check_topology(layers["districts"], districts[0] & districts[1], out)
     area = _admin_area(layers, None if districts is None else districts[0])
     for kind, masks in checked.items():
         if kind != "districts" and masks is not None:
@@ -924,7 +1118,9 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def format_problems(problems: Sequence[Problem], *, n_layers: int | None = None) -> str:
+def format_problems(
+    problems: Sequence[Problem], *, n_layers: int | None = None, max_problems: int | None = None
+) -> str:
     """Format problems as text: one line per problem, grouped by layer, and a summary.
 
     Parameters
@@ -934,6 +1130,9 @@ def format_problems(problems: Sequence[Problem], *, n_layers: int | None = None)
     n_layers
         Number of layers checked, for the summary line; by default the number
         of layers that have problems.
+    max_problems
+        List at most this many problems per layer (errors first), then a
+        line with the count of the rest; ``None``: all.
 
     Returns
     -------
@@ -960,11 +1159,20 @@ def format_problems(problems: Sequence[Problem], *, n_layers: int | None = None)
         lines.append(
             f"{layer}: {_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}"
         )
-        for p in found:
+        shown = found
+        if max_problems is not None and len(found) > max_problems:
+            shown = sorted(found, key=lambda p: p.severity != "error")[:max_problems]
+        for p in shown:
             where = f" [{p.feature_id}]" if p.feature_id is not None else ""
             column = f" {p.column}:" if p.column is not None else ""
             fix = f" Fix: {p.fix}" if p.fix else ""
             lines.append(f"  {p.severity.upper()}{where}{column} {p.message}{fix}")
+        if len(shown) < len(found):
+            rest = Counter(p.severity for p in found) - Counter(p.severity for p in shown)
+            lines.append(
+                f"  ... and {len(found) - len(shown)} more ({_plural(rest['error'], 'error')}, "
+                f"{_plural(rest['warning'], 'warning')}); --max-problems 0 lists them all."
+            )
         lines.append("")
     counts = Counter(p.severity for p in problems)
     layers_count = len(by_layer) if n_layers is None else n_layers

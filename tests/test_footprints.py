@@ -266,7 +266,7 @@ def test_environment_column_and_unit_types():
         geometry=[shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10)],
         crs=CRS,
     )
-    stations = _stations([(5, 5), (15, 5), (50, 50)])
+    stations = _stations([(5, 5), (15, 5), (500, 500)])  # the last: > 100 m from both
     envs = environments_from_units(stations, units)
     assert envs.tolist() == ["urban", "suburban", None]
     stations["environment"] = [None, "rural", None]

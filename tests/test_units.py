@@ -330,7 +330,8 @@ def test_assign_units_100000_points_against_arithmetic():
     start = time.perf_counter()
     got = assign_units(points, units)
     elapsed = time.perf_counter() - start
-    inside = (x >= 0) & (x < 10_000)
+    # The placement rule: within 100 m of the grid, a point goes to the nearest cell.
+    inside = (x >= -100) & (x <= 10_100)
     expected = np.where(
         inside,
         [f"{int(r)}-{int(c)}" for r, c in zip(y // 1000, np.clip(x, 0, 9999) // 1000, strict=True)],

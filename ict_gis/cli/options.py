@@ -32,9 +32,50 @@ class LayersParam(click.ParamType):
         return click.Path(exists=True, path_type=Path).convert(value, param, ctx)
 
 
+def _remember_crs(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Click callback: check ``--crs`` now, keep it for :func:`load_layers`."""
+    if value is None:
+        return
+    from ict_gis.io.crs import parse_crs  # imported when needed: keeps --help fast
+
+    try:
+        ctx.meta["ict_gis.crs"] = parse_crs(value)
+    except IctGisError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
 def layers_argument(func: F) -> F:
-    """``[LAYERS]``: a folder, a GeoPackage, one file or a PostGIS URL (default: bundled)."""
+    """``[LAYERS]``: a folder, a GeoPackage, one file or a PostGIS URL (default: bundled).
+
+    Also adds ``--crs``: the coordinate system of layers whose files have none.
+    """
+    func = click.option(
+        "--crs",
+        expose_value=False,
+        callback=_remember_crs,
+        metavar="CRS",
+        help="Coordinate system of layers whose files have none: an EPSG code (4326, "
+        "VN-2000 / UTM 48N: 3405), VN-2000, or a .prj file.",
+    )(func)
     return click.argument("layers", required=False, type=LayersParam())(func)
+
+
+def _with_crs(layer_set: LayerSet) -> LayerSet:
+    """Give the ``--crs`` of the command to the layers read without a CRS."""
+    ctx = click.get_current_context(silent=True)
+    crs = ctx.meta.get("ict_gis.crs") if ctx is not None else None
+    if crs is None:
+        return layer_set
+    import geopandas as gpd
+
+    given = {
+        name: frame.set_crs(crs)
+        for name, frame in layer_set.items()
+        if isinstance(frame, gpd.GeoDataFrame)
+        and frame.geometry.name in frame.columns
+        and frame.crs is None
+    }
+    return layer_set.replace(**given) if given else layer_set
 
 
 def kind_option(func: F) -> F:
@@ -112,7 +153,7 @@ def output_option(func: F) -> F:
 def load_layers(path: Path | None, kind: str | None = None) -> LayerSet:
     """Read LAYERS; a path that cannot be read is a usage error (exit code 2)."""
     try:
-        return read_layers(path, kind=kind)
+        return _with_crs(read_layers(path, kind=kind))
     except IctGisError as exc:
         raise click.BadParameter(str(exc), param_hint="'[LAYERS]'") from exc
 

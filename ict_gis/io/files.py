@@ -144,9 +144,76 @@ def read_layer(
             # A GeoJSON property mixing numbers and text is left as text;
             # schema.coerce reports each value it cannot convert.
             warnings.filterwarnings("ignore", "Could not parse column .* as JSON", UserWarning)
-            frame = pyogrio.read_dataframe(_gdal_path(path), layer=layer, use_arrow=True)
+            extra = {"encoding": "ISO-8859-1"} if _legacy_shapefile(path) else {}
+            frame = pyogrio.read_dataframe(_gdal_path(path), layer=layer, use_arrow=True, **extra)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise LayerReadError(f"{path}: cannot read layer {layer or ''} ({exc}).") from exc
+    if path.suffix.lower() == ".shp":
+        frame = _legacy_text(path, frame)
+    return frame
+
+
+def _legacy_shapefile(path: Path) -> bool:
+    """Whether a Shapefile's text is not declared UTF-8 (no ``.cpg``, or another code page).
+
+    Such a ``.dbf`` is read byte for byte (as Latin-1, which maps every byte)
+    and decoded by :func:`_legacy_text`.
+    """
+    if path.suffix.lower() != ".shp":
+        return False
+    cpg = path.with_suffix(".cpg")
+    if not cpg.exists():
+        return True
+    declared = cpg.read_text(encoding="ascii", errors="replace").strip().lower()
+    return declared.replace("-", "").replace("_", "") not in ("utf8", "65001")
+
+
+def _legacy_text(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    """Decode a Shapefile's text ourselves unless its ``.cpg`` says UTF-8.
+
+    GDAL reads a ``.dbf`` without ``.cpg`` as Latin-1 and drops characters of
+    Windows-1258 text; the raw bytes are decoded here (TCVN3, Windows-1258 or
+    UTF-8, see :mod:`ict_gis.io.encodings`) to NFC. The columns converted and
+    the encoding are recorded in ``frame.attrs["converted_columns"]``.
+    """
+    from ict_gis.io.encodings import decode_text, detect_encoding, read_dbf_text
+
+    if not _legacy_shapefile(path):
+        return frame
+    cpg = path.with_suffix(".cpg")
+    declared = (
+        cpg.read_text(encoding="ascii", errors="replace").strip().lower() if cpg.exists() else None
+    )
+    dbf = path.with_suffix(".dbf")
+    if not dbf.exists():
+        return frame
+    columns = read_dbf_text(dbf)
+    samples = [v for values in columns.values() for v in values if v]
+    if not samples:
+        return frame
+    if declared in ("1258", "cp1258", "windows-1258"):
+        encoding = "cp1258"
+    else:
+        encoding = detect_encoding(samples)
+    converted = {}
+    for name, values in columns.items():
+        if name not in frame.columns or len(values) != len(frame):
+            continue
+        if all(v.isascii() for v in values) and encoding != "utf-8":
+            continue
+        try:
+            texts = [decode_text(v, encoding) if v else None for v in values]
+        except UnicodeDecodeError as exc:
+            raise LayerReadError(
+                f"{path}: the text of column {name!r} cannot be decoded as {encoding} "
+                f"({exc}). Fix: save the layer in UTF-8, or add a .cpg naming its encoding."
+            ) from exc
+        original = [None if pd.isna(v) else v for v in frame[name].tolist()]
+        if texts != original:
+            frame[name] = pd.Series(texts, index=frame.index, dtype=object)
+            converted[name] = encoding
+    if converted:
+        frame.attrs["converted_columns"] = converted
     return frame
 
 
