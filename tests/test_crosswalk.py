@@ -197,13 +197,21 @@ def test_near_miss_goes_to_the_nearest_unit_with_data_only():
     new = layer({"P": (0, 0, 300, 1000), "Q": (300, 0, 1000, 1000)})
     new["has_data"] = [False, True]
     points = gpd.GeoDataFrame(
-        geometry=[Point(X0 + 1100, Y0 + 500), Point(X0 - 50, Y0 + 500), Point(X0 + 5000, Y0)],
+        geometry=[
+            Point(X0 + 1200, Y0 + 500),
+            Point(X0 - 150, Y0 + 500),
+            Point(X0 - 50, Y0 + 500),
+            Point(X0 + 5000, Y0),
+        ],
         crs=UTM,
     )
     codes, moved = place(points, new)
-    # 100 m from Q; 50 m from P (no data) and 350 m from Q; 4 km away: outside.
-    assert codes.tolist() == ["Q", "Q", pd.NA]
-    assert moved.round(3).to_dict() == {0: 100.0, 1: 350.0}
+    # 200 m from Q; 150 m from P (no data) and 450 m from Q: beyond the 100 m
+    # of the placement rule, so to the nearest unit with data. 50 m from P:
+    # within 100 m, the one placement rule of every metric gives it to P.
+    # 4 km away: outside.
+    assert codes.tolist() == ["Q", "Q", "P", pd.NA]
+    assert moved.round(3).to_dict() == {0: 200.0, 1: 450.0}
 
 
 def test_carry_splits_of_admin_changes_divides_only_split_units():

@@ -52,6 +52,8 @@ def stations(*xy: tuple[float, float], crs: str = UTM) -> gpd.GeoDataFrame:
             "technologies": "4G",
             "height_m": 30.0,
             "status": "on_air",
+            "approved_date": "2020-01-01",
+            "on_air_date": "2020-02-01",
         },
         geometry=[Point(off[0] + x, off[1] + y) for x, y in xy],
         crs=crs,
