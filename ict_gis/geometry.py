@@ -403,6 +403,13 @@ def topology(
     a, b = tree.query(geoms[idx], predicate="intersects")
     mask = a < b
     a, b = idx[a[mask]], idx[b[mask]]
+    # Most touching pairs only share edges: keep the pairs whose interiors
+    # meet (one vectorised relate, ~3x cheaper than an overlay per pair).
+    try:
+        meet = shapely.relate_pattern(geoms[a], geoms[b], "2********")
+        a, b = a[meet], b[meet]
+    except shapely.errors.GEOSException:  # pragma: no cover - measure every pair
+        pass
     overlaps: list[tuple[int, int, float]] = []
     for i, j in zip(a.tolist(), b.tolist(), strict=True):
         area = float(shapely.area(_safe(shapely.intersection, geoms[i], geoms[j])))
