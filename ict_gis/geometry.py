@@ -35,6 +35,43 @@ MAX_FILLED_GAP_M2: float = 1e6
 GRID_M: float = 0.01
 
 
+def digest(geoms: np.ndarray, *extra: object) -> bytes:
+    """Return a digest of geometries (their WKB) and of other values.
+
+    The key under which the answers of the costly unit computations are
+    remembered (:func:`clean_polygons`, :func:`topology`, :func:`gap_owners`):
+    one command asks them several times about the same units.
+    """
+    wkb = shapely.to_wkb(np.asarray(geoms, dtype=object))
+    text = "\x00".join(map(repr, extra)).encode()
+    return hashlib.blake2b(
+        b"".join(b"-" if w is None else w for w in wkb) + b"\x01" + text, digest_size=16
+    ).digest()
+
+
+class Recent:
+    """The last few answers of a computation, by key (see :func:`digest`).
+
+    Parameters
+    ----------
+    size
+        How many answers are kept.
+    """
+
+    def __init__(self, size: int = 2) -> None:
+        self.size = size
+        self._items: list[tuple[object, object]] = []
+
+    def get(self, key: object, compute: Callable[[], object]) -> object:
+        """Return the answer remembered under ``key``, or compute and remember it."""
+        for known, answer in self._items:
+            if known == key:
+                return answer
+        answer = compute()
+        self._items = [*self._items[-(self.size - 1) :], (key, answer)] if self.size else []
+        return answer
+
+
 def polygon_positions(x: np.ndarray, y: np.ndarray, polygons: np.ndarray) -> np.ndarray:
     """Return the position of the polygon containing each point, or -1.
 
@@ -220,14 +257,40 @@ def clean_polygons(geoms: np.ndarray, grid: float = GRID_M) -> tuple[np.ndarray,
     (True, [True], 2.0)
     """
     geoms = np.asarray(geoms, dtype=object)
+    out, invalid = _CLEANED.get(digest(geoms, grid), lambda: _clean_polygons(geoms, grid))
+    return out.copy(), invalid.copy()
+
+
+_CLEANED = Recent(4)
+
+
+def _clean_polygons(geoms: np.ndarray, grid: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`clean_polygons`, computed."""
     out = geoms.copy()
     present = ~shapely.is_missing(geoms)
     invalid = present & ~shapely.is_valid(geoms)
     # (a degenerate polygon makes set_precision divide by zero: not an error)
     with np.errstate(all="ignore"):
-        for i in np.flatnonzero(present):
+        # Valid polygons in one vectorised pass: each coordinate rounded to the
+        # grid, kept when that leaves them valid and polygonal (nearly always);
+        # the rest one by one, with GEOS's precision reducer.
+        easy = np.flatnonzero(present & ~invalid)
+        try:
+            snapped = shapely.set_precision(geoms[easy], grid, mode="pointwise")
+        except shapely.errors.GEOSException:  # pragma: no cover - one by one below
+            snapped, easy = np.empty(0, dtype=object), np.empty(0, dtype=np.int64)
+        polygonal = np.isin(shapely.get_type_id(snapped), _POLYGONAL) & shapely.is_valid(snapped)
+        moved = ~shapely.equals_exact(snapped, geoms[easy], tolerance=0)
+        out[easy[polygonal & moved]] = snapped[polygonal & moved]
+        done = np.zeros(len(geoms), dtype=bool)
+        done[easy[polygonal]] = True
+        for i in np.flatnonzero(present & ~done):
             out[i] = _clean_one(geoms[i], bool(invalid[i]), grid)
     return out, invalid
+
+
+#: shapely type ids of Polygon and MultiPolygon.
+_POLYGONAL = (int(shapely.GeometryType.POLYGON), int(shapely.GeometryType.MULTIPOLYGON))
 
 
 def _clean_one(original: shapely.Geometry, invalid: bool, grid: float) -> shapely.Geometry:
@@ -334,7 +397,7 @@ def place_points(
             mx, my = to_metres(coords[:, 0], coords[:, 1])
             return np.column_stack([np.asarray(mx), np.asarray(my)])
 
-        metric = np.array([shapely.transform(g, project) for g in polygons[ranked]], dtype=object)
+        metric = shapely.transform(polygons[ranked], project)
         px, py = (np.asarray(v, dtype=float) for v in to_metres(x[rest], y[rest]))
     metric, _ = clean_polygons(metric)
     # Rule 2a: a point in a sliver enclosed by units goes to the unit that owns
@@ -396,9 +459,28 @@ def topology(
     ([(0, 1, 20.0)], [20.0], 880.0)
     """
     geoms = np.asarray(geoms, dtype=object)
+    overlaps, gaps, union = _TOPOLOGIES.get(digest(geoms), lambda: _topology(geoms))
+    return (
+        [pair for pair in overlaps if pair[2] >= min_area],
+        [gap for gap in gaps if gap[0] >= min_area],
+        union,
+    )
+
+
+_TOPOLOGIES = Recent(4)
+
+
+def _topology(
+    geoms: np.ndarray,
+) -> tuple[list[tuple[int, int, float]], list[tuple[float, shapely.Geometry]], float]:
+    """:func:`topology`, computed (every overlap and gap, however small)."""
     keep = ~shapely.is_missing(geoms)
     keep[keep] &= ~shapely.is_empty(geoms[keep])
     idx = np.flatnonzero(keep)
+    if _is_coverage(geoms[idx]):
+        # Edges matched exactly and no overlap (the usual case once snapped):
+        # the union only drops the shared edges.
+        return [], *_holes(shapely.coverage_union_all(geoms[idx]))
     tree = shapely.STRtree(geoms[idx])
     a, b = tree.query(geoms[idx], predicate="intersects")
     mask = a < b
@@ -412,24 +494,36 @@ def topology(
         pass
     overlaps: list[tuple[int, int, float]] = []
     for i, j in zip(a.tolist(), b.tolist(), strict=True):
-        area = float(shapely.area(_safe(shapely.intersection, geoms[i], geoms[j])))
-        if area >= min_area:
-            overlaps.append((i, j, area))
+        overlaps.append(
+            (i, j, float(shapely.area(_safe(shapely.intersection, geoms[i], geoms[j]))))
+        )
     overlaps.sort(key=lambda t: (-t[2], t[0], t[1]))
     union = _safe(shapely.union_all, geoms[idx]) if len(idx) else shapely.Polygon()
+    return overlaps, *_holes(union)
+
+
+def _is_coverage(geoms: np.ndarray) -> bool:
+    """Whether valid polygons form a valid coverage (no overlap, shared edges matched)."""
+    if len(geoms) < 2:
+        return False
+    try:
+        return bool(shapely.coverage_is_valid(geoms))
+    except (shapely.errors.GEOSException, shapely.errors.UnsupportedGEOSVersionError):
+        return False  # (GEOS < 3.12, or a geometry it cannot check): the general way
+
+
+def _holes(
+    union: shapely.Geometry,
+) -> tuple[list[tuple[float, shapely.Geometry]], float]:
+    """Return the holes of ``union`` (largest first) and its area."""
     gaps = [
         (float(hole.area), hole)
         for part in shapely.get_parts(union)
         if part.geom_type == "Polygon"
         for hole in (shapely.Polygon(r) for r in part.interiors)
-        if hole.area >= min_area
     ]
     gaps.sort(key=lambda t: -t[0])
-    return overlaps, gaps, float(shapely.area(union))
-
-
-#: The last answers of :func:`gap_owners` (key: the geometries' WKB digest).
-_GAPS: list[tuple[bytes, tuple[np.ndarray, np.ndarray]]] = []
+    return gaps, float(shapely.area(union))
 
 
 def gap_owners(
@@ -464,14 +558,17 @@ def gap_owners(
     ([30.0], [0])
     """
     metric = np.asarray(metric, dtype=object)
-    key = hashlib.blake2b(
-        b"".join(shapely.to_wkb(g) if g is not None else b"-" for g in metric)
-        + repr(max_gap_m2).encode(),
-        digest_size=16,
-    ).digest()
-    for known, answer in _GAPS:
-        if known == key:
-            return answer
+    gaps, owners = _GAP_OWNERS.get(
+        digest(metric, max_gap_m2), lambda: _gap_owners(metric, max_gap_m2)
+    )
+    return gaps.copy(), owners.copy()
+
+
+_GAP_OWNERS = Recent(2)
+
+
+def _gap_owners(metric: np.ndarray, max_gap_m2: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`gap_owners`, computed."""
     usable = np.flatnonzero(~shapely.is_missing(metric))
     _, holes, _ = topology(metric[usable], min_area=0.0) if len(usable) else ([], [], 0.0)
     gaps = np.array([h for a, h in holes if a <= max_gap_m2], dtype=object)
@@ -500,6 +597,4 @@ def gap_owners(
                     owners[k] = usable[int(near[0])]
         kept = owners >= 0
         gaps, owners = gaps[kept], owners[kept]
-    answer = (gaps, owners)
-    _GAPS[:] = [*_GAPS[-1:], (key, answer)]
-    return answer
+    return gaps, owners

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import unicodedata
 from collections.abc import Mapping
 
@@ -35,10 +34,13 @@ from ict_gis.geometry import (
     GRID_M,
     MAX_FILLED_GAP_M2,
     PLACEMENT_TOLERANCE_M,
+    Recent,
     clean_polygons,
+    digest,
     gap_owners,
     laea_proj4,
     place_points,
+    topology,
 )
 
 __all__ = [
@@ -678,8 +680,6 @@ def partition_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     present[present] &= ~shapely.is_empty(geoms[present])
     if not present.any():
         return units
-    crs = units.crs if units.crs.is_projected else metric_crs(units.geometry[present])
-    metric = _geometry_array(units.geometry.to_crs(crs)) if crs != units.crs else geoms
     codes = _unit_codes(units).astype(str).to_numpy()
     levels = np.array(
         ["" if pd.isna(v) else str(v) for v in units["level"].tolist()]
@@ -687,14 +687,25 @@ def partition_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         else [""] * len(units),
         dtype=object,
     )
-    key = hashlib.blake2b(
-        b"".join(shapely.to_wkb(g) if g is not None else b"-" for g in geoms)
-        + "\x00".join([*codes, *levels, units.crs.to_wkt()]).encode(),
-        digest_size=16,
-    ).digest()
-    for known, answer in _PARTITIONS:
-        if known == key:
-            return _with_geometry(units, answer)
+    key = digest(geoms, *codes, *levels, units.crs.to_wkt())
+    answer = _PARTITIONS.get(key, lambda: _partitioned(units, geoms, present, codes, levels))
+    return _with_geometry(units, answer)
+
+
+#: The last partitions computed (a command asks for the same units several times).
+_PARTITIONS = Recent(4)
+
+
+def _partitioned(
+    units: gpd.GeoDataFrame,
+    geoms: np.ndarray,
+    present: np.ndarray,
+    codes: np.ndarray,
+    levels: np.ndarray,
+) -> np.ndarray | None:
+    """Return the geometries of :func:`partition_units` (``None``: unchanged)."""
+    crs = units.crs if units.crs.is_projected else metric_crs(units.geometry[present])
+    metric = _geometry_array(units.geometry.to_crs(crs)) if crs != units.crs else geoms
     values = geoms.copy()
     touched = False
     for level in pd.unique(levels):
@@ -710,13 +721,7 @@ def partition_units(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             if crs != units.crs
             else new
         )
-    answer = values if touched else None
-    _PARTITIONS[:] = [*_PARTITIONS[-3:], (key, answer)]
-    return _with_geometry(units, answer)
-
-
-#: The last partitions computed (a command asks for the same units several times).
-_PARTITIONS: list[tuple[bytes, np.ndarray | None]] = []
+    return values if touched else None
 
 
 def _with_geometry(units: gpd.GeoDataFrame, values: np.ndarray | None) -> gpd.GeoDataFrame:
@@ -730,37 +735,34 @@ def _with_geometry(units: gpd.GeoDataFrame, values: np.ndarray | None) -> gpd.Ge
 
 def _partition(metric: np.ndarray, codes: np.ndarray) -> np.ndarray | None:
     """:func:`partition_units` for the units of one level (``None``: nothing to do)."""
-    cleaned, invalid = clean_polygons(metric)
     rank = np.argsort(codes, kind="stable")
-    tree = shapely.STRtree(cleaned)
+    # In code order (the lowest first), as the placement rule sees them.
+    cleaned, invalid = clean_polygons(metric[rank])
     changed = bool(invalid.any())
     new = cleaned.copy()
-    seen = np.zeros(len(cleaned), dtype=bool)
-    for k in rank:
-        earlier = np.array(
-            [j for j in tree.query(cleaned[k], predicate="intersects") if seen[j]], dtype=int
-        )
-        seen[k] = True
-        if not len(earlier):
-            continue
-        overlap = shapely.area(shapely.intersection(cleaned[k], cleaned[earlier]))
-        small = earlier[(overlap > 0) & (overlap <= MAX_FILLED_GAP_M2)]
-        if not len(small):
-            continue
-        taken = shapely.union_all(new[small])
+    # Each small overlap goes to the unit of the two with the lower code.
+    losers: dict[int, list[int]] = {}
+    for i, j, m2 in topology(cleaned, min_area=0.0)[0]:
+        if 0 < m2 <= MAX_FILLED_GAP_M2:
+            losers.setdefault(max(i, j), []).append(min(i, j))
+    for k in sorted(losers):
+        taken = shapely.union_all(new[losers[k]])
         try:
             new[k] = shapely.difference(new[k], taken)
         except shapely.errors.GEOSException:  # pragma: no cover - grid fallback
             new[k] = shapely.difference(new[k], taken, grid_size=GRID_M)
         changed = True
-    gaps, owners = gap_owners(cleaned[rank])
+    gaps, owners = gap_owners(cleaned)
     for owner in np.unique(owners):
-        k = rank[owner]
-        new[k] = shapely.union_all([new[k], *gaps[owners == owner]], grid_size=GRID_M)
+        new[owner] = shapely.union_all([new[owner], *gaps[owners == owner]], grid_size=GRID_M)
         changed = True
     # All or nothing: an untouched unit off the 1 cm grid would overlap its
     # snapped neighbours by a few m².
-    return new if changed else None
+    if not changed:
+        return None
+    out = np.empty(len(new), dtype=object)
+    out[rank] = new
+    return out
 
 
 # --------------------------------------------------------------------------- attaching

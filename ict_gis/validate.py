@@ -581,6 +581,9 @@ def _check_topology(frame: gpd.GeoDataFrame, mask: np.ndarray, out: _Collector) 
 def _check_level_topology(frame: gpd.GeoDataFrame, mask: np.ndarray, out: _Collector) -> None:
     """:func:`_check_topology` for the units of one level."""
     rows = np.flatnonzero(mask)
+    if "code" in frame.columns:
+        # in code order, as the placement and the partition see them (one topology)
+        rows = rows[np.argsort(frame["code"].astype(str).to_numpy()[rows], kind="stable")]
     geoms = frame.geometry.to_numpy()[rows]
     crs = frame.crs if frame.crs.is_projected else _laea_of(geoms, frame.crs)
     metric = gpd.GeoSeries(geoms, crs=frame.crs).to_crs(crs).to_numpy()
