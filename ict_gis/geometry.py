@@ -42,11 +42,24 @@ def digest(geoms: np.ndarray, *extra: object) -> bytes:
     remembered (:func:`clean_polygons`, :func:`topology`, :func:`gap_owners`):
     one command asks them several times about the same units.
     """
-    wkb = shapely.to_wkb(np.asarray(geoms, dtype=object))
+    geoms = np.asarray(geoms, dtype=object)
     text = "\x00".join(map(repr, extra)).encode()
-    return hashlib.blake2b(
+    # The same geometry objects again (kept alive here, so their ids are
+    # theirs): the same digest, without writing their WKB again.
+    ids = tuple(map(id, geoms))
+    for _held, known_ids, known_text, known in _DIGESTS:
+        if known_ids == ids and known_text == text:
+            return known
+    wkb = shapely.to_wkb(geoms)
+    answer = hashlib.blake2b(
         b"".join(b"-" if w is None else w for w in wkb) + b"\x01" + text, digest_size=16
     ).digest()
+    _DIGESTS[:] = [*_DIGESTS[-7:], (geoms, ids, text, answer)]
+    return answer
+
+
+#: The last digests: (geometries, their ids, the other values, digest).
+_DIGESTS: list[tuple[np.ndarray, tuple[int, ...], bytes, bytes]] = []
 
 
 class Recent:
