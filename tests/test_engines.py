@@ -115,6 +115,24 @@ def test_arcs_agree_with_fine_polygons_and_the_polygons_engine():
     np.testing.assert_allclose(arcs.to_numpy(), reference.to_numpy(), rtol=1e-4, atol=1.0)
 
 
+def test_arcs_all_in_small_chunks_of_circles(monkeypatch):
+    """"all" paired a few circles at a time (as on a country) gives the same areas."""
+    pytest.importorskip("numba")
+    from ict_gis.engines import arcs as arcs_module
+
+    units, x, y, r, group = generated_case(seed=5, n=80)
+    fine = footprints(x, y, r, group, units, quad_segs=256)
+    monkeypatch.setattr(arcs_module, "ALL_CHUNK", 3)
+    arcs = get_engine("arcs").areas(units, fine)
+    polys = fine.geoms
+    for code, cell in units.items():
+        per = [shapely.intersection(shapely.union_all(polys[group == g]), cell) for g in range(3)]
+        assert arcs.loc[code, ALL] == pytest.approx(
+            shapely.intersection_all(per).area, rel=3e-5, abs=1
+        )
+    assert (arcs[ALL] > 0).sum() >= 3
+
+
 @pytest.mark.parametrize("name", ["polygons", "arcs", "scanlines"])
 def test_a_partition_of_the_units_gives_the_whole_run(name):
     if name not in available_engines():

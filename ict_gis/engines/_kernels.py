@@ -193,39 +193,73 @@ def _grown(values, used):  # pragma: no cover - compiled
     return grown
 
 
-@numba.njit(cache=True, nogil=True)
-def edge_disk_intervals(ex0, ey0, ex1, ey1, x, y, r, grid):  # pragma: no cover - compiled
-    """Find the pieces of each edge inside each disk, the crossings, and their union per edge.
+@numba.njit(inline="always", nogil=True)
+def _merged(e, la, lb, key, m, out_e, out_k, out_a, out_b, n):  # pragma: no cover - compiled
+    """Append edge ``e``'s ``m`` intervals merged per key (sorted by key, then start)."""
+    order = np.argsort(la[:m] + 2.0 * key[:m])  # t is in [0, 1]: key first, then t
+    i = order[0]
+    cur_k, cur_a, cur_b = key[i], la[i], lb[i]
+    for q in range(1, m + 1):
+        if q < m:
+            i = order[q]
+            if key[i] == cur_k and la[i] <= cur_b:
+                cur_b = max(cur_b, lb[i])
+                continue
+        if n == out_e.shape[0]:
+            out_e, out_k = _grown(out_e, n), _grown(out_k, n)
+            out_a, out_b = _grown(out_a, n), _grown(out_b, n)
+        out_e[n], out_k[n], out_a[n], out_b[n] = e, cur_k, cur_a, cur_b
+        n += 1
+        if q < m:
+            cur_k, cur_a, cur_b = key[i], la[i], lb[i]
+    return out_e, out_k, out_a, out_b, n
 
-    An edge is ``p(t) = (ex0, ey0) + t (ex1 - ex0, ey1 - ey0)``, ``0 <= t <= 1``;
-    candidate disks come from the grid (``grid`` as for
+
+@numba.njit(cache=True, nogil=True)
+def edge_disk_intervals(ex0, ey0, ex1, ey1, edge_unit, x, y, r, group, grid):  # pragma: no cover
+    """Find where the disks cover each edge, where circles cross it, and which units they reach.
+
+    An edge is ``p(t) = (ex0, ey0) + t (ex1 - ex0, ey1 - ey0)``, ``0 <= t <= 1``,
+    of unit ``edge_unit``; candidate disks come from the grid (``grid`` as for
     :func:`uncovered_arcs`). Returns, in this order:
 
-    - ``pair_edge, pair_disk, pair_a, pair_b``: the ``t`` interval of each
-      edge inside each disk it enters (sorted by edge);
+    - ``pair_unit, pair_disk``: each disk entering an edge of a unit, once
+      per run of that unit's edges (the caller makes them unique);
     - ``cross_edge, cross_disk, cross_t``: where a circle crosses an edge
       (``0 < t < 1``);
-    - ``union_edge, union_a, union_b``: per edge, the union of its intervals
-      (overlapping or touching intervals merged), sorted by edge then ``t``.
+    - ``union_edge, union_a, union_b``: per edge, the union of the ``t``
+      intervals inside the disks (overlapping or touching ones merged),
+      sorted by edge then ``t``;
+    - ``group_edge, group_id, group_a, group_b``: the same per edge and
+      operator group, sorted by edge, group, then ``t``.
 
-    Used by :func:`ict_gis.engines.arcs.disk_coverage_areas`.
+    Nothing grows with the number of (edge, disk) pairs: intervals are merged
+    edge by edge. Used by :func:`ict_gis.engines.arcs.disk_coverage_areas`.
     """
     gx, gy, cell, nx, ny, rmax, cell_start, cell_disks = grid
     n_edges = ex0.shape[0]
-    cap = 4 * n_edges + 16
-    pe = np.empty(cap, dtype=np.int64)
-    pd_ = np.empty(cap, dtype=np.int64)
-    pa = np.empty(cap)
-    pb = np.empty(cap)
+    la = np.empty(64)
+    lb = np.empty(64)
+    lg = np.empty(64, dtype=np.int64)
+    zero = np.zeros(64, dtype=np.int64)
+    last_unit = np.full(x.shape[0], -1, dtype=np.int64)
+    pu = np.empty(n_edges + 16, dtype=np.int64)
+    pd_ = np.empty(n_edges + 16, dtype=np.int64)
     ce = np.empty(2 * n_edges + 16, dtype=np.int64)
     cd = np.empty(2 * n_edges + 16, dtype=np.int64)
     ct = np.empty(2 * n_edges + 16)
     ue = np.empty(n_edges + 16, dtype=np.int64)
+    uk = np.empty(n_edges + 16, dtype=np.int64)
     ua = np.empty(n_edges + 16)
     ub = np.empty(n_edges + 16)
-    np_ = 0
+    ge = np.empty(2 * n_edges + 16, dtype=np.int64)
+    gg = np.empty(2 * n_edges + 16, dtype=np.int64)
+    ga = np.empty(2 * n_edges + 16)
+    gb = np.empty(2 * n_edges + 16)
+    npair = 0
     nc = 0
     nu = 0
+    ng = 0
     for e in range(n_edges):
         minx = min(ex0[e], ex1[e])
         maxx = max(ex0[e], ex1[e])
@@ -234,7 +268,7 @@ def edge_disk_intervals(ex0, ey0, ex1, ey1, x, y, r, grid):  # pragma: no cover 
         vx = ex1[e] - ex0[e]
         vy = ey1[e] - ey0[e]
         aa = vx * vx + vy * vy
-        first = np_
+        m = 0
         c0, c1 = _cell_range(minx - rmax, maxx + rmax, gx, cell, nx)
         r0, r1 = _cell_range(miny - rmax, maxy + rmax, gy, cell, ny)
         for row in range(r0, r1):
@@ -261,14 +295,17 @@ def edge_disk_intervals(ex0, ey0, ex1, ey1, x, y, r, grid):  # pragma: no cover 
                 tb = min(max(t2, 0.0), 1.0)
                 if not tb > ta:
                     continue
-                if np_ == pe.shape[0]:
-                    pe, pd_ = _grown(pe, np_), _grown(pd_, np_)
-                    pa, pb = _grown(pa, np_), _grown(pb, np_)
-                pe[np_] = e
-                pd_[np_] = j
-                pa[np_] = ta
-                pb[np_] = tb
-                np_ += 1
+                if m == la.shape[0]:
+                    la, lb, lg = _grown(la, m), _grown(lb, m), _grown(lg, m)
+                    zero = np.zeros(la.shape[0], dtype=np.int64)
+                la[m], lb[m], lg[m] = ta, tb, group[j]
+                m += 1
+                if last_unit[j] != edge_unit[e]:
+                    last_unit[j] = edge_unit[e]
+                    if npair == pu.shape[0]:
+                        pu, pd_ = _grown(pu, npair), _grown(pd_, npair)
+                    pu[npair], pd_[npair] = edge_unit[e], j
+                    npair += 1
                 for t in (t1, t2):
                     if 0.0 < t < 1.0:
                         if nc == ce.shape[0]:
@@ -277,43 +314,23 @@ def edge_disk_intervals(ex0, ey0, ex1, ey1, x, y, r, grid):  # pragma: no cover 
                         cd[nc] = j
                         ct[nc] = t
                         nc += 1
-        if np_ == first:
+        if m == 0:
             continue
-        # Union of this edge's intervals: sort them by start, then sweep.
-        order = np.argsort(pa[first:np_])
-        cur_a = pa[first + order[0]]
-        cur_b = pb[first + order[0]]
-        for q in range(1, order.shape[0]):
-            a = pa[first + order[q]]
-            b = pb[first + order[q]]
-            if a > cur_b:
-                if nu == ue.shape[0]:
-                    ue, ua, ub = _grown(ue, nu), _grown(ua, nu), _grown(ub, nu)
-                ue[nu] = e
-                ua[nu] = cur_a
-                ub[nu] = cur_b
-                nu += 1
-                cur_a = a
-                cur_b = b
-            elif b > cur_b:
-                cur_b = b
-        if nu == ue.shape[0]:
-            ue, ua, ub = _grown(ue, nu), _grown(ua, nu), _grown(ub, nu)
-        ue[nu] = e
-        ua[nu] = cur_a
-        ub[nu] = cur_b
-        nu += 1
+        ue, uk, ua, ub, nu = _merged(e, la, lb, zero, m, ue, uk, ua, ub, nu)
+        ge, gg, ga, gb, ng = _merged(e, la, lb, lg, m, ge, gg, ga, gb, ng)
     return (
-        pe[:np_].copy(),
-        pd_[:np_].copy(),
-        pa[:np_].copy(),
-        pb[:np_].copy(),
+        pu[:npair].copy(),
+        pd_[:npair].copy(),
         ce[:nc].copy(),
         cd[:nc].copy(),
         ct[:nc].copy(),
         ue[:nu].copy(),
         ua[:nu].copy(),
         ub[:nu].copy(),
+        ge[:ng].copy(),
+        gg[:ng].copy(),
+        ga[:ng].copy(),
+        gb[:ng].copy(),
     )
 
 

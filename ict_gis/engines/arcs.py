@@ -44,6 +44,8 @@ __all__ = ["ArcsEngine", "disk_coverage_areas"]
 TWO_PI = 2.0 * np.pi
 _EMPTY_F = np.empty(0)
 _EMPTY_I = np.empty(0, dtype=np.int64)
+#: Circles paired with their neighbours at a time for "all" (bounds memory).
+ALL_CHUNK = 2048
 
 
 # --------------------------------------------------------------------------- intervals
@@ -246,37 +248,30 @@ def disk_coverage_areas(
         unit_of_centre[order],
     )
     grid = (*grid[:-1], np.arange(n, dtype=np.int64))
-    tree: list = []
-
-    def disk_tree():
-        """STRtree of the disks' bounding boxes and its self-query, built when needed."""
-        if not tree:
-            boxes = shapely.box(x - r, y - r, x + r, y + r)
-            t = shapely.STRtree(boxes)
-            qi, qj = t.query(boxes)
-            if len(qi) > 1 and (np.diff(qi) < 0).any():
-                order = np.argsort(qi, kind="stable")
-                qi, qj = qi[order], qj[order]
-            tree.extend([t, qi, qj])
-        return tree
-
     # Identical disks are counted once: the later of two (in a group, or overall) is dropped.
     dup_any = _duplicates(np.column_stack([x, y, r]))
     dup_group = _duplicates(np.column_stack([x, y, r, group.astype(float)]))
 
-    filtered: list = []
+    def covered_by_others(circles: np.ndarray):
+        """Arcs of these circles inside every other group's union (sorted by circle).
 
-    def pairs():
-        """Overlapping pairs (i != j) with their flags, computed once when needed."""
-        if not filtered:
-            _, qi, qj = disk_tree()
-            keep = qi != qj
-            pi_, pj = qi[keep], qj[keep]
-            near = np.hypot(x[pj] - x[pi_], y[pj] - y[pi_]) < r[pi_] + r[pj]
-            pi_, pj = pi_[near], pj[near]
-            identical = (x[pi_] == x[pj]) & (y[pi_] == y[pj]) & (r[pi_] == r[pj])
-            filtered.extend([pi_, pj, identical, group[pi_] == group[pj]])
-        return filtered
+        Only the disks near these circles are paired with them (an STRtree
+        of the disks' boxes), so memory follows the circles asked for.
+        """
+        if not tree:
+            tree.append(shapely.STRtree(shapely.box(x - r, y - r, x + r, y + r)))
+        qi, pj = tree[0].query(shapely.box(*(v[circles] for v in (x - r, y - r, x + r, y + r))))
+        pi_ = circles[qi]
+        keep = (pi_ != pj) & (np.hypot(x[pj] - x[pi_], y[pj] - y[pi_]) < r[pi_] + r[pj])
+        pi_, pj = pi_[keep], pj[keep]
+        identical = (x[pi_] == x[pj]) & (y[pi_] == y[pj]) & (r[pi_] == r[pj])
+        # Identical disks of two groups: the lower group keeps the boundary.
+        other = (group[pi_] != group[pj]) & ~(identical & (group[pj] < group[pi_]))
+        ck, ca, cb, cj = _cover_of_circles(pi_[other], pj[other], x, y, r)
+        k2, a2, b2 = _merge(ck.astype(np.int64) * groups + group[cj], ca, cb, width)
+        return _count_at_least(k2 // groups, a2, b2, groups - 1, width)
+
+    tree: list = []
 
     def uncovered(same: bool, dup: np.ndarray):
         """Arcs of the non-duplicate circles not covered by another (same-group) disk."""
@@ -297,8 +292,9 @@ def disk_coverage_areas(
 
     # --- unit edges and edge-disk pairs
     e_unit, ex0, ey0, ex1, ey1 = _unit_edges(units)
-    (ed_edge, ed_disk, ed_a, ed_b, c_edge, c_disk, c_t, *edge_union) = _edges_in_threads(
-        kernels[1], ex0, ey0, ex1, ey1, x, y, r, grid
+    e_unit = np.ascontiguousarray(e_unit, dtype=np.int64)
+    (ed_unit, ed_disk, c_edge, c_disk, c_t, *edge_union, ge, gg, ga, gb) = _edges_in_threads(
+        kernels[1], ex0, ey0, ex1, ey1, e_unit, x, y, r, group, grid
     )
     c_unit = e_unit[c_edge]
     px = ex0[c_edge] + c_t * (ex1[c_edge] - ex0[c_edge])
@@ -309,7 +305,7 @@ def disk_coverage_areas(
     # disks whose centre is in a unit.
     pair_codes = np.concatenate(
         [
-            e_unit[ed_edge].astype(np.int64) * n + ed_disk,
+            ed_unit.astype(np.int64) * n + ed_disk,
             np.flatnonzero(unit_of_centre >= 0)
             + unit_of_centre[unit_of_centre >= 0].astype(np.int64) * n,
         ]
@@ -391,9 +387,8 @@ def disk_coverage_areas(
     need_groups = (want_groups or want_all) and groups > 0
     if need_groups:
         own_k, own_a, own_b = uncovered(True, dup_group)
-        # edges covered per (edge, group)
-        g_key = ed_edge.astype(np.int64) * groups + group[ed_disk]
-        gk, ga, gb = _merge(g_key, ed_a, ed_b, 2.0)
+        # edges covered per (edge, group), merged by the kernel
+        gk = ge * groups + gg
 
     if want_groups and groups > 0:
         u, d, val = boundary_area(own_k, own_a, own_b)
@@ -410,20 +405,22 @@ def disk_coverage_areas(
             total += _sum_by(eu, val, n_units)
             area_all = total / 2
         else:
-            # Arcs of ∂U_g inside every other group's union.
-            pi_, pj, identical, same_group = pairs()
-            other = ~same_group
-            # Identical disks of two groups: the lower group keeps the boundary.
-            other &= ~(identical & (group[pj] < group[pi_]))
-            other &= ~dup_group[pi_]
-            ck, ca, cb, cj = _cover_of_circles(pi_[other], pj[other], x, y, r)
-            cg = group[cj]
-            key2 = ck.astype(np.int64) * groups + cg
-            k2, a2, b2 = _merge(key2, ca, cb, width)
-            k3, a3, b3 = _count_at_least(k2 // groups, a2, b2, groups - 1, width)
-            bk, ba, bb2 = _intersect(own_k, own_a, own_b, k3, a3, b3, width)
-            u, _, val = boundary_area(bk, ba, bb2)
-            total = _sum_by(u, val, n_units)
+            # Arcs of ∂U_g inside every other group's union: only the circles
+            # with arcs on ∂U_g (own_k, sorted) matter; a few thousand at a
+            # time, so that memory does not grow with the pairs of disks.
+            total = np.zeros(n_units)
+            circles = np.unique(own_k)
+            for chunk in np.array_split(circles, max(1, -(-len(circles) // ALL_CHUNK))):
+                if not len(chunk):
+                    continue
+                k3, a3, b3 = covered_by_others(chunk)
+                lo = np.searchsorted(own_k, chunk[0], side="left")
+                hi = np.searchsorted(own_k, chunk[-1], side="right")
+                bk, ba, bb2 = _intersect(
+                    own_k[lo:hi], own_a[lo:hi], own_b[lo:hi], k3, a3, b3, width
+                )
+                u, _, val = boundary_area(bk, ba, bb2)
+                total += _sum_by(u, val, n_units)
             # Edge pieces covered by every group.
             ek, ea, eb = _count_at_least(gk // groups, ga, gb, groups, 2.0)
             eu, val = edge_area(ek, ea, eb)
@@ -432,7 +429,7 @@ def disk_coverage_areas(
     return per_group, area_any, area_all
 
 
-def _edges_in_threads(kernel, ex0, ey0, ex1, ey1, x, y, r, grid):
+def _edges_in_threads(kernel, ex0, ey0, ex1, ey1, e_unit, x, y, r, group, grid):
     """Run the edge kernel on two halves of the edges in two threads (it releases the GIL).
 
     Its outputs are sorted by edge, so the halves' outputs are joined one
@@ -440,13 +437,14 @@ def _edges_in_threads(kernel, ex0, ey0, ex1, ey1, x, y, r, grid):
     """
     n = len(ex0)
     if n < 10_000 or (os.cpu_count() or 1) < 2:
-        return kernel(ex0, ey0, ex1, ey1, x, y, r, grid)
+        return kernel(ex0, ey0, ex1, ey1, e_unit, x, y, r, group, grid)
     halves = (slice(0, n // 2), slice(n // 2, n))
     with ThreadPoolExecutor(max_workers=2) as pool:
         first, second = pool.map(
-            lambda h: kernel(ex0[h], ey0[h], ex1[h], ey1[h], x, y, r, grid), halves
+            lambda h: kernel(ex0[h], ey0[h], ex1[h], ey1[h], e_unit[h], x, y, r, group, grid),
+            halves,
         )
-    edge_columns = (0, 4, 7)  # pair_edge, cross_edge, union_edge
+    edge_columns = (2, 5, 8)  # cross_edge, union_edge, group_edge
     return tuple(
         np.concatenate([a, b + n // 2 if c in edge_columns else b])
         for c, (a, b) in enumerate(zip(first, second, strict=True))
