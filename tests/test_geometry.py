@@ -88,3 +88,41 @@ def test_the_last_answers_are_remembered_and_only_for_the_same_question(monkeypa
     # Equal polygons but other objects: asked again (the objects are the key).
     copies = np.array([shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)], dtype=object)
     assert polygon_positions(x, y, copies).tolist() == [0, 1, -1] and len(computed) == 3
+
+
+def _ring_of_boxes() -> np.ndarray:
+    """Eight 10 m boxes around an empty ninth (a 3 × 3 grid without its centre)."""
+    return np.array(
+        [
+            shapely.box(10 * i, 10 * j, 10 * i + 10, 10 * j + 10)
+            for j in range(3)
+            for i in range(3)
+            if (i, j) != (1, 1)
+        ],
+        dtype=object,
+    )
+
+
+def test_topology_of_a_clean_coverage_needs_no_general_union(monkeypatch):
+    """Units whose edges match: the hole found by the coverage union (by hand: 100 m²)."""
+    units = _ring_of_boxes()
+
+    def no_union(*args, **kwargs):
+        raise AssertionError("a clean coverage needs no general union")
+
+    monkeypatch.setattr(geometry.shapely, "union_all", no_union)
+    overlaps, gaps, union_area = geometry.topology(units, min_area=0.0)
+    assert overlaps == []
+    assert [area for area, _ in gaps] == [100.0]
+    assert union_area == 800.0
+
+
+def test_topology_with_an_overlap_takes_the_general_way():
+    """One box moved 2 m onto its neighbour: a 20 m² overlap and a 20 m² gap (by hand)."""
+    units = _ring_of_boxes()
+    units[0] = shapely.box(2, 0, 12, 10)  # overlaps units[1] (10..20) by 2 × 10
+    overlaps, gaps, union_area = geometry.topology(units, min_area=1.0)
+    assert [(i, j, area) for i, j, area in overlaps] == [(0, 1, 20.0)]
+    # the strip x = 0..2 it left is open to the outside: the only gap is the centre
+    assert [area for area, _ in gaps] == [100.0]
+    assert union_area == pytest.approx(800.0 - 20.0)
