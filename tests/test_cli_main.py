@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from ict_gis import __version__
-from ict_gis.cli.main import COMMANDS, cli
+from ict_gis.cli.main import COMMANDS, SHORT_HELP, cli
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -147,3 +147,28 @@ def test_the_console_script_reports_a_library_error_without_a_traceback():
     assert result.returncode == 1
     assert result.stderr == "Error: no 2G stations in the layers\n"
     assert result.stdout == ""
+
+
+def test_the_short_helps_are_the_commands_own():
+    """`ict-gis --help` lists each command's own first sentence (kept in SHORT_HELP)."""
+    import importlib
+
+    assert set(SHORT_HELP) == set(COMMANDS)
+    for name, module in COMMANDS.items():
+        command = importlib.import_module(module).command
+        assert SHORT_HELP[name] == command.get_short_help_str(limit=1000), name
+
+
+def test_help_imports_no_command():
+    """The group's help lists every command without importing one (nor GeoPandas)."""
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from ict_gis.cli.main import cli\n"
+        "out = CliRunner().invoke(cli, ['--help']).output\n"
+        "assert 'coverage' in out and 'Covered area' in out, out\n"
+        "loaded = [m for m in sys.modules if m.startswith('ict_gis.cli.') or m == 'geopandas']\n"
+        "print(sorted(loaded))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "['ict_gis.cli.main']"

@@ -35,6 +35,23 @@ COMMANDS: dict[str, str] = {
     "export": "ict_gis.cli.export",
 }
 
+#: Command name -> the first sentence of its help, for ``ict-gis --help``
+#: without importing every command (and GeoPandas with them); a test keeps
+#: it equal to each command's own.
+SHORT_HELP: dict[str, str] = {
+    "info": "Each layer: feature count, geometry type, CRS and bounds.",
+    "validate": "Check LAYERS and list every problem: layer, feature id, column, what is "
+    "wrong, the fix.",
+    "progress": "Progress per administrative unit: 2G switch-off, 5G, BTS pipeline, cable tidying.",
+    "report": "Print the annual report's telecom figures: sentences and one table per metric.",
+    "coverage": "Covered area and population per unit, technology and operator.",
+    "gaps": "Polygons served by a technology and by no newer one, per unit.",
+    "map": "Write an interactive map that opens in any browser, with no network.",
+    "import": "Import what a department receives: OpenCelliD exports, operators' station lists.",
+    "plan": "Advice: new sites to fill the holes of the 2G switch-off, towers to share.",
+    "export": "Write the layers of LAYERS, checked, into DESTINATION.",
+}
+
 
 def error_message(exc: IctGisError) -> str:
     """Return the message the command line shows for a library error.
@@ -56,6 +73,18 @@ def error_message(exc: IctGisError) -> str:
     return message
 
 
+def _shortened(text: str, limit: int) -> str:
+    """``text`` cut after a word to at most ``limit`` characters, "..." marking the cut."""
+    if len(text) <= limit:
+        return text
+    words: list[str] = []
+    for word in text.split():
+        if len(" ".join([*words, word])) + 3 > limit:
+            break
+        words.append(word)
+    return " ".join(words) + "..."
+
+
 class LazyGroup(click.Group):
     """A group that imports a command's module only when the command is needed.
 
@@ -73,6 +102,16 @@ class LazyGroup(click.Group):
         if module is None or importlib.util.find_spec(module) is None:
             return None
         return importlib.import_module(module).command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List the commands with their short help, importing none of them."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [(name, _shortened(SHORT_HELP.get(name, ""), limit)) for name in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; turn an :class:`~ict_gis.errors.IctGisError` into a click error.
