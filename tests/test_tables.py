@@ -164,3 +164,24 @@ def test_text_is_never_markup_or_a_formula():
     assert [c.data_type for c in sheet["A"]] == ["s", "s", "s", "s"]
     assert sheet["A2"].value == '=HYPERLINK("http://x")'
     assert sheet["A4"].value == "ab"  # a control character Excel refuses
+
+
+def test_csv_cells_of_every_column_type():
+    """Each kind of column, written by hand: exact floats, empty for missing."""
+    table = pd.DataFrame(
+        {
+            "ratio": [0.1 + 0.2, np.nan, np.inf],
+            "n": np.array([1, 2, 3], dtype=np.int64),
+            "on": [True, False, True],
+            "subscribers": pd.array([5, None, 7], dtype="Int64"),
+            "day": pd.to_datetime(["2024-12-31", None, "2025-07-01"]),
+            "note": ["a,b", None, "Nam Định"],
+        },
+        index=pd.Index(["x", "y", "z"], name="code"),
+    )
+    assert render_table(table, "csv").splitlines() == [
+        "code,ratio,n,on,subscribers,day,note",
+        'x,0.30000000000000004,1,True,5,2024-12-31,"a,b"',
+        "y,,2,False,,,",
+        "z,inf,3,True,7,2025-07-01,Nam Định",
+    ]

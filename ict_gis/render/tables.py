@@ -365,9 +365,23 @@ def _csv(frame: pd.DataFrame) -> str:
     flat = _flat(frame)
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(flat.columns)
-    for values in flat.itertuples(index=False, name=None):
-        writer.writerow(["" if is_missing(v) else _csv_value(v) for v in values])
+    columns = [_csv_column(flat.iloc[:, k]) for k in range(flat.shape[1])]
+    writer.writerows(zip(*columns, strict=True))
     return buffer.getvalue()
+
+
+def _csv_column(values: pd.Series) -> list[object]:
+    """One column's CSV cells: floats exact (``repr``), missing values empty.
+
+    Plain numpy columns are converted column-wise (a country table has
+    hundreds of thousands of cells); any other goes value by value.
+    """
+    kind = values.dtype.kind if isinstance(values.dtype, np.dtype) else "O"
+    if kind == "f":
+        return ["" if v != v else repr(v) for v in values.tolist()]
+    if kind in "iub":
+        return values.tolist()
+    return ["" if is_missing(v) else _csv_value(v) for v in values.tolist()]
 
 
 def _csv_value(value: object) -> object:
