@@ -33,8 +33,8 @@ import geopandas as gpd
 import pandas as pd
 
 from ict_gis.crosswalk import report_units
-from ict_gis.metrics import registry
 from ict_gis.errors import PlanError
+from ict_gis.metrics import registry
 from ict_gis.metrics.progress import NO_PLAN, OUTSIDE, TOTAL, problems_of
 from ict_gis.numbers import LANGS, format_km, is_missing
 from ict_gis.plan import PLAN_DEADLINES, forecast, pace_forecast
@@ -337,7 +337,7 @@ def _when(row: pd.Series, lang: str, year: int) -> str:
 
 
 def _outlook_json(row: pd.Series) -> dict[str, object]:
-    """The figures of one forecast row, JSON-ready (days as ``YYYY-MM-DD``)."""
+    """Return the figures of one forecast row, JSON-ready (days as ``YYYY-MM-DD``)."""
 
     def day(value: object) -> str | None:
         return None if pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d}"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -44,6 +47,23 @@ def what_file(path: Path, layers: list[str]) -> str:
     return f"a file with {len(layers)} layer{'s' * (len(layers) != 1)}, none a layer kind"
 
 
+@contextmanager
+def _xlsx_headers() -> Iterator[None]:
+    """Read the first row of every sheet as its header, as ict-gis writes them.
+
+    (GDAL otherwise guesses, and takes the header of an all-text sheet for a row.)
+    """
+    before = os.environ.get("OGR_XLSX_HEADERS")
+    os.environ["OGR_XLSX_HEADERS"] = "FORCE"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["OGR_XLSX_HEADERS"]
+        else:
+            os.environ["OGR_XLSX_HEADERS"] = before
+
+
 def describe_file(path: Path) -> list[dict[str, object]]:
     """One record per layer (or sheet) of a file: rows, columns, geometry, CRS, bounds.
 
@@ -58,8 +78,12 @@ def describe_file(path: Path) -> list[dict[str, object]]:
 
     records = []
     single = path.suffix.lower() in io.TABLE_SUFFIXES
-    for name in io.list_layers(path):
-        frame = io.read_layer(path, layer=None if single else name)
+    with _xlsx_headers():
+        frames = {
+            name: io.read_layer(path, layer=None if single else name)
+            for name in io.list_layers(path)
+        }
+    for name, frame in frames.items():
         record: dict[str, object] = {"layer": name, "features": len(frame)}
         record.update({"geometry": "table", "crs": ""}, **dict.fromkeys(BOUNDS))
         columns = [str(c) for c in frame.columns]
