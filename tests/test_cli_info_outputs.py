@@ -144,3 +144,30 @@ def test_a_file_that_is_nothing_readable_is_still_a_clean_error(tmp_path):
     result = run("info", str(path))
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "rows", "what"),
+    [
+        (["coverage", "--as-of", "2024-12-31", "--operator", "any", "--format", "json"],
+         "coverage.json", "list", "a JSON document"),
+        (["report", "--format", "json"], "report.json", "object", "a JSON document"),
+        (["map", "--format", "html"], "map.html", None, "an HTML page (ict-gis map)"),
+    ],
+)  # fmt: skip
+def test_info_describes_json_outputs_and_maps(tmp_path, command, name, rows, what):
+    path = tmp_path / name
+    assert run(*command, "-o", str(path)).exit_code == 0
+    result = run("info", str(path))
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert first.startswith(f"{path}: not a layer set; {what}")
+    if rows is None:
+        assert f"{path.stat().st_size:,} bytes" in first
+        return
+    data = json.loads(path.read_text(encoding="utf-8"))
+    (record,) = json.loads(run("info", str(path), "--format", "json").stdout)
+    if rows == "list":
+        assert record["features"] == len(data) and record["columns"] == list(data[0])
+    else:
+        assert record["geometry"] == "object" and record["columns"] == list(data)

@@ -21,7 +21,17 @@ OUTPUTS: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({"towers", "groups"}), "ict-gis plan sharing -o FILE"),
 )
 
-#: Keys of one record of ``--format json``, in order.
+#: Outputs that are documents, not layers: file suffix -> what they are.
+DOCUMENTS: dict[str, str] = {
+    ".html": "an HTML page (ict-gis map)",
+    ".png": "an image (PNG, ict-gis map --format png)",
+    ".pdf": "a PDF document (ict-gis map --format pdf)",
+    ".svg": "an SVG drawing (ict-gis map --format svg)",
+    ".md": "a Markdown document",
+    ".txt": "a text document",
+}
+
+#: Keys of the bounds in a record of ``--format json``.
 BOUNDS = ("min_x", "min_y", "max_x", "max_y")
 
 
@@ -40,6 +50,8 @@ def what_file(path: Path, layers: list[str]) -> str:
         if wanted <= names:
             return f"the output of {command}"
     suffix = path.suffix.lower()
+    if suffix == ".json" and layers == [path.stem]:
+        return "a JSON document"
     if suffix == ".xlsx":
         return f"a workbook (XLSX) with {len(layers)} sheet{'s' * (len(layers) != 1)}"
     if suffix == ".csv":
@@ -98,6 +110,42 @@ def describe_file(path: Path) -> list[dict[str, object]]:
     return records
 
 
+def describe_json(path: Path) -> list[dict[str, object]]:
+    """One record for a JSON output: a list of rows (its columns), or an object (its keys).
+
+    Raises
+    ------
+    ict_gis.errors.LayerReadError
+        If the file is not JSON.
+    """
+    from ict_gis import io
+    from ict_gis.errors import LayerReadError
+
+    try:
+        data = json.loads(io.read_text(path))
+    except json.JSONDecodeError as exc:
+        raise LayerReadError(f"{path}: not JSON ({exc}).") from None
+    record: dict[str, object] = {"layer": path.stem, "geometry": "table", "crs": ""}
+    record.update(dict.fromkeys(BOUNDS))
+    if isinstance(data, list):
+        keys = dict.fromkeys(k for row in data if isinstance(row, dict) for k in row)
+        record.update(features=len(data), columns=list(keys))
+    elif isinstance(data, dict):
+        record.update(features=1, geometry="object", columns=list(data))
+    else:
+        record.update(features=1, geometry="value", columns=[])
+    return [record]
+
+
+def _show_document(path: Path, fmt: str) -> None:
+    what, size = DOCUMENTS[path.suffix.lower()], path.stat().st_size
+    if fmt == "json":
+        out = {"file": str(path), "what": what, "bytes": size}
+        click.echo(json.dumps([out], ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{path}: not a layer set; {what}, {size:,} bytes.")
+
+
 def _line(name: str, width: int, row: dict[str, object] | pd.Series) -> str:
     line = f"  {name:<{width}}  {row['features']:>7,} {row['geometry'] or 'table':<22}"
     if row["crs"]:
@@ -130,24 +178,33 @@ def command(layers: Path | None, kind: str | None, fmt: str) -> None:
 
     LAYERS is a folder, a GeoPackage or a single file (default: the bundled
     Nam Định layers). A file the tool wrote (the GeoPackages of coverage,
-    gaps, plan sites and plan sharing; CSV and XLSX tables) is described as
-    it is: what it is, and each layer or sheet with its rows, columns,
-    geometry type, CRS and bounds.
+    gaps, plan sites and plan sharing; CSV, XLSX and JSON tables; maps and
+    documents) is described as it is: what it is, and each layer or sheet
+    with its rows, columns, geometry type, CRS and bounds.
     """
     try:
         layer_set = load_layers(layers, kind)
     except click.BadParameter as exc:
         if layers is None or kind is not None or not Path(layers).is_file():
             raise
+        path = Path(layers)
+        if path.suffix.lower() in DOCUMENTS:
+            _show_document(path, fmt)
+            return
         from ict_gis.errors import IctGisError
 
         try:
-            records = describe_file(Path(layers))
+            records = describe_file(path)
         except IctGisError:
-            raise exc from None
+            if path.suffix.lower() != ".json":
+                raise exc from None
+            try:
+                records = describe_json(path)
+            except IctGisError:
+                raise exc from None
         if not records:
             raise
-        _show_file(Path(layers), fmt, records)
+        _show_file(path, fmt, records)
         return
     summary = layer_set.summary()
     if fmt == "json":
