@@ -218,6 +218,12 @@ def annual(
     during the year are reported as the unit they joined), unless ``units``
     is given.
 
+    After the figures, one sentence per plan says when it will be done at the
+    pace of the year (the :data:`FORECAST_MONTHS` months up to 31 December,
+    :func:`ict_gis.plan.forecast`): the switch-off (stations and
+    subscribers), and each cable plan against its end date
+    (:data:`ict_gis.plan.PLAN_DEADLINES`).
+
     Parameters
     ----------
     layers
@@ -364,7 +370,16 @@ class _Outlook:
     :func:`ict_gis.plan.pace_forecast`.
     """
 
-    def __init__(self, layers, units, *, tech: str, plan: str | None, as_of, lang: str):
+    def __init__(
+        self,
+        layers: Mapping[str, pd.DataFrame],
+        units: gpd.GeoDataFrame,
+        *,
+        tech: str,
+        plan: str | None,
+        as_of: pd.Timestamp,
+        lang: str,
+    ):
         self.layers, self.units, self.tech, self.plan = layers, units, tech, plan
         self.as_of, self.lang, self.year = as_of, lang, int(as_of.year)
         self.sentences: list[str] = []
