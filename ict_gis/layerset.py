@@ -6,7 +6,7 @@ import html
 import os
 from collections.abc import Iterator, Mapping
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import geopandas as gpd
 import pandas as pd
@@ -38,8 +38,9 @@ class LayerSet(Mapping[str, pd.DataFrame]):
     problems
         Problems found while reading (the conversion's are added).
     name
-        Name of the data, shown as the source of maps (default: the file or
-        folder name of ``source``).
+        Name of the data (``Nam Định 2024``), shown as the source of maps and
+        reports (default: the file or folder name of ``source``, ``""``
+        without a source).
     coerced
         The frames were converted with :func:`ict_gis.schema.coerce` already
         (skip the conversion).
@@ -77,11 +78,13 @@ class LayerSet(Mapping[str, pd.DataFrame]):
                 self._frames[kind], more = coerce(kind, frames[kind])
                 found += more
         self.source = source
-        self.name = name
+        self.name = name or default_name(source)
         self.problems: list[Problem] = found
 
     @classmethod
-    def from_frames(cls, frames: Mapping[str, pd.DataFrame], *, source: str = "") -> LayerSet:
+    def from_frames(
+        cls, frames: Mapping[str, pd.DataFrame], *, source: str = "", name: str = ""
+    ) -> LayerSet:
         """Build a layer set from raw frames (as read), converting their columns.
 
         Parameters
@@ -90,13 +93,15 @@ class LayerSet(Mapping[str, pd.DataFrame]):
             Layer kind to frame; the frames are not modified.
         source
             Where the layers came from.
+        name
+            Name of the data (default: the file or folder name of ``source``).
         """
         converted: dict[str, pd.DataFrame] = {}
         problems: list[Problem] = []
         for kind in sorted(frames, key=_kind_order):
             converted[kind], found = coerce(kind, frames[kind])
             problems += found
-        return cls(converted, source=source, problems=problems, coerced=True)
+        return cls(converted, source=source, problems=problems, name=name, coerced=True)
 
     def __getitem__(self, kind: str) -> pd.DataFrame:
         try:
@@ -159,8 +164,23 @@ class LayerSet(Mapping[str, pd.DataFrame]):
         )
 
 
+def default_name(source: object) -> str:
+    """Return the name of a layer set read from ``source``: its file or folder name.
+
+    Examples
+    --------
+    >>> default_name("/data/ninh_binh.gpkg"), default_name("")
+    ('ninh_binh.gpkg', '')
+    """
+    return PurePath(str(source)).name if source else ""
+
+
 def _kind_order(kind: str) -> int:
     return LAYER_KINDS.index(kind) if kind in LAYER_KINDS else len(LAYER_KINDS)
+
+
+#: Name of the bundled layer set (shown as the source of maps and reports).
+BUNDLED_NAME = "Nam Định 2024"
 
 
 def bundled_path() -> Path:
@@ -174,13 +194,15 @@ def bundled_layers() -> LayerSet:
     Examples
     --------
     >>> layers = bundled_layers()
-    >>> len(layers["districts"])
-    10
+    >>> len(layers["districts"]), layers.name
+    (10, 'Nam Định 2024')
     """
-    return read_layers(bundled_path())
+    return read_layers(bundled_path(), name=BUNDLED_NAME)
 
 
-def read_layers(path: str | os.PathLike | None = None, *, kind: str | None = None) -> LayerSet:
+def read_layers(
+    path: str | os.PathLike | None = None, *, kind: str | None = None, name: str | None = None
+) -> LayerSet:
     """Read a layer set: a folder of layer files, one GeoPackage, or one file.
 
     Parameters
@@ -193,6 +215,10 @@ def read_layers(path: str | os.PathLike | None = None, *, kind: str | None = Non
         ``None`` reads the bundled Nam Định layers.
     kind
         Layer kind of a single file whose name does not tell it.
+    name
+        Name of the data, shown as the source of maps and reports (default:
+        :data:`BUNDLED_NAME` for the bundled layers, else the file or folder
+        name, or the PostGIS schema).
 
     Returns
     -------
@@ -206,11 +232,15 @@ def read_layers(path: str | os.PathLike | None = None, *, kind: str | None = Non
         If the kind of a single file cannot be told.
     """
     if path is None:
-        return bundled_layers()
+        return bundled_layers() if name is None else read_layers(bundled_path(), name=name)
     if isinstance(path, str) and postgis.is_url(path):
         location = postgis.parse_url(path)
-        return LayerSet.from_frames(postgis.read_layers(path, LAYER_KINDS), source=location.shown)
+        return LayerSet.from_frames(
+            postgis.read_layers(path, LAYER_KINDS), source=location.shown, name=name or ""
+        )
     path = Path(path)
+    if name is None and _is_bundled(path):
+        name = BUNDLED_NAME
     if not path.exists():
         raise LayerReadError(f"{path}: no such file or folder.")
     raw: dict[str, pd.DataFrame] = {}
@@ -245,7 +275,15 @@ def read_layers(path: str | os.PathLike | None = None, *, kind: str | None = Non
             )
         schema_for(file_kind)
         raw[file_kind] = io.read_layer(path)
-    return LayerSet.from_frames(raw, source=str(path))
+    return LayerSet.from_frames(raw, source=str(path), name=name or "")
+
+
+def _is_bundled(path: Path) -> bool:
+    """Whether ``path`` is the folder of the bundled layers."""
+    try:
+        return path.resolve() == bundled_path().resolve()
+    except OSError:
+        return False
 
 
 # --------------------------------------------------------------------------- bundled units

@@ -33,14 +33,19 @@ import geopandas as gpd
 import pandas as pd
 
 from ict_gis.crosswalk import report_units
+from ict_gis.errors import PlanError
 from ict_gis.metrics import registry
-from ict_gis.metrics.progress import OUTSIDE, TOTAL, problems_of
-from ict_gis.numbers import LANGS, is_missing
+from ict_gis.metrics.progress import NO_PLAN, OUTSIDE, TOTAL, problems_of
+from ict_gis.numbers import LANGS, format_km, is_missing
+from ict_gis.plan import PLAN_DEADLINES, forecast, pace_forecast
 from ict_gis.problems import Problem
-from ict_gis.texts import day_text, text
+from ict_gis.texts import day_text, month_text, text
 from ict_gis.units import unit_frame
 
-__all__ = ["AnnualReport", "annual"]
+__all__ = ["FORECAST_MONTHS", "AnnualReport", "annual"]
+
+#: The pace of the report's forecasts: the months of the year reported.
+FORECAST_MONTHS: int = 12
 
 
 @dataclass(frozen=True)
@@ -72,9 +77,17 @@ class AnnualReport:
         Problems found while computing (features outside every unit, units
         missing from the subscriber table, ...).
     source
-        Where the layers came from.
+        Where the layers came from: the layer set's name (``Nam Định 2024``)
+        or, without one, its path.
     titles
         Title of each table (by key), in ``lang``.
+    forecasts
+        When the switch-off and each cable plan will be done at the pace of
+        the year (:data:`FORECAST_MONTHS` months up to ``as_of``, see
+        :func:`ict_gis.plan.forecast`), JSON-ready: ``months``,
+        ``switch_off`` (``stations``, ``subscribers``: ``done``, ``goal``,
+        ``pace_per_month``, ``finish``, ``status``) and ``cables`` (one dict
+        per plan, with ``deadline``); the sentences say it.
     """
 
     year: int
@@ -87,6 +100,7 @@ class AnnualReport:
     problems: list[Problem] = field(default_factory=list)
     source: str = ""
     titles: dict[str, str] = field(default_factory=dict)
+    forecasts: dict[str, object] = field(default_factory=dict)
 
     def title(self) -> str:
         """Return the report's title in its language."""
@@ -114,8 +128,8 @@ class AnnualReport:
         ``tidied_km``, ``planned_km``, ``pct``, ...), ``units`` (the same
         figures per unit, with ``code`` and ``name``; ``None`` for a unit
         with no data), ``outside`` (the same
-        for features outside every unit, or ``None``), ``since``, ``as_of``,
-        ``lang`` and ``problems``.
+        for features outside every unit, or ``None``), ``forecast`` (see
+        :attr:`forecasts`), ``since``, ``as_of``, ``lang`` and ``problems``.
         """
         first = _unit_table(self.tables)
         units = [] if first is None else [c for c in first.index if c not in (TOTAL, OUTSIDE)]
@@ -128,6 +142,7 @@ class AnnualReport:
             **self.totals,
             "units": [_unit_figures(self.tables, code) for code in units],
             "outside": _unit_figures(self.tables, OUTSIDE) if has_outside else None,
+            "forecast": self.forecasts,
             "since": f"{self.since:%Y-%m-%d}",
             "as_of": f"{self.as_of:%Y-%m-%d}",
             "lang": self.lang,
@@ -202,6 +217,12 @@ def annual(
     year. Units are the ``districts`` layer as of 31 December (units merged
     during the year are reported as the unit they joined), unless ``units``
     is given.
+
+    After the figures, one sentence per plan says when it will be done at the
+    pace of the year (the :data:`FORECAST_MONTHS` months up to 31 December,
+    :func:`ict_gis.plan.forecast`): the switch-off (stations and
+    subscribers), and each cable plan against its end date
+    (:data:`ict_gis.plan.PLAN_DEADLINES`).
 
     Parameters
     ----------
@@ -283,6 +304,10 @@ def annual(
                 lines.append((part.rank, part.sentences(figures, table, lang, int(year))))
     problems = left_out + list(dict.fromkeys(p for t in tables.values() for p in problems_of(t)))
     sentences = [s for _, found in sorted(lines, key=lambda rl: rl[0]) for s in found]
+    outlook = _Outlook(layers, units, tech=tech, plan=plan, as_of=as_of, lang=lang)
+    forecasts = outlook.run(tables)
+    sentences += outlook.sentences
+    problems += outlook.problems
     if "has_data" in units.columns:
         sentences.append(_coverage_sentence(units, lang))
     return AnnualReport(
@@ -294,9 +319,178 @@ def annual(
         tables=tables,
         sentences=sentences,
         problems=problems,
-        source=str(getattr(layers, "source", "") or ""),
+        source=_source_name(layers),
         titles=titles,
+        forecasts=forecasts,
     )
+
+
+def _source_name(layers: Mapping[str, pd.DataFrame]) -> str:
+    """Return the name of the layer set (``Nam Định 2024``), or its path without one."""
+    return str(getattr(layers, "name", "") or getattr(layers, "source", "") or "")
+
+
+# --------------------------------------------------------------------------- forecasts
+
+
+def _when(row: pd.Series, lang: str, year: int) -> str:
+    """Write when a row of :func:`ict_gis.plan.pace_forecast` will be done."""
+    if row["status"] == "done":
+        return text("report_forecast_done", lang)
+    if pd.isna(row["finish"]):
+        return text("report_forecast_stalled", lang, year=year)
+    return text("report_forecast_finish", lang, month=month_text(row["finish"], lang))
+
+
+def _outlook_json(row: pd.Series) -> dict[str, object]:
+    """Return the figures of one forecast row, JSON-ready (days as ``YYYY-MM-DD``)."""
+
+    def day(value: object) -> str | None:
+        return None if pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d}"
+
+    def number(value: object) -> float | None:
+        return None if pd.isna(value) else float(value)
+
+    return {
+        "done": number(row["done"]),
+        "goal": number(row["goal"]),
+        "pace_per_month": number(row["pace_per_month"]),
+        "months_left": number(row["months_left"]),
+        "finish": day(row["finish"]),
+        "deadline": day(row["deadline"]),
+        "status": str(row["status"]),
+    }
+
+
+class _Outlook:
+    """The report's forecasts: at the pace of the year, when each plan will be done.
+
+    The figures come from :func:`ict_gis.plan.forecast` (province totals);
+    a cable plan's categories are added up and forecast together by
+    :func:`ict_gis.plan.pace_forecast`.
+    """
+
+    def __init__(
+        self,
+        layers: Mapping[str, pd.DataFrame],
+        units: gpd.GeoDataFrame,
+        *,
+        tech: str,
+        plan: str | None,
+        as_of: pd.Timestamp,
+        lang: str,
+    ):
+        self.layers, self.units, self.tech, self.plan = layers, units, tech, plan
+        self.as_of, self.lang, self.year = as_of, lang, int(as_of.year)
+        self.sentences: list[str] = []
+        self.problems: list[Problem] = []
+
+    def _forecast(self, metric: str, **params: object) -> pd.DataFrame | None:
+        try:
+            table = forecast(
+                self.layers,
+                metric=metric,
+                months=FORECAST_MONTHS,
+                as_of=self.as_of,
+                units=self.units,
+                **params,
+            )
+        except PlanError as exc:
+            self.problems.append(
+                Problem(
+                    layer=metric,
+                    feature_id=None,
+                    column=None,
+                    severity="warning",
+                    message=f"No forecast in the report: {exc}",
+                    fix="Add the figures of the year to the layers to get one.",
+                )
+            )
+            return None
+        return table[table.index.get_level_values(0) == TOTAL]
+
+    def run(self, tables: Mapping[str, pd.DataFrame]) -> dict[str, object]:
+        """Compute the forecasts of the parts in ``tables``; fill :attr:`sentences`."""
+        out: dict[str, object] = {"months": FORECAST_MONTHS}
+        if "switch_off" in tables:
+            out["switch_off"] = self._switch_off()
+        if "cables" in tables:
+            out["cables"] = self._cables()
+        return out
+
+    def _switch_off(self) -> dict[str, object]:
+        table = self._forecast("switch_off", tech=self.tech)
+        if table is None:
+            return {}
+        rows = table.droplevel(0)
+        clauses = [
+            text(
+                "report_forecast_for",
+                self.lang,
+                clause=_when(row, self.lang, self.year),
+                what=text(f"report_forecast_{what}", self.lang),
+            )
+            for what, row in rows.iterrows()
+        ]
+        if clauses:
+            joined = clauses[0]
+            for clause in clauses[1:]:
+                joined = text("report_forecast_and", self.lang, first=joined, second=clause)
+            tech = str(table.attrs.get("tech") or self.tech)
+            self.sentences.append(
+                text(
+                    "report_forecast_switch_off",
+                    self.lang,
+                    year=self.year,
+                    tech=tech,
+                    clauses=joined,
+                )
+            )
+        return {str(what): _outlook_json(row) for what, row in rows.iterrows()}
+
+    def _cables(self) -> list[dict[str, object]]:
+        table = self._forecast("cables", plan=self.plan)
+        if table is None:
+            return []
+        plans = table.index.get_level_values("plan")
+        table = table[plans != NO_PLAN]
+        per_plan = table.groupby(level="plan", sort=True)[["done", "goal", "pace_per_month"]].sum()
+        if per_plan.empty:
+            return []
+        deadlines = pd.Series(
+            pd.to_datetime([PLAN_DEADLINES.get(str(p)) for p in per_plan.index]),
+            index=per_plan.index,
+        )
+        outlook = pace_forecast(
+            per_plan["done"],
+            per_plan["done"] - per_plan["pace_per_month"] * FORECAST_MONTHS,
+            per_plan["goal"],
+            months=FORECAST_MONTHS,
+            as_of=self.as_of,
+            deadline=deadlines,
+        )
+        found = []
+        for plan, row in outlook.iterrows():
+            self.sentences.append(self._cable_sentence(str(plan), row))
+            found.append({"plan": str(plan), **_outlook_json(row)})
+        return found
+
+    def _cable_sentence(self, plan: str, row: pd.Series) -> str:
+        status = str(row["status"])
+        keys = {"on_time": "on_time", "late": "late", "stalled": "not_by"}
+        outlook = ""
+        if status in keys and not pd.isna(row["deadline"]):
+            deadline = day_text(pd.Timestamp(row["deadline"]).date(), self.lang)
+            outlook = text(f"report_forecast_{keys[status]}", self.lang, deadline=deadline)
+        return text(
+            "report_forecast_cable",
+            self.lang,
+            year=self.year,
+            pace=format_km(row["pace_per_month"], lang=self.lang),
+            plan=plan,
+            clause=_when(row, self.lang, self.year),
+            outlook=outlook,
+        )
 
 
 def _coverage_sentence(units: gpd.GeoDataFrame, lang: str) -> str:

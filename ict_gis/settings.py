@@ -38,6 +38,10 @@ MNC: dict[int, str] = {1: "MobiFone", 2: "VNPT", 4: "Viettel", 5: "Vietnamobile"
 #: Radio technologies, oldest first.
 TECHNOLOGIES: tuple[str, ...] = ("2G", "3G", "4G", "5G")
 
+#: Technology of ``ict_gis.coverage()`` and ``ict-gis coverage`` when none is asked
+#: for: 4G, the coverage the plans and reports measure (ask for ``"2G,4G,5G"`` for all).
+DEFAULT_TECH: str = "4G"
+
 #: Life cycle of a BTS station.
 BTS_STATUSES: tuple[str, ...] = ("approved", "under_construction", "on_air", "dismantled")
 

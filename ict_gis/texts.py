@@ -32,6 +32,7 @@ __all__ = [
     "column_labels",
     "day_text",
     "lang_index",
+    "month_text",
     "text",
 ]
 
@@ -118,6 +119,39 @@ def day_text(value: object, lang: str) -> str:
     ('31/12/2024', '2024-12-31')
     """
     return format(value, DATE_FORMATS[LANGS[lang_index(lang)]])
+
+
+#: Month names in English (Vietnamese writes months as numbers: ``tháng 8/2027``).
+MONTH_NAMES_EN: tuple[str, ...] = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def month_text(value: object, lang: str) -> str:
+    """Return the month of a day as ``lang`` writes it (``tháng 8/2027``, ``August 2027``).
+
+    Examples
+    --------
+    >>> import datetime
+    >>> day = datetime.date(2027, 8, 5)
+    >>> month_text(day, "vi"), month_text(day, "en")
+    ('tháng 8/2027', 'August 2027')
+    """
+    month, year = int(value.month), int(value.year)  # type: ignore[attr-defined]
+    if LANGS[lang_index(lang)] == "vi":
+        return f"tháng {month}/{year}"
+    return f"{MONTH_NAMES_EN[month - 1]} {year}"
 
 
 #: Titles, legends, popup labels and sentence parts of the metrics, (vi, en).
@@ -218,6 +252,34 @@ LABELS: dict[str, tuple[str, str]] = {
     "title_forecast": (
         ": dự báo hoàn thành theo tốc độ {months} tháng gần nhất",
         ": when it will be done at the pace of the last {months} months",
+    ),
+    # the annual report's forecasts (the pace of the year, ict_gis.plan.forecast)
+    "report_forecast_switch_off": (
+        "Theo tốc độ năm {year}, việc tắt sóng {tech} {clauses}.",
+        "At the {year} pace, the {tech} switch-off {clauses}.",
+    ),
+    "report_forecast_cable": (
+        "Theo tốc độ năm {year} ({pace} km/tháng), Kế hoạch {plan} {clause}{outlook}.",
+        "At the {year} pace ({pace} km a month), plan {plan} {clause}{outlook}.",
+    ),
+    "report_forecast_finish": ("sẽ hoàn thành vào {month}", "will be finished in {month}"),
+    "report_forecast_done": ("đã hoàn thành", "is finished"),
+    "report_forecast_stalled": (
+        "chưa thể hoàn thành (năm {year} không có tiến độ)",
+        "has no finish date (no progress in {year})",
+    ),
+    "report_forecast_for": ("{clause} đối với {what}", "{clause} for the {what}"),
+    "report_forecast_and": ("{first} và {second}", "{first} and {second}"),
+    "report_forecast_stations": ("các trạm", "stations"),
+    "report_forecast_subscribers": ("thuê bao", "subscribers"),
+    "report_forecast_on_time": (", kịp trước hạn {deadline}", ", before its end date {deadline}"),
+    "report_forecast_late": (
+        ", chậm so với hạn {deadline}",
+        ", after its end date {deadline}",
+    ),
+    "report_forecast_not_by": (
+        ", không kịp hạn {deadline}",
+        ", so not by its end date {deadline}",
     ),
 }
 

@@ -28,7 +28,7 @@ from ict_gis.cli.options import (
     units_option,
 )
 from ict_gis.cli.plot_option import plot_option, write_plot
-from ict_gis.settings import TECHNOLOGIES
+from ict_gis.settings import DEFAULT_TECH, TECHNOLOGIES
 
 #: Output formats of ``ict-gis coverage``.
 FORMATS = ("table", "csv", "json", "md", "xlsx", "gpkg")
@@ -110,26 +110,16 @@ def progress_bar(ctx: click.Context, label: str) -> tuple[Callable[[int, int], N
     return update, close
 
 
-def _present_techs(layers) -> list[str]:
-    """Technologies with at least one station in the layer set."""
-    from ict_gis.schema import split_list
-
-    found: set[str] = set()
-    if "bts_stations" in set(layers):
-        for value in layers["bts_stations"]["technologies"].dropna().unique():
-            found.update(split_list(value))
-    if "sites_5g" in set(layers) and len(layers["sites_5g"]):
-        found.add("5G")
-    return [t for t in TECHNOLOGIES if t in found] or ["4G"]
-
-
 @click.command("coverage")
 @layers_argument
 @click.option(
     "--tech",
     callback=_techs,
+    default=DEFAULT_TECH,
+    show_default=True,
     metavar="2G,4G,5G",
-    help="Technologies, comma separated. [default: every technology in the layers]",
+    help="Technologies, comma separated (--tech 2G,4G,5G for all); the default is the "
+    "Python function's (ict_gis.coverage).",
 )
 @click.option(
     "--operator",
@@ -196,6 +186,11 @@ def command(
     and "all" (every operator with stations of that technology). Stations
     switched off (shutdowns_2g) up to --as-of no longer radiate 2G.
 
+    The defaults are those of the Python function ict_gis.coverage(): 4G
+    (--tech 2G,4G,5G for every technology), each operator with any and all,
+    exact mode, the circle footprint model, today's date, the districts
+    layer.
+
     \b
     Examples:
       ict-gis coverage --tech 4G --as-of 2024-12-31
@@ -226,7 +221,7 @@ def command(
 
         units = report_units(layer_set, units, as_of=as_of, level=level)
     fp_model = footprint_model(model, radius, config)
-    techs = tech or _present_techs(layer_set)
+    techs = tech or [DEFAULT_TECH]
     update, close = progress_bar(ctx, "Coverage")
     try:
         table = coverage(

@@ -58,6 +58,12 @@ def command(
     percentages cut, not rounded). JSON carries the exact values; XLSX has
     one sheet per table (use -o FILE.xlsx).
 
+    A last line per plan says when it will be done at the pace of the year
+    (the 12 months to 31 December, as `ict-gis progress switch-off --forecast
+    12`): the switch-off (stations and subscribers) and each cable plan,
+    against its end date (49/KH-UBND: 31/12/2025). The source line names the
+    layer set (the bundled layers: Nam Định 2024).
+
     A layer set without some layers gets the parts its layers allow; each
     part left out is named, with the layer it needs.
 

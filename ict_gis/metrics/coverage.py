@@ -72,7 +72,7 @@ from ict_gis.footprints import (
 from ict_gis.geometry import polygon_positions
 from ict_gis.numbers import percents
 from ict_gis.schema import split_list, technologies, technology
-from ict_gis.settings import OPERATOR_ALIASES, OPERATORS, TECHNOLOGIES
+from ict_gis.settings import DEFAULT_TECH, OPERATOR_ALIASES, OPERATORS, TECHNOLOGIES
 from ict_gis.units import metric_crs, to_date, unit_frame
 
 __all__ = [
@@ -81,6 +81,7 @@ __all__ = [
     "COVERAGE_COLUMNS",
     "CoverageError",
     "DEFAULT_RESOLUTION_M",
+    "DEFAULT_TECH",
     "ENGINES",
     "GAP_SCENARIOS",
     "MODES",
@@ -585,7 +586,7 @@ def coverage(
     layers: Mapping[str, pd.DataFrame],
     units: gpd.GeoDataFrame | None = None,
     *,
-    tech: str | Sequence[str] = "4G",
+    tech: str | Sequence[str] = DEFAULT_TECH,
     operator: str | Sequence[str] | None = None,
     model: FootprintModel | str | None = None,
     as_of: dt.date | str | pd.Timestamp | None = None,
@@ -613,7 +614,8 @@ def coverage(
         ``districts`` layer as of ``as_of`` (merged units dissolved, see
         :func:`ict_gis.units.unit_frame`).
     tech
-        One technology or several (``"4G"``, ``"2G,4G"``, ``["2G", "5G"]``).
+        One technology or several (``"4G"``, ``"2G,4G"``, ``["2G", "5G"]``);
+        default :data:`DEFAULT_TECH` (4G, as ``ict-gis coverage``).
     operator
         ``None``: every operator with stations of that technology, plus
         ``any`` and ``all`` across them. Otherwise operator names and/or
