@@ -1058,7 +1058,7 @@ def plan_sharing(
     day = to_date(as_of)
     if day is not None and "on_air_date" in st.columns:
         dates = pd.to_datetime(st["on_air_date"])
-        keep &= (dates.isna() | (dates <= day) | (st["status"] != "on_air")).to_numpy()
+        keep = keep & (dates.isna() | (dates <= day) | (st["status"] != "on_air")).to_numpy()
     st = st[keep]
     pts = st.geometry.to_crs(crs).to_numpy()
     n = len(st)

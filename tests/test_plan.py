@@ -359,6 +359,25 @@ def test_plan_sharing_groups():
     assert apart.per_unit.loc["total", "groups"] == 0
 
 
+def test_plan_sharing_as_of_leaves_out_stations_not_yet_on_air():
+    """B goes on air after the day asked: A and C (70 m apart) are then two towers."""
+    stations = gpd.GeoDataFrame(
+        {
+            "site_id": ["A", "B", "C"],
+            "operator": ["Viettel", "VNPT", "MobiFone"],
+            "status": ["on_air"] * 3,
+            "on_air_date": pd.to_datetime(["2023-05-01", "2025-03-01", None]),
+        },
+        geometry=[shapely.Point(1000, 0), shapely.Point(1030, 0), shapely.Point(1070, 0)],
+        crs=LAEA,
+    )
+    layers = {"districts": units_frame(), "bts_stations": stations}
+    before = plan_sharing(layers, as_of="2024-12-31").towers
+    assert sorted(before["site_ids"]) == ["A", "C"]
+    after = plan_sharing(layers, as_of="2025-12-31").towers
+    assert sorted(after["site_ids"]) == ["A, B, C"]
+
+
 # --------------------------------------------------------------------------- forecasts
 
 
