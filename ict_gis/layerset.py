@@ -14,6 +14,7 @@ import pandas as pd
 from ict_gis import io
 from ict_gis.errors import LayerKindError, LayerReadError
 from ict_gis.io import postgis
+from ict_gis.io.encodings import canonical_encoding
 from ict_gis.problems import Problem
 from ict_gis.schema import LAYER_KINDS, coerce, kind_from_name, schema_for
 
@@ -180,7 +181,12 @@ def bundled_layers() -> LayerSet:
     return read_layers(bundled_path())
 
 
-def read_layers(path: str | os.PathLike | None = None, *, kind: str | None = None) -> LayerSet:
+def read_layers(
+    path: str | os.PathLike | None = None,
+    *,
+    kind: str | None = None,
+    encoding: str | None = None,
+) -> LayerSet:
     """Read a layer set: a folder of layer files, one GeoPackage, or one file.
 
     Parameters
@@ -193,6 +199,10 @@ def read_layers(path: str | os.PathLike | None = None, *, kind: str | None = Non
         ``None`` reads the bundled Nam Định layers.
     kind
         Layer kind of a single file whose name does not tell it.
+    encoding
+        Encoding of the text of the Shapefiles and CSV files (``utf-8``,
+        ``tcvn3``, ``vni``, ``cp1258`` or a Python codec name), instead of
+        their ``.cpg`` and of detection; see :func:`ict_gis.io.read_layer`.
 
     Returns
     -------
@@ -205,6 +215,8 @@ def read_layers(path: str | os.PathLike | None = None, *, kind: str | None = Non
     LayerKindError
         If the kind of a single file cannot be told.
     """
+    if encoding is not None:
+        encoding = canonical_encoding(encoding)  # an unknown name fails before any read
     if path is None:
         return bundled_layers()
     if isinstance(path, str) and postgis.is_url(path):
@@ -221,7 +233,7 @@ def read_layers(path: str | os.PathLike | None = None, *, kind: str | None = Non
                 continue
             child_kind = kind_from_name(child.name)
             if child_kind is not None and child_kind not in raw:
-                raw[child_kind] = io.read_layer(child)
+                raw[child_kind] = io.read_layer(child, encoding=encoding)
         if not raw:
             raise LayerReadError(
                 f"{path}: no layer files found. Name them after their kind: "
@@ -231,7 +243,7 @@ def read_layers(path: str | os.PathLike | None = None, *, kind: str | None = Non
         for name in io.list_layers(path):
             layer_kind = kind_from_name(name)
             if layer_kind is not None:
-                raw[layer_kind] = io.read_layer(path, layer=name)
+                raw[layer_kind] = io.read_layer(path, layer=name, encoding=encoding)
         if not raw:
             raise LayerReadError(
                 f"{path}: no layer is named after a kind ({', '.join(LAYER_KINDS)})."
@@ -244,7 +256,7 @@ def read_layers(path: str | os.PathLike | None = None, *, kind: str | None = Non
                 f"(--kind on the command line), one of {', '.join(LAYER_KINDS)}."
             )
         schema_for(file_kind)
-        raw[file_kind] = io.read_layer(path)
+        raw[file_kind] = io.read_layer(path, encoding=encoding)
     return LayerSet.from_frames(raw, source=str(path))
 
 
