@@ -401,7 +401,18 @@ def _syllable_ok(word: str) -> bool:
         and nucleus in _NUCLEI
         and final in _FINALS
         and not (final and nucleus in _OPEN)
+        and _spelled(initial, nucleus)
     )
+
+
+def _spelled(initial: str, nucleus: str) -> bool:
+    """Whether the initial is spelled as before this vowel (k, gh, ngh before e, ê, i)."""
+    front = nucleus[0] in "eêiy"
+    if initial in ("k", "gh", "ngh"):
+        return front
+    if initial in ("c", "ng"):
+        return not front
+    return not (initial == "g" and nucleus[0] in "eê")
 
 
 #: Characters other than letters that Vietnamese text in a legacy encoding may hold.
