@@ -242,3 +242,14 @@ def test_sheet_in_vni_is_read_and_reported(tmp_path):
     assert report.encoding == "vni"
     assert "read as VNI-Windows and converted to Unicode" in str(report)
     assert report.sheets["tram.csv"]["site_id"] == "Mã trạm"
+
+
+def test_text_tables_decode_legacy_text_too(tmp_path):
+    import gzip
+
+    from ict_gis.io.tables import read_text_table
+
+    path = tmp_path / "crosswalk.csv.gz"
+    path.write_bytes(gzip.compress(b"old_code,name\n00001," + SAMPLES["vni"][0] + b"\n"))
+    table = read_text_table(path)
+    assert table.to_dict("records") == [{"old_code": "00001", "name": "Nam Định"}]
