@@ -163,6 +163,13 @@ def test_forced_utf8_on_legacy_bytes_is_a_clear_error(tmp_path):
         io.read_layer(path, encoding="utf-8")
 
 
+def test_undecodable_shapefile_text_is_a_clear_error(tmp_path):
+    path = _shapefile(tmp_path, b"Ch\xe2teau d'\xe9t\xe9 cr\xe9\xe9", None)
+    with pytest.raises(LayerReadError, match=r"bts_stations\.shp: cannot decode the text"):
+        io.read_layer(path)
+    assert io.read_layer(path, encoding="cp1252")["name"][0] == "Château d'été créé"
+
+
 # --------------------------------------------------------------------------- CSV
 
 

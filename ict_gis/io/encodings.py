@@ -445,7 +445,7 @@ def _ranked(raw: bytes, order: tuple[str, ...]) -> list[tuple[str, float]]:
     return sorted(scores, key=lambda item: -item[1])
 
 
-def detect_encoding(samples: list[bytes], *, prefer: str = "dbf", source: str = "the text") -> str:
+def detect_encoding(samples: list[bytes], *, prefer: str = "dbf", source: str | None = None) -> str:
     r"""Guess the encoding of some text values: UTF-8, TCVN3, VNI or Windows-1258.
 
     UTF-8 when every value decodes as UTF-8 (plain ASCII included);
@@ -461,13 +461,15 @@ def detect_encoding(samples: list[bytes], *, prefer: str = "dbf", source: str = 
     prefer
         ``"dbf"`` or ``"csv"``: the kind of file, for ties.
     source
-        What the samples are, for the error message.
+        The file the samples come from. When given, text that is not UTF-8
+        and reads as Vietnamese in none of the legacy encodings is an error
+        naming it; when ``None``, the best guess is returned anyway.
 
     Raises
     ------
     LayerReadError
-        If the text is not UTF-8 and reads as Vietnamese in none of the
-        legacy encodings (under :data:`MIN_SCORE`).
+        If ``source`` is given and the text is not UTF-8 and reads as
+        Vietnamese in none of the legacy encodings (under :data:`MIN_SCORE`).
 
     Examples
     --------
@@ -484,7 +486,7 @@ def detect_encoding(samples: list[bytes], *, prefer: str = "dbf", source: str = 
         pass
     ranked = _ranked(b"\n".join(samples), PREFERENCE[prefer])
     best, score = ranked[0]
-    if score < MIN_SCORE:
+    if source is not None and score < MIN_SCORE:
         tried = ", ".join(f"{ENCODING_NAMES[e]} {max(s, 0):.0%}" for e, s in ranked)
         raise LayerReadError(
             f"{source}: cannot decode the text: it is not UTF-8, and read as each legacy "
