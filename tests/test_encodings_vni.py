@@ -104,6 +104,8 @@ def test_canonical_names():
     assert canonical_encoding("latin-1") == "iso8859-1"
     with pytest.raises(LayerReadError, match="utf-8, tcvn3, vni, cp1258"):
         canonical_encoding("klingon")
+    with pytest.raises(LayerReadError, match="unknown encoding 'base64'"):
+        canonical_encoding("base64")  # a codec, but not of text
 
 
 # --------------------------------------------------------------------------- Shapefiles

@@ -241,7 +241,9 @@ def canonical_encoding(name: str) -> str:
     if key in _ALIASES:
         return _ALIASES[key]
     try:
-        return codecs.lookup(key).name
+        codec = codecs.lookup(key).name
+        b"".decode(codec)  # a text encoding (not base64, rot13...)
+        return codec
     except LookupError:
         raise LayerReadError(
             f"unknown encoding {name!r}: use one of {', '.join(ENCODINGS)} "
