@@ -218,6 +218,14 @@ def decode_text(raw: bytes, encoding: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def _text_codec(codec: str) -> None:
+    """Raise :class:`LookupError` unless ``codec`` decodes bytes to text (not base64, zlib...)."""
+    try:
+        b"aa".decode(codec)
+    except UnicodeDecodeError:
+        pass
+
+
 def canonical_encoding(name: str) -> str:
     """Return the name of an encoding as this module uses it.
 
@@ -242,7 +250,7 @@ def canonical_encoding(name: str) -> str:
         return _ALIASES[key]
     try:
         codec = codecs.lookup(key).name
-        b"".decode(codec)  # a text encoding (not base64, rot13...)
+        _text_codec(codec)
         return codec
     except LookupError:
         raise LayerReadError(
