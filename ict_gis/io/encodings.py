@@ -24,6 +24,7 @@ below were typed from those, mark by mark.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import re
 import struct
 import unicodedata
@@ -220,10 +221,8 @@ def decode_text(raw: bytes, encoding: str) -> str:
 
 def _text_codec(codec: str) -> None:
     """Raise :class:`LookupError` unless ``codec`` decodes bytes to text (not base64, zlib...)."""
-    try:
+    with contextlib.suppress(UnicodeDecodeError):
         b"aa".decode(codec)
-    except UnicodeDecodeError:
-        pass
 
 
 def canonical_encoding(name: str) -> str:
