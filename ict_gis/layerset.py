@@ -14,6 +14,7 @@ import pandas as pd
 from ict_gis import io
 from ict_gis.errors import LayerKindError, LayerReadError
 from ict_gis.io import postgis
+from ict_gis.io.encodings import canonical_encoding
 from ict_gis.problems import Problem
 from ict_gis.schema import LAYER_KINDS, coerce, kind_from_name, schema_for
 
@@ -201,7 +202,11 @@ def bundled_layers() -> LayerSet:
 
 
 def read_layers(
-    path: str | os.PathLike | None = None, *, kind: str | None = None, name: str | None = None
+    path: str | os.PathLike | None = None,
+    *,
+    kind: str | None = None,
+    name: str | None = None,
+    encoding: str | None = None,
 ) -> LayerSet:
     """Read a layer set: a folder of layer files, one GeoPackage, or one file.
 
@@ -219,6 +224,10 @@ def read_layers(
         Name of the data, shown as the source of maps and reports (default:
         :data:`BUNDLED_NAME` for the bundled layers, else the file or folder
         name, or the PostGIS schema).
+    encoding
+        Encoding of the text of the Shapefiles and CSV files (``utf-8``,
+        ``tcvn3``, ``vni``, ``cp1258`` or a Python codec name), instead of
+        their ``.cpg`` and of detection; see :func:`ict_gis.io.read_layer`.
 
     Returns
     -------
@@ -231,6 +240,8 @@ def read_layers(
     LayerKindError
         If the kind of a single file cannot be told.
     """
+    if encoding is not None:
+        encoding = canonical_encoding(encoding)  # an unknown name fails before any read
     if path is None:
         return bundled_layers() if name is None else read_layers(bundled_path(), name=name)
     if isinstance(path, str) and postgis.is_url(path):
@@ -251,17 +262,17 @@ def read_layers(
                 continue
             child_kind = kind_from_name(child.name)
             if child_kind is not None and child_kind not in raw:
-                raw[child_kind] = io.read_layer(child)
+                raw[child_kind] = io.read_layer(child, encoding=encoding)
         if not raw:
             raise LayerReadError(
                 f"{path}: no layer files found. Name them after their kind: "
                 f"{', '.join(k + '.geojson' for k in LAYER_KINDS[:2])}, ..."
             )
     elif path.suffix.lower() == ".gpkg" and kind is None:
-        for name in io.list_layers(path):
-            layer_kind = kind_from_name(name)
+        for layer_name in io.list_layers(path):
+            layer_kind = kind_from_name(layer_name)
             if layer_kind is not None:
-                raw[layer_kind] = io.read_layer(path, layer=name)
+                raw[layer_kind] = io.read_layer(path, layer=layer_name, encoding=encoding)
         if not raw:
             raise LayerReadError(
                 f"{path}: no layer is named after a kind ({', '.join(LAYER_KINDS)})."
@@ -274,7 +285,7 @@ def read_layers(
                 f"(--kind on the command line), one of {', '.join(LAYER_KINDS)}."
             )
         schema_for(file_kind)
-        raw[file_kind] = io.read_layer(path)
+        raw[file_kind] = io.read_layer(path, encoding=encoding)
     return LayerSet.from_frames(raw, source=str(path), name=name or "")
 
 

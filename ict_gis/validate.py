@@ -36,6 +36,7 @@ from ict_gis.geometry import (
     topology,
 )
 from ict_gis.io.crs import towgs84_of, towgs84_shift_m
+from ict_gis.io.encodings import ENCODING_NAMES
 from ict_gis.layerset import LayerSet
 from ict_gis.problems import Problem, Severity
 from ict_gis.schema import LAYER_KINDS, SCHEMAS, LayerSchema, feature_ids, split_list
@@ -538,22 +539,20 @@ def _outside_message(codes: np.ndarray, nearest: int, distance: float, swapped: 
     return text
 
 
-_ENCODING_NAMES = {"tcvn3": "TCVN3 (ABC)", "cp1258": "Windows-1258", "utf-8": "UTF-8"}
-
-
 def _report_converted(kind: str, frame: pd.DataFrame, out: _Collector) -> None:
     """Warn about each text column that was decoded from a legacy encoding when read."""
     for column, encoding in sorted(frame.attrs.get("converted_columns", {}).items()):
-        name = _ENCODING_NAMES.get(encoding, encoding)
+        name = ENCODING_NAMES.get(encoding, encoding)
         out.add(
             kind,
             None,
             column,
             "warning",
-            f"the text was read as {name} (the file has no UTF-8 .cpg) and converted to "
-            "Unicode (NFC).",
-            "check a few values; save the layer in UTF-8 (GeoPackage, or a Shapefile with a "
-            ".cpg saying UTF-8) so that it is read the same everywhere.",
+            f"the text was read as {name} (the file does not say it is UTF-8) and converted "
+            "to Unicode (NFC).",
+            "check a few values (if they are wrong, name the encoding with --encoding); save "
+            "the layer in UTF-8 (GeoPackage, a UTF-8 CSV, or a Shapefile with a .cpg saying "
+            "UTF-8) so that it is read the same everywhere.",
         )
 
 

@@ -99,7 +99,8 @@ def test_single_file_with_kind_option(tmp_path):
     ("name", "content"),
     [
         ("bts_stations.geojson", b"this is not GeoJSON"),
-        ("subscribers.csv", "code,period\n356,tháng 12\n".encode("cp1258")),
+        # Windows-1258 text is now decoded (issue 12 item 5); NUL bytes are not text
+        ("subscribers.csv", b"code,period\n356,\x00\x00\xff\n"),
         ("empty_folder", None),
     ],
 )

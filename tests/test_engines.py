@@ -116,7 +116,7 @@ def test_arcs_agree_with_fine_polygons_and_the_polygons_engine():
 
 
 def test_arcs_all_in_small_chunks_of_circles(monkeypatch):
-    """"all" paired a few circles at a time (as on a country) gives the same areas."""
+    """ "all" paired a few circles at a time (as on a country) gives the same areas."""
     pytest.importorskip("numba")
     from ict_gis.engines import arcs as arcs_module
 

@@ -57,3 +57,13 @@ def test_summary_and_html_repr_escape_names(tmp_path):
     assert summary.loc["districts", "crs"] == "EPSG:4326"
     html = layers.__class__(dict(layers), source="<b>x</b>")._repr_html_()
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
+
+
+def test_a_geopackage_set_is_named_after_its_file(tmp_path):
+    """Not after its last layer (the layer loop must not take the name's place)."""
+    layers = bundled_layers()
+    path = tmp_path / "tinh.gpkg"
+    for kind in ("districts", "bts_stations"):
+        layers[kind].to_file(path, layer=kind, driver="GPKG", engine="pyogrio")
+    assert read_layers(path).name == "tinh.gpkg"
+    assert read_layers(path, name="Tỉnh X").name == "Tỉnh X"

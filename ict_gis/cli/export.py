@@ -7,12 +7,13 @@ from pathlib import Path
 import click
 
 from ict_gis import io
-from ict_gis.cli.options import LayersParam, load_valid_layers, note
+from ict_gis.cli.options import LayersParam, encoding_option, load_valid_layers, note
 from ict_gis.io import postgis
 
 
 @click.command("export")
 @click.argument("layers", type=LayersParam())
+@encoding_option
 @click.argument("destination")
 @click.option(
     "--replace",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from ict_gis.cli.options import load_layers, note
+from ict_gis.cli.options import encoding_option, given_encoding, load_layers, note
 from ict_gis.settings import MCC, OPERATORS
 
 _OUTPUT_SUFFIXES = (".gpkg", ".geojson", ".json")
@@ -184,6 +184,7 @@ def _outline(path: Path):
 @click.option(
     "--sheet", "sheets", multiple=True, help="Only this sheet of a workbook (repeatable)."
 )
+@encoding_option
 @_output_option
 def sheet(
     file: Path, kind: str, columns: str | None, sheets: tuple[str, ...], output: Path
@@ -195,8 +196,9 @@ def sheet(
     chỉ, ...) with or without diacritics, coordinates in decimal degrees
     (point or comma) or degrees-minutes-seconds, dates dd/mm/yyyy, every sheet
     of a workbook, and CSV as Vietnamese Excel writes it (';', decimal
-    commas, Windows-1258 or UTF-8). Lists every row not imported and every
-    value left empty, with sheet, row and reason, on stderr.
+    commas, Windows-1258 or UTF-8; also TCVN3 or VNI text, detected, or
+    named with --encoding). Lists every row not imported and every value
+    left empty, with sheet, row and reason, on stderr.
 
     Exit status: 0 when every row was imported whole, 1 when some row or
     value could not be converted (the rest is written), 2 on usage errors.
@@ -209,7 +211,13 @@ def sheet(
     from ict_gis import io
     from ict_gis.schema import coerce, schema_for
 
-    stations, report = io.read_sheet(file, kind=kind, columns=columns, sheets=list(sheets) or None)
+    stations, report = io.read_sheet(
+        file,
+        kind=kind,
+        columns=columns,
+        sheets=list(sheets) or None,
+        encoding=given_encoding(),
+    )
     # A column the list does not have, and that may be empty, is unknown: empty.
     absent = [
         c.name

@@ -44,11 +44,48 @@ def _remember_crs(ctx: click.Context, param: click.Parameter, value: str | None)
         raise click.BadParameter(str(exc)) from exc
 
 
+def _remember_encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Click callback: check ``--encoding`` now, keep it for :func:`load_layers`."""
+    if value is None:
+        return
+    from ict_gis.io.encodings import canonical_encoding  # imported when needed
+
+    try:
+        ctx.meta["ict_gis.encoding"] = canonical_encoding(value)
+    except IctGisError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+def given_encoding() -> str | None:
+    """Return the ``--encoding`` of the running command (``None`` when not given)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get("ict_gis.encoding") if ctx is not None else None
+
+
+def encoding_option(func: F) -> F:
+    """Add ``--encoding NAME``: the encoding of the text of Shapefiles and CSV files.
+
+    Eager, so that it is known when other options (``--units``) read layers.
+    """
+    return click.option(
+        "--encoding",
+        expose_value=False,
+        is_eager=True,
+        callback=_remember_encoding,
+        metavar="NAME",
+        help="Encoding of the text of Shapefiles and CSV files: utf-8, tcvn3 (ABC), vni "
+        "(VNI-Windows), cp1258 (Windows-1258) or a Python codec name; overrides a .cpg "
+        "and detection.",
+    )(func)
+
+
 def layers_argument(func: F) -> F:
     """``[LAYERS]``: a folder, a GeoPackage, one file or a PostGIS URL (default: bundled).
 
-    Also adds ``--crs``: the coordinate system of layers whose files have none.
+    Also adds ``--crs``: the coordinate system of layers whose files have none,
+    and ``--encoding`` (see :func:`encoding_option`).
     """
+    func = encoding_option(func)
     func = click.option(
         "--crs",
         expose_value=False,
@@ -153,7 +190,7 @@ def output_option(func: F) -> F:
 def load_layers(path: Path | None, kind: str | None = None) -> LayerSet:
     """Read LAYERS; a path that cannot be read is a usage error (exit code 2)."""
     try:
-        return _with_crs(read_layers(path, kind=kind))
+        return _with_crs(read_layers(path, kind=kind, encoding=given_encoding()))
     except IctGisError as exc:
         raise click.BadParameter(str(exc), param_hint="'[LAYERS]'") from exc
 
@@ -243,7 +280,9 @@ def _units_value(
             param=param,
         )
     try:
-        layer_set = read_layers(path, kind=None if path.is_dir() else "districts")
+        layer_set = read_layers(
+            path, kind=None if path.is_dir() else "districts", encoding=given_encoding()
+        )
         return layer_set["districts"]
     except (IctGisError, KeyError) as exc:
         raise click.BadParameter(f"{value}: cannot read units ({exc}).", param=param) from exc

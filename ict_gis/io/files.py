@@ -11,6 +11,7 @@ read as input.
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 import warnings
@@ -23,6 +24,15 @@ import pyogrio
 import shapely
 
 from ict_gis.errors import LayerReadError, LayerWriteError
+from ict_gis.io.encodings import (
+    ENCODING_NAMES,
+    ENCODINGS,
+    canonical_encoding,
+    decode_file,
+    decode_text,
+    detect_encoding,
+    read_dbf_text,
+)
 
 #: File name endings read as vector layers.
 VECTOR_SUFFIXES: tuple[str, ...] = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb")
@@ -107,7 +117,7 @@ def iter_features(path: str | os.PathLike, *, layer: str | None = None) -> Itera
 
 
 def read_layer(
-    path: str | os.PathLike, *, layer: str | None = None
+    path: str | os.PathLike, *, layer: str | None = None, encoding: str | None = None
 ) -> gpd.GeoDataFrame | pd.DataFrame:
     """Read a whole layer into a GeoDataFrame (or a DataFrame for a plain table).
 
@@ -121,22 +131,37 @@ def read_layer(
         CSV is a plain table. Every CSV value is read as text.
     layer
         Layer name inside a GeoPackage; the only layer when omitted.
+    encoding
+        The encoding of the text of a Shapefile or CSV file (``utf-8``,
+        ``tcvn3``, ``vni``, ``cp1258`` or a Python codec name), used instead
+        of its ``.cpg`` and of detection. By default a Shapefile's ``.cpg``
+        is followed when it names UTF-8, Windows-1258, TCVN3 or VNI, and the
+        text of other Shapefiles and of CSV files that are not UTF-8 is
+        detected among TCVN3, VNI and Windows-1258
+        (:mod:`ict_gis.io.encodings`). GeoJSON and GeoPackage text is
+        always UTF-8.
 
     Returns
     -------
     geopandas.GeoDataFrame or pandas.DataFrame
-        The layer, columns as stored (text is not yet normalised).
+        The layer, columns as stored (text is not yet normalised). Text
+        decoded from a legacy encoding is Unicode NFC, and its columns are
+        in ``frame.attrs["converted_columns"]`` (column to encoding).
 
     Raises
     ------
     LayerReadError
-        If the file does not exist or cannot be read.
+        If the file does not exist or cannot be read, the encoding is
+        unknown, or the text cannot be decoded (the message names the
+        encodings tried).
     """
     path = Path(path)
     _check_exists(path)
+    if encoding is not None:
+        encoding = canonical_encoding(encoding)
     _remember_input(path)
     if path.suffix.lower() in TABLE_SUFFIXES:
-        return _read_csv(path)
+        return _read_csv(path, encoding)
     try:
         with warnings.catch_warnings():
             # GDAL warns about e.g. a missing .prj; the CRS check reports that.
@@ -144,46 +169,55 @@ def read_layer(
             # A GeoJSON property mixing numbers and text is left as text;
             # schema.coerce reports each value it cannot convert.
             warnings.filterwarnings("ignore", "Could not parse column .* as JSON", UserWarning)
-            extra = {"encoding": "ISO-8859-1"} if _legacy_shapefile(path) else {}
+            raw_text = _legacy_shapefile(path, encoding)
+            extra = {"encoding": "ISO-8859-1"} if raw_text else {}
             frame = pyogrio.read_dataframe(_gdal_path(path), layer=layer, use_arrow=True, **extra)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise LayerReadError(f"{path}: cannot read layer {layer or ''} ({exc}).") from exc
-    if path.suffix.lower() == ".shp":
-        frame = _legacy_text(path, frame)
+    if raw_text:
+        frame = _legacy_text(path, frame, encoding)
     return frame
 
 
-def _legacy_shapefile(path: Path) -> bool:
-    """Whether a Shapefile's text is not declared UTF-8 (no ``.cpg``, or another code page).
+def _declared_encoding(path: Path) -> str | None:
+    """Return the encoding a Shapefile's ``.cpg`` names, if it is one of :data:`ENCODINGS`.
 
-    Such a ``.dbf`` is read byte for byte (as Latin-1, which maps every byte)
-    and decoded by :func:`_legacy_text`.
+    Another code page (``1252``, ``ANSI 1252``...) is not believed: in Viet Nam
+    such files mostly hold TCVN3 or VNI text typed with their fonts, so
+    their text is detected.
+    """
+    cpg = path.with_suffix(".cpg")
+    if not cpg.exists():
+        return None
+    declared = cpg.read_text(encoding="ascii", errors="replace").strip()
+    try:
+        encoding = canonical_encoding(declared)
+    except LayerReadError:
+        return None
+    return encoding if encoding in ENCODINGS else None
+
+
+def _legacy_shapefile(path: Path, encoding: str | None = None) -> bool:
+    """Whether a Shapefile's text is decoded here rather than by GDAL.
+
+    Unless its ``.cpg`` says UTF-8 (and no ``encoding`` is given), the
+    ``.dbf`` is read byte for byte (as Latin-1, which maps every byte) and
+    decoded by :func:`_legacy_text`.
     """
     if path.suffix.lower() != ".shp":
         return False
-    cpg = path.with_suffix(".cpg")
-    if not cpg.exists():
-        return True
-    declared = cpg.read_text(encoding="ascii", errors="replace").strip().lower()
-    return declared.replace("-", "").replace("_", "") not in ("utf8", "65001")
+    return encoding is not None or _declared_encoding(path) != "utf-8"
 
 
-def _legacy_text(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
-    """Decode a Shapefile's text ourselves unless its ``.cpg`` says UTF-8.
+def _legacy_text(path: Path, frame: pd.DataFrame, encoding: str | None = None) -> pd.DataFrame:
+    """Decode a Shapefile's text ourselves: ``encoding``, else its ``.cpg``'s, else detected.
 
     GDAL reads a ``.dbf`` without ``.cpg`` as Latin-1 and drops characters of
-    Windows-1258 text; the raw bytes are decoded here (TCVN3, Windows-1258 or
-    UTF-8, see :mod:`ict_gis.io.encodings`) to NFC. The columns converted and
-    the encoding are recorded in ``frame.attrs["converted_columns"]``.
+    Windows-1258 text; the raw bytes are decoded here (TCVN3, VNI,
+    Windows-1258 or UTF-8, see :mod:`ict_gis.io.encodings`) to NFC. The
+    columns converted and the encoding are recorded in
+    ``frame.attrs["converted_columns"]``.
     """
-    from ict_gis.io.encodings import decode_text, detect_encoding, read_dbf_text
-
-    if not _legacy_shapefile(path):
-        return frame
-    cpg = path.with_suffix(".cpg")
-    declared = (
-        cpg.read_text(encoding="ascii", errors="replace").strip().lower() if cpg.exists() else None
-    )
     dbf = path.with_suffix(".dbf")
     if not dbf.exists():
         return frame
@@ -191,10 +225,11 @@ def _legacy_text(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
     samples = [v for values in columns.values() for v in values if v]
     if not samples:
         return frame
-    if declared in ("1258", "cp1258", "windows-1258"):
-        encoding = "cp1258"
-    else:
-        encoding = detect_encoding(samples)
+    encoding = (
+        encoding
+        or _declared_encoding(path)
+        or detect_encoding(samples, prefer="dbf", source=str(path))
+    )
     converted = {}
     for name, values in columns.items():
         if name not in frame.columns or len(values) != len(frame):
@@ -205,8 +240,9 @@ def _legacy_text(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
             texts = [decode_text(v, encoding) if v else None for v in values]
         except UnicodeDecodeError as exc:
             raise LayerReadError(
-                f"{path}: the text of column {name!r} cannot be decoded as {encoding} "
-                f"({exc}). Fix: save the layer in UTF-8, or add a .cpg naming its encoding."
+                f"{path}: the text of column {name!r} cannot be decoded as "
+                f"{ENCODING_NAMES.get(encoding, encoding)} ({exc}). Fix: name its encoding "
+                f"with --encoding ({', '.join(ENCODINGS)}), or save the layer in UTF-8."
             ) from exc
         original = [None if pd.isna(v) else v for v in frame[name].tolist()]
         if texts != original:
@@ -223,12 +259,34 @@ def _gdal_path(path: Path) -> str:
     return str(path)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path, encoding: str | None = None) -> pd.DataFrame:
+    """Read a CSV layer; text in a legacy encoding is decoded (see :func:`decode_file`)."""
     try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise LayerReadError(f"{path}: cannot read as UTF-8 CSV ({exc}).") from exc
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LayerReadError(f"{path}: cannot read ({exc}).") from exc
+    text, used = decode_file(data, source=str(path), encoding=encoding, prefer="csv")
+    try:
+        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise LayerReadError(f"{path}: cannot read as CSV ({exc}).") from exc
     table = table.astype(object).where(table != "", None)
+    converted = {}
+    if used not in ("utf-8", "utf-16"):
+        converted = {
+            str(name): used
+            for name in table.columns
+            if not str(name).isascii() or any(not v.isascii() for v in table[name].dropna())
+        }
+    frame = _csv_layer(table)
+    converted = {name: e for name, e in converted.items() if name in frame.columns}
+    if converted:
+        frame.attrs["converted_columns"] = converted
+    return frame
+
+
+def _csv_layer(table: pd.DataFrame) -> pd.DataFrame:
+    """Return the table, as points or geometries when it has coordinates or WKT."""
     lower = {c.lower(): c for c in table.columns}
     lon = next((lower[n] for n in _LON_NAMES if n in lower), None)
     lat = next((lower[n] for n in _LAT_NAMES if n in lower), None)
@@ -318,15 +376,19 @@ def write_layers(frames: Mapping[str, pd.DataFrame], path: str | os.PathLike) ->
             if suffix == ".csv":
                 _table_for_csv(frame).to_csv(tmp, index=False, encoding="utf-8")
             elif isinstance(frame, gpd.GeoDataFrame):
-                _for_ogr(frame).to_file(
-                    tmp,
-                    layer=name,
-                    driver="GPKG" if suffix == ".gpkg" else "GeoJSON",
-                    engine="fiona",
-                    # mode "w" with a new layer name adds the layer to an existing
-                    # GeoPackage (fiona's mode "a" only appends to an existing layer).
-                    mode="w",
-                )
+                with warnings.catch_warnings():
+                    # An empty layer (no sharing group, no hole left) is a
+                    # result too: GeoPackage and GeoJSON store it.
+                    warnings.filterwarnings("ignore", "You are attempting to write an empty")
+                    _for_ogr(frame).to_file(
+                        tmp,
+                        layer=name,
+                        driver="GPKG" if suffix == ".gpkg" else "GeoJSON",
+                        engine="fiona",
+                        # mode "w" with a new layer name adds the layer to an existing
+                        # GeoPackage (fiona's mode "a" only appends to an existing layer).
+                        mode="w",
+                    )
             else:
                 _write_table_to_gpkg(frame, tmp, name)
         os.replace(tmp, path)

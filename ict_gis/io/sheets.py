@@ -13,7 +13,6 @@ dropped silently.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
 import io as _stdio
@@ -31,6 +30,7 @@ import pandas as pd
 import shapely
 
 from ict_gis.errors import ImporterError, LayerReadError
+from ict_gis.io.encodings import ENCODING_NAMES, decode_file
 from ict_gis.io.files import _check_exists, _remember_input
 from ict_gis.settings import BTS_STATUSES, OPERATOR_ALIASES, OPERATORS, TECHNOLOGIES
 
@@ -260,6 +260,10 @@ class SheetReport:
         Headers not imported, by sheet.
     problems
         Every value or row that could not be converted.
+    encoding
+        Encoding of the text of a CSV file (``utf-8``, ``utf-16``,
+        ``cp1258``, ``tcvn3``, ``vni`` or the codec given); ``None`` for a
+        workbook.
     """
 
     source: str
@@ -270,6 +274,7 @@ class SheetReport:
     blank_rows: int = 0
     unused: dict[str, list[str]] = field(default_factory=dict)
     problems: list[SheetProblem] = field(default_factory=list)
+    encoding: str | None = None
 
     @property
     def dropped(self) -> int:
@@ -283,6 +288,9 @@ class SheetReport:
             f"{self.imported:,} imported as {self.kind}, {self.dropped:,} not imported"
             + (f", {self.blank_rows:,} blank row(s) skipped." if self.blank_rows else ".")
         ]
+        if self.encoding not in (None, "utf-8", "utf-16"):
+            name = ENCODING_NAMES.get(self.encoding, self.encoding)
+            out.append(f"  the text was read as {name} and converted to Unicode (NFC).")
         for sheet, columns in self.sheets.items():
             mapping = ", ".join(f"{c} <- {h!r}" for c, h in columns.items())
             out.append(f"  {sheet}: {mapping}")
@@ -320,6 +328,7 @@ def read_sheet(
     kind: str = "bts_stations",
     columns: Mapping[str, str] | str | None = None,
     sheets: list[str] | None = None,
+    encoding: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, SheetReport]:
     r"""Read an operator's list of stations (``.xlsx`` or ``.csv``) as one layer.
 
@@ -328,7 +337,7 @@ def read_sheet(
     path
         An Excel workbook (every sheet with a recognised header is read) or a
         CSV file as Excel writes it (``;`` or ``,``; UTF-8, UTF-16 or
-        Windows-1258; decimal commas).
+        Windows-1258, also TCVN3 or VNI text; decimal commas).
     kind
         Layer kind: ``bts_stations``, ``sites_5g``, ``shutdowns_2g`` or
         ``shutdowns_3g``.
@@ -337,6 +346,11 @@ def read_sheet(
         text ``"site_id=Mã CSHT,lon=X"``; the others are recognised.
     sheets
         Only these sheets of a workbook.
+    encoding
+        Encoding of a CSV file (``utf-8``, ``tcvn3``, ``vni``, ``cp1258`` or
+        a Python codec name) instead of detecting it: UTF-16 or UTF-8 when
+        a byte order mark or the bytes say so, else the one of Windows-1258,
+        TCVN3 and VNI whose text is Vietnamese (:mod:`ict_gis.io.encodings`).
 
     Returns
     -------
@@ -387,7 +401,7 @@ def read_sheet(
     else:
         if sheets:
             raise ImporterError(f"{path}: a CSV file has no sheets; leave out --sheet.")
-        tables = [(path.name, _read_csv(path, kind, wanted))]
+        tables = [(path.name, _read_csv(path, kind, wanted, report, encoding))]
     frames = []
     for name, rows in tables:
         frame = _convert(name, rows, kind, wanted, report)
@@ -461,31 +475,19 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", str(text)).strip()
 
 
-def _decode(path: Path) -> str:
+def _decode(path: Path, encoding: str | None = None) -> tuple[str, str]:
+    """Return the text of a CSV file and its encoding (see :func:`decode_file`)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise LayerReadError(f"{path}: cannot read ({exc}).") from exc
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encodings = ("utf-16",)
-    else:
-        encodings = ("utf-8-sig", "cp1258")
-    for encoding in encodings:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" in text:
-            break
-        return unicodedata.normalize("NFC", text)
-    raise LayerReadError(
-        f"{path}: cannot decode the text as UTF-8, UTF-16 or Windows-1258 "
-        "(or it is not a text file); save it from Excel as CSV UTF-8."
-    )
+    return decode_file(data, source=str(path), encoding=encoding, prefer="csv")
 
 
-def _read_csv(path: Path, kind: str, wanted: dict[str, str]) -> list[tuple]:
-    text = _decode(path)
+def _read_csv(
+    path: Path, kind: str, wanted: dict[str, str], report: SheetReport, encoding: str | None
+) -> list[tuple]:
+    text, report.encoding = _decode(path, encoding)
     best: tuple[int, int, str] | None = None
     for delimiter in (";", ",", "\t", "|"):
         head = _records(text, delimiter, limit=_HEADER_ROWS)

@@ -50,6 +50,7 @@ from ict_gis.schema import split_list, technology
 from ict_gis.settings import CABLE_CATEGORIES, OPERATORS
 from ict_gis.units import (
     geodesic_length_m,
+    placement,
     remap_codes,
     split_by_unit,
     to_date,
@@ -215,13 +216,21 @@ def _ids(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def _outside_problems(
-    codes: pd.Series, frame: pd.DataFrame, *, layer: str, id_column: str
+    codes: pd.Series,
+    frame: pd.DataFrame,
+    *,
+    layer: str,
+    id_column: str,
+    units: gpd.GeoDataFrame | None = None,
 ) -> list[Problem]:
     ids = _ids(frame, id_column)
+    lost = codes.index[codes.isna()]
+    advice = _outside_advice(frame.loc[lost], units) if units is not None and len(lost) else {}
     problems = []
-    for idx in codes.index[codes.isna()]:
+    for idx in lost:
         geom = frame.geometry.loc[idx] if isinstance(frame, gpd.GeoDataFrame) else None
         where = "has no geometry" if geom is None or geom.is_empty else "lies outside every unit"
+        where, fix = advice.get(idx, (where, _OUTSIDE_FIX))
         problems.append(
             Problem(
                 layer,
@@ -229,11 +238,56 @@ def _outside_problems(
                 "geometry",
                 "warning",
                 f"the feature {where}; it is counted in the '{OUTSIDE}' row and in the total.",
-                "check its coordinates (swapped lon/lat? another CRS?), or report on a unit "
-                "layer that covers it.",
+                fix,
             )
         )
     return problems
+
+
+_OUTSIDE_FIX = (
+    "check its coordinates (a mistyped digit?), or report on a unit layer that covers it."
+)
+
+
+def _outside_advice(
+    features: gpd.GeoDataFrame, units: gpd.GeoDataFrame
+) -> dict[object, tuple[str, str]]:
+    """Say how far each point outside every unit is, and from which unit; and why.
+
+    Swapped coordinates are suggested only when they explain it: when the
+    point with x and y exchanged would lie in a unit (the test of
+    :func:`ict_gis.validate.validate`).
+    """
+    geoms = features.geometry
+    points = (geoms.geom_type == "Point") & ~geoms.is_empty
+    if not points.any():
+        return {}
+    points = features[points.to_numpy()]
+    near = placement(points, units)
+    xy = points.geometry
+    exchanged = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(xy.y, xy.x), index=points.index, crs=points.crs
+    )
+    with np.errstate(invalid="ignore", over="ignore"):
+        swapped = placement(exchanged, units)["code"]
+    names = units["name"].astype(str).to_dict() if "name" in units.columns else {}
+    advice = {}
+    for idx, row in near.iterrows():
+        where = "lies outside every unit"
+        metres = float(row["distance_m"])
+        if pd.notna(row["nearest"]) and np.isfinite(metres):
+            far = f"{metres / 1000:,.1f} km" if metres >= 1000 else f"{metres:,.0f} m"
+            nearest = f"{row['nearest']} ({names.get(row['nearest'], row['nearest'])})"
+            where = f"lies outside every unit, {far} from the nearest, {nearest}"
+        fix = _OUTSIDE_FIX
+        if pd.notna(swapped.loc[idx]):
+            code = swapped.loc[idx]
+            fix = (
+                f"its x and y look exchanged: swapped, it would lie in {code} "
+                f"({names.get(code, code)}); put the longitude in x (lon), the latitude in y (lat)."
+            )
+        advice[idx] = (where, fix)
+    return advice
 
 
 def _tabulate(
@@ -411,9 +465,11 @@ def switch_off_progress(
     station_codes = _assign(stations[active], units, problems, "bts_stations")
     off_codes = _assign(shutdowns[done], units, problems, kind)
     problems += _outside_problems(
-        station_codes, stations[active], layer="bts_stations", id_column="site_id"
+        station_codes, stations[active], layer="bts_stations", id_column="site_id", units=units
     )
-    problems += _outside_problems(off_codes, shutdowns[done], layer=kind, id_column="site_id")
+    problems += _outside_problems(
+        off_codes, shutdowns[done], layer=kind, id_column="site_id", units=units
+    )
     codes = pd.concat([station_codes, off_codes], ignore_index=True)
     is_station = np.arange(len(codes)) < len(station_codes)
     out = _tabulate(
@@ -652,7 +708,9 @@ def rollout_5g(
     new = _within(sites["on_air_date"], since, as_of)
     problems: list[Problem] = []
     codes = _assign(sites[on_air], units, problems, "sites_5g")
-    problems += _outside_problems(codes, sites[on_air], layer="sites_5g", id_column="site_id")
+    problems += _outside_problems(
+        codes, sites[on_air], layer="sites_5g", id_column="site_id", units=units
+    )
     operators = [o for o in OPERATORS if (sites["operator"] == o).any()]
     operators += sorted(set(sites["operator"].dropna().astype(str)) - set(operators))
     values: dict[str, pd.Series] = {
@@ -721,7 +779,9 @@ def bts_pipeline(
     on_air_by = _upto(chosen["on_air_date"], as_of)
     problems: list[Problem] = []
     codes = _assign(chosen, units, problems, "bts_stations")
-    problems += _outside_problems(codes, chosen, layer="bts_stations", id_column="site_id")
+    problems += _outside_problems(
+        codes, chosen, layer="bts_stations", id_column="site_id", units=units
+    )
     out = _tabulate(
         units,
         codes,
