@@ -10,7 +10,16 @@ import click
 
 from ict_gis.charts import figure_bytes
 from ict_gis.cli.footprint_options import footprint_model, footprint_options
-from ict_gis.cli.options import as_of_option, emit, lang_option, layers_argument, load_layers, note
+from ict_gis.cli.options import (
+    as_of_option,
+    emit,
+    lang_option,
+    layers_argument,
+    load_layers,
+    note,
+    units_option,
+)
+from ict_gis.layerset import LayerSet
 from ict_gis.maps import MAP_METRICS, build_map
 from ict_gis.render.static_map import static_map
 
@@ -41,6 +50,7 @@ from ict_gis.render.static_map import static_map
     "[default: the first of these whose layers are present].",
 )
 @as_of_option
+@units_option
 @lang_option("the map's labels")
 @click.option(
     "--online-tiles",
@@ -67,6 +77,7 @@ def command(
     fmt: str | None,
     metric: str | None,
     as_of: dt.date | None,
+    units: object,
     lang: str,
     online_tiles: bool,
     classes: str,
@@ -91,15 +102,27 @@ def command(
     map for a report (base map of the units, classes, legend, scale bar,
     north arrow, title and source), with no browser.
 
+    With --units communes-2025 (or a unit layer file) the map is coloured on
+    those units instead of the layer set's districts: figures are carried
+    across the boundary changes, units the data do not cover are grey (no
+    data, never 0), and each unit's popup lists the old units it was formed
+    from.
+
     LAYERS is a folder, a GeoPackage or a single file (default: the bundled
-    Nam Định layers).
+    Nam Định layers). They are validated first: a layer with errors stops the
+    command with one message (see `ict-gis validate`); warnings are printed
+    on stderr.
     """
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".") if output is not None else ""
         fmt = suffix if suffix in ("png", "pdf", "svg") else "html"
     if output is None:
         output = Path(f"map.{fmt}")
-    layer_set = load_layers(layers)
+    if units is not None and fmt != "html":
+        raise click.UsageError(
+            "--units works with the HTML map only (not with --format " + fmt + ")."
+        )
+    layer_set = _valid_layers(layers)
     started = time.perf_counter()
     if fmt != "html":
         figure = static_map(
@@ -124,6 +147,7 @@ def command(
             model=footprint_model(model, radius, config),
             classes=classes,
             title=title,
+            units=units,
         )
         .get_root()
         .render()
@@ -134,3 +158,36 @@ def command(
         return
     emit(page, output)
     note(f"Built in {seconds:.1f} s; open {output} in a browser (no internet needed).")
+
+
+#: Warnings printed before the map is built; ``ict-gis validate`` lists them all.
+MAX_WARNINGS = 10
+
+
+def _valid_layers(path: Path | None) -> LayerSet:
+    """Read LAYERS and validate them: errors stop the command, warnings go to stderr.
+
+    Raises
+    ------
+    click.ClickException
+        With one line: how many errors, the first of them, and the command
+        that lists them all with their fixes.
+    """
+    from ict_gis.validate import validate  # imported when needed: keeps --help fast
+
+    layer_set = load_layers(path)
+    problems = validate(layer_set)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        first = " ".join(str(errors[0]).split())
+        many = f"{len(errors)} errors, the first: " if len(errors) > 1 else "an error: "
+        raise click.ClickException(
+            f"The layers have {many}{first} Run `ict-gis validate` on them for the full "
+            "list with fixes; no map was written."
+        )
+    warnings = [p for p in problems if p.severity != "error"]
+    for problem in warnings[:MAX_WARNINGS]:
+        note(" ".join(str(problem).split()))
+    if len(warnings) > MAX_WARNINGS:
+        note(f"... and {len(warnings) - MAX_WARNINGS} more warning(s): see `ict-gis validate`.")
+    return layer_set

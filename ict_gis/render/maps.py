@@ -40,7 +40,15 @@ import shapely
 from branca.element import CssLink, JavascriptLink, MacroElement
 from shapely.ops import polylabel
 
-from ict_gis.errors import MapError
+from ict_gis.crosswalk import (
+    between,
+    read_crosswalk,
+    report_units,
+    source_as_of,
+    unit_vintage,
+    with_weights,
+)
+from ict_gis.errors import CrosswalkError, MapError
 from ict_gis.layerset import bundled_path
 from ict_gis.metrics import registry
 from ict_gis.metrics.registry import MapView, Popup, techs_present
@@ -245,6 +253,98 @@ def _unit_tables(
         table.attrs = {"tech": table.attrs.get("tech")} if table.attrs.get("tech") else {}
         tables[key] = table
     return tables
+
+
+def _map_units(
+    layers: Mapping[str, pd.DataFrame],
+    units: gpd.GeoDataFrame | str | None,
+    as_of: pd.Timestamp | None,
+) -> gpd.GeoDataFrame:
+    """Return the units a map colours: the layer set's own, or others (with ``has_data``).
+
+    ``units`` is ``None`` (the ``districts`` as of ``as_of``), the name of a
+    bundled unit layer (``"communes-2025"``) or a unit layer; units of
+    another vintage are resolved by :func:`ict_gis.crosswalk.report_units`.
+    """
+    if units is None:
+        return unit_frame(layers, as_of=as_of)
+    frame = report_units(layers, units, as_of=as_of)
+    frame = frame.copy()
+    frame.index = pd.Index([str(c) for c in frame.index], name="code", dtype=object)
+    frame.attrs = dict(frame.attrs)
+    if "name" not in frame.columns:
+        frame["name"] = list(frame.index)
+    return frame
+
+
+def _came_from(
+    layers: Mapping[str, pd.DataFrame],
+    units: gpd.GeoDataFrame,
+    as_of: pd.Timestamp | None,
+    lang: str,
+) -> dict[str, list]:
+    """Popup section of each unit of another vintage: the old units it was formed from.
+
+    For the communes of the 2025 reform, the old communes of the national
+    crosswalk (code and name); for other units, the layer set's own units
+    they were carried from. An old unit split among several new ones shows
+    the share of its figures this unit gets, and how the share was drawn.
+
+    Returns
+    -------
+    dict
+        Unit code to ``[[title, [[old unit, share], ...]]]`` (empty for the
+        layer set's own units).
+    """
+    if not units.attrs.get("foreign"):
+        return {}
+    codes = set(units.index)
+    xwalk = pd.DataFrame()
+    names: dict[str, str] = {}
+    if str(unit_vintage(units) or "") == "2025-07-01":
+        national = read_crosswalk()
+        olds = set(national.loc[national["new_code"].isin(codes), "old_code"])
+        xwalk = national[national["old_code"].isin(olds)].reset_index(drop=True)
+        if "old_name" in xwalk.columns:
+            names = dict(zip(xwalk["old_code"], xwalk["old_name"].astype(str), strict=True))
+        try:
+            xwalk = with_weights(xwalk, target=units)
+        except CrosswalkError:  # a split whose parts lie outside these units: shares unknown
+            size = xwalk.groupby("old_code")["new_code"].transform("size")
+            xwalk = xwalk.assign(
+                weight=np.where(size == 1, 1.0, np.nan),
+                method=np.where(size == 1, "whole", ""),
+            )
+    if xwalk.empty:
+        own = unit_frame(layers, as_of=source_as_of(units, as_of))
+        try:
+            xwalk = between(own, units, changes=layers.get("admin_changes"))
+        except CrosswalkError:
+            return {}
+        if "name" in own.columns:
+            names = {str(c): str(n) for c, n in own["name"].items() if not is_missing(n)}
+    t = _TEXT[lang]
+    day = xwalk["effective_date"].dropna().max() if "effective_date" in xwalk else None
+    title = t["came_from"]
+    if day is not None and not is_missing(day):
+        title = t["came_from_before"].format(date=_date_text(day, lang))
+    out: dict[str, list] = {}
+    mine = xwalk[xwalk["new_code"].isin(codes)].sort_values(["new_code", "old_code"])
+    for new, rows in mine.groupby("new_code", sort=False):
+        lines = []
+        for row in rows.itertuples(index=False):
+            label = " ".join(p for p in (str(row.old_code), names.get(str(row.old_code), "")) if p)
+            if row.method == "whole":
+                share = t["share_whole"]
+            elif is_missing(row.weight):
+                share = t["share_part"]
+            else:
+                pct = format_percent(100.0 * float(row.weight), digits=1, lang=lang)
+                how = t.get(f"share_by_{row.method}", "")
+                share = f"{pct} {how}".strip()
+            lines.append([label, share])
+        out[str(new)] = [[title, lines]]
+    return out
 
 
 def _metric_values(
@@ -1135,6 +1235,7 @@ def map_payload(
     model: object = None,
     classes: str | Sequence[float] = "quantiles",
     title: str | None = None,
+    units: gpd.GeoDataFrame | str | None = None,
 ) -> dict:
     """Return the data of a map as plain JSON-ready Python (what the page's script reads).
 
@@ -1169,8 +1270,9 @@ def map_payload(
     as_of = to_date(as_of)
     parse_classes(classes)  # a bad specification fails before any work
     t = _TEXT[lang]
-    units = unit_frame(layers, as_of=as_of)
+    units = _map_units(layers, units, as_of)
     tables = _unit_tables(layers, units, as_of, metric, model)
+    came_from = _came_from(layers, units, as_of, lang)
     values, total = _metric_values(tables, spec, units.index)
 
     point_layers = []
@@ -1224,18 +1326,26 @@ def map_payload(
         month_classes.append(_classify(month_values, classes_))
     features = []
     chosen = {spec.table: tables[spec.table]}
+    # Units the data do not cover (another vintage): no figures at all, never 0.
+    no_data = (
+        units["has_data"].astype(bool).to_numpy()
+        if "has_data" in units.columns
+        else np.ones(len(units), dtype=bool)
+    )
+    no_data = ~no_data
     for i, code in enumerate(units.index):
         if shapes[i] is None:
             continue
         props = {
             "code": str(code),
             "name": None if is_missing(names.iloc[i]) else str(names.iloc[i]),
-            "c": int(cls[i]),
-            "value": _value_text(values.iloc[i], spec.scale, lang, digits),
-            "sections": _unit_sections(code, tables, lang),
+            "c": -1 if no_data[i] else int(cls[i]),
+            "value": _value_text(None if no_data[i] else values.iloc[i], spec.scale, lang, digits),
+            "sections": ([] if no_data[i] else _unit_sections(code, tables, lang))
+            + came_from.get(str(code), []),
             "label": [label_lat[i], label_lon[i]],
         }
-        if monthly:
+        if monthly and not no_data[i]:
             # Per month: class, value and the sections of the chosen metric;
             # the other metrics' sections stay at the final state
             props["cm"] = [int(mc[i]) for mc in month_classes]
@@ -1249,9 +1359,15 @@ def map_payload(
     outline = shapely.union_all(np.asarray(geoms.array, dtype=object))
     outline = _round(shapely.simplify(outline, tol, preserve_topology=True))
 
+    part = ""
+    if "has_data" in units.columns:  # units of another vintage: the part the data cover
+        have = format_count(int(units["has_data"].astype(bool).sum()), lang=lang)
+        part = t["data_part"].format(n=have, total=format_count(len(units), lang=lang))
+
     def note_of(value: object) -> str:
         note = f"{total_word}: {_value_text(value, spec.scale, lang, digits)}"
-        return note if value is not None else ""
+        note = note if value is not None else ""
+        return f"{note} ({part})" if note and part else note or part
 
     note = note_of(total)
     if as_of is not None:
@@ -1418,6 +1534,7 @@ def build_map(
     model: object = None,
     classes: str | Sequence[float] = "quantiles",
     title: str | None = None,
+    units: gpd.GeoDataFrame | str | None = None,
 ) -> folium.Map:
     """Build an interactive map of a layer set: one self-contained HTML page.
 
@@ -1461,6 +1578,14 @@ def build_map(
     title
         Title of the map (default: the metric's name); the subtitle names the
         area, then the date (``as_of``) and the source follow.
+    units
+        The units to colour instead of the layer set's ``districts``: the
+        name of a bundled unit layer (``"communes-2025"``, the 129 communes
+        of the new Ninh Bình) or a unit layer (as ``units=`` of the metrics).
+        Figures are carried across the boundary changes; units the data do
+        not cover are grey, "no data" (never 0), and the popup of each unit
+        lists the old units it was formed from (with the share carried from
+        an old unit that was split).
 
     Returns
     -------
@@ -1483,6 +1608,7 @@ def build_map(
         model=model,
         classes=classes,
         title=title,
+        units=units,
     )
     (south, west), (north, east) = payload["bounds"]
     m = folium.Map(
