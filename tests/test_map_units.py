@@ -228,3 +228,74 @@ def test_map_prints_warnings_and_is_drawn(tmp_path):
     assert result.exit_code == 0, result.output
     assert "WARNING: bts_stations .ghi_chu" in result.stderr
     assert out.exists()
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def _layer_set(boxes: dict[str, tuple[float, float, float, float]], **extra):
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    from ict_gis.layerset import LayerSet
+
+    units = gpd.GeoDataFrame(
+        {"code": list(boxes), "name": [f"Unit {c}" for c in boxes]},
+        geometry=[box(*b) for b in boxes.values()],
+        crs="EPSG:4326",
+    )
+    centres = [((b[0] + b[2]) / 2, (b[1] + b[3]) / 2) for b in boxes.values()]
+    bts = gpd.GeoDataFrame(
+        {
+            "site_id": [f"S{i}" for i in range(len(centres))],
+            "operator": "Viettel",
+            "technologies": "2G,4G",
+            "status": "on_air",
+            "approved_date": "2023-01-01",
+            "on_air_date": "2023-06-01",
+            "height_m": 30.0,
+        },
+        geometry=[Point(x, y) for x, y in centres],
+        crs="EPSG:4326",
+    )
+    return LayerSet({"districts": units, "bts_stations": bts}, **extra)
+
+
+def test_units_over_several_provinces_say_country():
+    from ict_gis.maps import map_payload
+
+    # Two 2° x 2° squares at 18-20° N: about 2 x 44,000 km², more than any province,
+    # with no parent_code to tell.
+    country = _layer_set({"A": (104, 18, 106, 20), "B": (106, 18, 108, 20)})
+    data = map_payload(country, metric="bts", lang="en")
+    assert "Country: " in data["choropleth"]["legend"]
+    assert data["heading"]["subtitle"] == "Whole country"
+    vi = map_payload(country, metric="bts", lang="vi")
+    assert (
+        "Toàn quốc: " in vi["choropleth"]["legend"]
+        and "Toàn tỉnh" not in vi["choropleth"]["legend"]
+    )
+    # Two 5 km squares: a province.
+    small = _layer_set({"A": (106.1, 20.4, 106.15, 20.45), "B": (106.15, 20.4, 106.2, 20.45)})
+    data = map_payload(small, metric="bts", lang="en")
+    assert "Province: " in data["choropleth"]["legend"]
+    assert data["heading"]["subtitle"] == "2 administrative units"
+    # Small, but 2025 communes of two provinces (the shipped crosswalk: 00004 Phường Ba
+    # Đình is in Hà Nội, 01; 14215 Xã Hải Hậu in Ninh Bình, 37).
+    rows = {r["new_code"]: r["new_province_code"] for r in _crosswalk_rows()}
+    assert (rows["00004"], rows["14215"]) == ("01", "37")
+    two = _layer_set({"00004": (106.1, 20.4, 106.15, 20.45), "14215": (106.15, 20.4, 106.2, 20.45)})
+    assert "Country: " in map_payload(two, metric="bts", lang="en")["choropleth"]["legend"]
+
+
+def test_data_label_is_the_name_given_not_the_folder(tmp_path):
+    folder = _set_with(tmp_path, "bts_stations-unknown_column.geojson")
+    out = tmp_path / "map.html"
+    name = "Sở TT&TT <Hà Nội>"
+    args = ["map", str(folder), "-o", str(out), "--name", name, "--metric", "bts"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    data = payload(out.read_text(encoding="utf-8"))
+    assert data["attribution"] == "Dữ liệu: Sở TT&amp;TT &lt;Hà Nội&gt;"  # inserted as HTML
+    assert data["heading"]["source"] == "Nguồn: Sở TT&TT <Hà Nội>"  # written as text
+    assert "layers" not in data["attribution"]

@@ -70,6 +70,14 @@ from ict_gis.render.static_map import static_map
     default=None,
     help="Title of the map [default: the metric's name]; the area, date and source follow.",
 )
+@click.option(
+    "--name",
+    "data_name",
+    default=None,
+    metavar="TEXT",
+    help="Name of the data, shown as the map's source (e.g. 'Sở TT&TT Hà Nội') "
+    "[default: the layer set's name, else its file or folder name].",
+)
 @footprint_options
 def command(
     layers: Path | None,
@@ -82,6 +90,7 @@ def command(
     online_tiles: bool,
     classes: str,
     title: str | None,
+    data_name: str | None,
     model: str | None,
     radius: dict[str, float],
     config,
@@ -123,6 +132,8 @@ def command(
             "--units works with the HTML map only (not with --format " + fmt + ")."
         )
     layer_set = _valid_layers(layers)
+    if data_name:
+        layer_set.name = data_name
     started = time.perf_counter()
     if fmt != "html":
         figure = static_map(

@@ -75,7 +75,7 @@ from ict_gis.settings import (
 from ict_gis.texts import MAP_TEXT as _TEXT
 from ict_gis.texts import STATUS_TEXT as _STATUS_TEXT
 from ict_gis.texts import day_text, text
-from ict_gis.units import geodesic_length_m, to_date, unit_frame
+from ict_gis.units import geodesic_length_m, metric_crs, to_date, unit_frame
 
 __all__ = [
     "CLASS_SCHEMES",
@@ -85,6 +85,7 @@ __all__ = [
     "default_metric",
     "map_payload",
     "parse_classes",
+    "spans_provinces",
 ]
 
 
@@ -1319,7 +1320,7 @@ def map_payload(
     shapes = _display_polygons(geoms, tol)
     names = units["name"].astype(object) if "name" in units.columns else pd.Series(units.index)
     label_lat, label_lon, _ = _latlon(_label_points(geoms))
-    country = "parent_code" in units.columns and units["parent_code"].nunique() > 1
+    country = spans_provinces(units)
     total_word = t["total_country"] if country else t["total"]
     month_classes = []
     for month_values, _, _ in monthly:
@@ -1427,6 +1428,49 @@ def map_payload(
         "layers": point_layers,
         "slider": slider,
     }
+
+
+#: Units over more than this many km² span several provinces: the largest
+#: province (Lâm Đồng since 2025) has about 24,200 km².
+PROVINCE_MAX_KM2 = 25_000.0
+
+
+def spans_provinces(units: gpd.GeoDataFrame) -> bool:
+    """Whether the units span several provinces (the map then says "country", not "province").
+
+    True when the units name two provinces or more in ``parent_code``, are
+    themselves several provinces (``level``), have commune codes of the 2025
+    reform in several provinces (the bundled crosswalk), or cover more than
+    :data:`PROVINCE_MAX_KM2` (larger than any province).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> spans_provinces(gpd.GeoDataFrame(
+    ...     {"code": ["a", "b"]}, geometry=[box(104, 20, 105, 21), box(105, 20, 106, 21)],
+    ...     crs="EPSG:4326"))
+    False
+    >>> spans_provinces(gpd.GeoDataFrame(
+    ...     {"code": ["a", "b"]}, geometry=[box(104, 18, 106, 20), box(106, 18, 108, 20)],
+    ...     crs="EPSG:4326"))
+    True
+    """
+    if "parent_code" in units.columns and units["parent_code"].dropna().nunique() > 1:
+        return True
+    if "level" in units.columns and len(units) > 1 and (units["level"] == "province").all():
+        return True
+    codes = pd.Index([str(c) for c in (units["code"] if "code" in units.columns else units.index)])
+    if len(codes) > 1 and bool(codes.str.fullmatch(r"\d{5}").all()):
+        national = read_crosswalk()
+        if "new_province_code" in national.columns:
+            found = national[national["new_code"].isin(set(codes))]
+            if found["new_code"].nunique() == len(set(codes)):
+                return found["new_province_code"].nunique() > 1
+    if units.crs is None or not len(units):
+        return False
+    area_m2 = units.geometry.to_crs(metric_crs(units)).area.sum()
+    return bool(area_m2 / 1e6 > PROVINCE_MAX_KM2)
 
 
 def _source_label(layers: Mapping[str, pd.DataFrame], lang: str) -> str:
