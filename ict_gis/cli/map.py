@@ -78,6 +78,28 @@ from ict_gis.render.static_map import static_map
     help="Name of the data, shown as the map's source (e.g. 'Sở TT&TT Hà Nội') "
     "[default: the layer set's name, else its file or folder name].",
 )
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A site plan (the GeoPackage of `ict-gis plan sites -o`) to draw as layers: the "
+    "chosen sites with what each adds (shown), the other candidates, the holes before and "
+    "after (switched off), and each unit's figures in its popup.",
+)
+@click.option(
+    "--sharing",
+    "sharing_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Towers to share (the GeoPackage of `ict-gis plan sharing -o`): co-location "
+    "groups and single-operator towers, as layers switched off at first.",
+)
+@click.option(
+    "--forecast",
+    type=click.IntRange(min=1),
+    metavar="MONTHS",
+    help="Add to each unit's popup when its 2G switch-off will be done at the pace of "
+    "the last MONTHS months before --as-of (needs bts_stations and shutdowns_2g).",
+)
 @footprint_options
 def command(
     layers: Path | None,
@@ -91,6 +113,9 @@ def command(
     classes: str,
     title: str | None,
     data_name: str | None,
+    plan_file: Path | None,
+    sharing_file: Path | None,
+    forecast: int | None,
     model: str | None,
     radius: dict[str, float],
     config,
@@ -127,13 +152,22 @@ def command(
         fmt = suffix if suffix in ("png", "pdf", "svg") else "html"
     if output is None:
         output = Path(f"map.{fmt}")
-    if units is not None and fmt != "html":
+    extras = {
+        "--units": units,
+        "--plan": plan_file,
+        "--sharing": sharing_file,
+        "--forecast": forecast,
+    }
+    given = [flag for flag, value in extras.items() if value is not None]
+    if given and fmt != "html":
         raise click.UsageError(
-            "--units works with the HTML map only (not with --format " + fmt + ")."
+            f"{', '.join(given)}: only with the HTML map (not with --format {fmt})."
         )
     layer_set = _valid_layers(layers)
     if data_name:
         layer_set.name = data_name
+    plan = _read_gpkg(plan_file) if plan_file is not None else None
+    sharing = _read_gpkg(sharing_file) if sharing_file is not None else None
     started = time.perf_counter()
     if fmt != "html":
         figure = static_map(
@@ -159,6 +193,9 @@ def command(
             classes=classes,
             title=title,
             units=units,
+            plan=plan,
+            sharing=sharing,
+            forecast=forecast,
         )
         .get_root()
         .render()
@@ -202,3 +239,10 @@ def _valid_layers(path: Path | None) -> LayerSet:
     if len(warnings) > MAX_WARNINGS:
         note(f"... and {len(warnings) - MAX_WARNINGS} more warning(s): see `ict-gis validate`.")
     return layer_set
+
+
+def _read_gpkg(path: Path) -> dict[str, object]:
+    """Read every layer (and table) of a GeoPackage written by ``ict-gis plan``."""
+    from ict_gis import io
+
+    return {name: io.read_layer(path, layer=name) for name in io.list_layers(path)}

@@ -1174,6 +1174,313 @@ def _coverage_layer(
     }
 
 
+# --------------------------------------------------------------------------- plans
+
+_PLAN_SITE = "#e7298a"
+_PLAN_CANDIDATE = "#737373"
+_HOLE_BEFORE = "#fc9272"
+_HOLE_AFTER = "#a50f15"
+_PLAN_FOOTPRINT = "#1b9e77"
+_SHARED_TOWER = "#6a3d9a"
+_SINGLE_TOWER = "#b2abd2"
+
+
+def _plan_frames(plan: object) -> dict[str, pd.DataFrame]:
+    """Return the layers of a site plan (a :class:`~ict_gis.plan.SitePlan`, or by name).
+
+    Raises
+    ------
+    MapError
+        If there is no ``sites`` layer of points.
+    """
+    if hasattr(plan, "layers") and hasattr(plan, "per_unit"):
+        frames = {**plan.layers(), "per_unit": plan.per_unit.reset_index()}
+    elif isinstance(plan, Mapping):
+        frames = dict(plan)
+    else:
+        raise MapError(
+            f"plan={type(plan).__name__}: give a SitePlan (ict_gis.plan_sites) or its layers "
+            "by name (the GeoPackage of `ict-gis plan sites -o`)."
+        )
+    sites = frames.get("sites")
+    if not isinstance(sites, gpd.GeoDataFrame) or "site_id" not in sites.columns:
+        raise MapError(
+            "The plan has no 'sites' layer of points with a site_id: give the GeoPackage "
+            "that `ict-gis plan sites -o plan.gpkg` writes."
+        )
+    return frames
+
+
+def _num_col(frame: pd.DataFrame, column: str, **kw) -> dict:
+    values = frame[column] if column in frame.columns else pd.Series(np.nan, index=frame.index)
+    return _numbers(values.reset_index(drop=True), **kw)
+
+
+def _plan_sites_layer(frames: Mapping[str, pd.DataFrame], lang: str) -> dict:
+    """Draw the chosen sites (shown) and the other candidates (hidden), with what each adds."""
+    t = _TEXT[lang]
+    sites = frames["sites"]
+    parts = [sites.assign(_sub=0)]
+    cands = frames.get("candidates")
+    if isinstance(cands, gpd.GeoDataFrame) and len(cands) and "site_id" in cands.columns:
+        chosen = cands["chosen"].astype(bool) if "chosen" in cands.columns else False
+        rest = cands[~chosen & ~cands["site_id"].isin(sites["site_id"])]
+        parts.append(rest.to_crs(sites.crs).assign(_sub=1))
+    frame = pd.concat(parts, ignore_index=True)
+    frame = gpd.GeoDataFrame(frame, geometry=sites.geometry.name, crs=sites.crs)
+    lat, lon, _ = _latlon(_lonlat(frame))
+    sub = frame["_sub"].astype(int).tolist()
+    labels = {k: t[f"plan_src_{k}"] for k in ("grid", "tower", "file")}
+    cols = [
+        _col(t["plan_rank"], _num_col(frame, "rank")),
+        _col(t["plan_adds"], _num_col(frame, "adds_km2", digits=2, unit=" km²")),
+    ]
+    if "adds_people" in frame.columns:
+        cols.append(_col(t["plan_adds_people"], _num_col(frame, "adds_people")))
+    cols.append(
+        _col(t["plan_cumulative"], _num_col(frame, "cumulative_km2", digits=2, unit=" km²"))
+    )
+    if "cumulative_people" in frame.columns:
+        cols.append(_col(t["plan_cumulative_people"], _num_col(frame, "cumulative_people")))
+    cols += [
+        _col(t["unit"], _coded(_texts(frame["code"]) if "code" in frame else [None] * len(frame))),
+        _col(t["plan_source"], _coded(_texts(frame["source"]), labels)),
+        _col(t["operator"], _coded(_texts(frame["operator"].replace("", None)))),
+        _col(t["plan_radius"], _num_col(frame, "radius_m", unit=" m")),
+    ]
+    styles = [
+        {"radius": 7, "color": "#ffffff", "fillColor": _PLAN_SITE, "fillOpacity": 1.0, "weight": 2},
+        {
+            "radius": 3,
+            "color": _PLAN_CANDIDATE,
+            "fillColor": _PLAN_CANDIDATE,
+            "fillOpacity": 0.5,
+            "weight": 1,
+        },
+    ]
+    names = [(t["plan_sites"], _PLAN_SITE), (t["plan_candidates"], _PLAN_CANDIDATE)]
+    return {
+        "key": "plan_sites",
+        "label": t["g_plan"],
+        "group": escape(t["g_plan"]),
+        "geom": "point",
+        "cluster": False,
+        "search": True,
+        "subs": [
+            {"name": f"{swatch(c, shape='dot')} {escape(n)}", "show": k == 0}
+            for k, (n, c) in enumerate(names)
+        ],
+        "styles": styles,
+        "lat": lat,
+        "lon": lon,
+        "sub": sub,
+        "sty": sub,
+        "title": _texts(frame["site_id"]),
+        "cols": cols,
+        "legend": _legend_points(t["g_plan"], [(n, c, False, False) for n, c in names]),
+    }
+
+
+def _plan_areas_layer(frames: Mapping[str, pd.DataFrame], lang: str, tol: float) -> dict | None:
+    """Draw the holes before and after the plan, and the new sites' footprints (hidden)."""
+    t = _TEXT[lang]
+    kinds = (
+        ("holes_before", t["plan_holes_before"], _HOLE_BEFORE, {"fillOpacity": 0.35}),
+        ("holes_after", t["plan_holes_after"], _HOLE_AFTER, {"fillOpacity": 0.55}),
+        ("footprints", t["plan_footprints"], _PLAN_FOOTPRINT, {"fillOpacity": 0.2}),
+    )
+    pieces = []
+    for k, (name, label, _, _) in enumerate(kinds):
+        frame = frames.get(name)
+        if not isinstance(frame, gpd.GeoDataFrame) or not len(frame):
+            continue
+        piece = pd.DataFrame(
+            {
+                "_sub": k,
+                "_title": label if name != "footprints" else frame.get("site_id", label),
+                "_unit": frame.get("name", None),
+                "_km2": frame.get("area_km2", np.nan),
+                "_people": frame.get("people", np.nan),
+                "geometry": _lonlat(frame).to_numpy(),
+            }
+        )
+        pieces.append(piece)
+    if not pieces:
+        return None
+    frame = pd.concat(pieces, ignore_index=True)
+    shapes = _display_polygons(gpd.GeoSeries(frame["geometry"], crs="EPSG:4326"), tol)
+    sub = frame["_sub"].astype(int).tolist()
+    cols = [
+        _col(t["unit"], {"type": "text", "v": _texts(frame["_unit"])}),
+        _col(t["area"], _numbers(frame["_km2"], digits=2, unit=" km²")),
+    ]
+    if frame["_people"].notna().any():
+        cols.append(_col(t["plan_people"], _numbers(frame["_people"])))
+    return {
+        "key": "plan_areas",
+        "label": t["g_plan_areas"],
+        "group": escape(t["g_plan_areas"]),
+        "geom": "area",
+        "cluster": False,
+        "search": False,
+        "subs": [
+            {"name": f"{swatch(colour)} {escape(label)}", "show": False}
+            for _, label, colour, _ in kinds
+        ],
+        "styles": [
+            {"color": colour, "fillColor": colour, "weight": 1, **style}
+            for _, _, colour, style in kinds
+        ],
+        "shapes": shapes,
+        "sub": sub,
+        "sty": sub,
+        "title": _texts(frame["_title"]),
+        "cols": cols,
+        "legend": f"<h4>{escape(t['g_plan_areas'])}</h4>"
+        + "".join(f"<div>{swatch(c)} {escape(label)}</div>" for _, label, c, _ in kinds),
+    }
+
+
+def _sharing_towers(sharing: object) -> gpd.GeoDataFrame:
+    """Return the towers of a sharing plan: a SharingPlan, its towers, or its layers."""
+    towers = getattr(sharing, "towers", None)
+    if towers is None and isinstance(sharing, Mapping):
+        towers = sharing.get("towers", sharing.get("groups"))
+    if towers is None:
+        towers = sharing
+    if not isinstance(towers, gpd.GeoDataFrame) or "tower_id" not in towers.columns:
+        raise MapError(
+            "The sharing plan has no 'towers' (or 'groups') layer with a tower_id: give the "
+            "GeoPackage that `ict-gis plan sharing -o sharing.gpkg` writes."
+        )
+    return towers
+
+
+def _sharing_layer(sharing: object, lang: str) -> dict:
+    """Co-location groups (towers with several operators) and single-operator towers."""
+    t = _TEXT[lang]
+    frame = _sharing_towers(sharing).reset_index(drop=True)
+    lat, lon, _ = _latlon(_lonlat(frame))
+    if "shared" in frame.columns:
+        shared = frame["shared"].astype(bool)
+    else:
+        shared = pd.to_numeric(frame["n_operators"], errors="coerce").fillna(0) > 1
+    sub = [0 if s else 1 for s in shared]
+    names = [(t["sharing_groups"], _SHARED_TOWER, 6), (t["sharing_single"], _SINGLE_TOWER, 3)]
+    cols = [
+        _col(
+            t["operators"], {"type": "text", "v": _texts(frame.get("operators", frame["tower_id"]))}
+        ),
+        _col(t["sharing_n_operators"], _num_col(frame, "n_operators")),
+        _col(t["sharing_stations"], _num_col(frame, "stations")),
+        _col(
+            t["sharing_site_ids"],
+            {"type": "text", "v": _texts(frame.get("site_ids", frame["tower_id"]))},
+        ),
+        _col(
+            t["sharing_could_host"],
+            {"type": "text", "v": _texts(frame.get("could_host", frame["tower_id"]))},
+        ),
+    ]
+    return {
+        "key": "sharing",
+        "label": t["g_sharing"],
+        "group": escape(t["g_sharing"]),
+        "geom": "point",
+        "cluster": False,
+        "search": True,
+        "subs": [
+            {"name": f"{swatch(c, shape='dot')} {escape(n)}", "show": False} for n, c, _ in names
+        ],
+        "styles": [
+            {"radius": r, "color": "#ffffff", "fillColor": c, "fillOpacity": 0.9, "weight": 1}
+            for _, c, r in names
+        ],
+        "lat": lat,
+        "lon": lon,
+        "sub": sub,
+        "sty": sub,
+        "title": _texts(frame["tower_id"]),
+        "cols": cols,
+        "legend": _legend_points(t["g_sharing"], [(n, c, False, False) for n, c, _ in names]),
+    }
+
+
+def _plan_sections(frames: Mapping[str, pd.DataFrame] | None, lang: str) -> dict[str, list]:
+    """Popup section of each unit with holes: new sites, holes before, covered, left."""
+    if frames is None:
+        return {}
+    table = frames.get("per_unit")
+    if not isinstance(table, pd.DataFrame) or not len(table):
+        return {}
+    t = _TEXT[lang]
+    if "code" in table.columns:
+        table = table.set_index("code")
+    rows = (
+        ("new_sites", t["r_plan_new_sites"], "count"),
+        ("holes_km2", t["r_plan_holes"], "km2"),
+        ("covered_km2", t["r_plan_covered"], "km2"),
+        ("left_km2", t["r_plan_left"], "km2"),
+        ("people", t["r_plan_people"], "count"),
+        ("covered_people", t["r_plan_covered_people"], "count"),
+        ("left_people", t["r_plan_left_people"], "count"),
+    )
+    out = {}
+    for code, r in table.iterrows():
+        lines = [[label, _cell(r[col], kind, lang)] for col, label, kind in rows if col in r.index]
+        out[str(code)] = [[t["s_plan"], lines]]
+    return out
+
+
+def _forecast_sections(
+    layers: Mapping[str, pd.DataFrame],
+    units: gpd.GeoDataFrame,
+    as_of: pd.Timestamp | None,
+    months: int | None,
+    lang: str,
+) -> dict[str, list]:
+    """Popup section of each unit: when the 2G switch-off will be done at the recent pace."""
+    if months is None:
+        return {}
+    needs = registry.get("switch_off").needs(tech="2G")
+    missing = [kind for kind in needs if kind not in set(layers)]
+    if missing:
+        raise MapError(
+            f"The switch-off forecast needs the layer(s) {', '.join(missing)}, which the layer "
+            "set does not have; leave out the forecast."
+        )
+    from ict_gis.plan import forecast
+
+    table = forecast(layers, metric="switch_off", months=months, as_of=as_of, units=units)
+    t = _TEXT[lang]
+    title = t["s_forecast"].format(tech="2G", months=months)
+    day = as_of if as_of is not None else table.attrs.get("as_of")
+    if day is not None:
+        title += f" · {t['as_of'].format(date=_date_text(day, lang))}"
+    out: dict[str, list] = {}
+    for (code, what), r in table.iterrows():
+        label = t[f"f_{what}"].format(tech="2G") if f"f_{what}" in t else str(what)
+        out.setdefault(str(code), [[title, []]])[0][1].append([label, _forecast_text(r, lang)])
+    return out
+
+
+def _forecast_text(r: pd.Series, lang: str) -> str:
+    """One line of a forecast: done, no progress, or the day it will be done."""
+    t = _TEXT[lang]
+    if is_missing(r["goal"]):
+        return _TEXT[lang]["no_data"]
+    if r["status"] == "done":
+        return t["f_done"]
+    left = format_count(int(round(float(r["left"]))), lang=lang)
+    if r["status"] == "stalled":
+        return t["f_stalled"].format(left=left)
+    pace = format_number(float(r["pace_per_month"]), digits=1, lang=lang, strip_zeros=True)
+    line = t["f_finish"].format(date=_date_text(r["finish"], lang), left=left, pace=pace)
+    if r["status"] == "late":
+        line += f"; {t['f_late'].format(date=_date_text(r['deadline'], lang))}"
+    return line
+
+
 def _share_points(layer: dict, base: dict) -> None:
     """Point to the station of ``base`` with the same id and position instead of repeating it.
 
@@ -1237,6 +1544,9 @@ def map_payload(
     classes: str | Sequence[float] = "quantiles",
     title: str | None = None,
     units: gpd.GeoDataFrame | str | None = None,
+    plan: object = None,
+    sharing: object = None,
+    forecast: int | None = None,
 ) -> dict:
     """Return the data of a map as plain JSON-ready Python (what the page's script reads).
 
@@ -1270,10 +1580,17 @@ def map_payload(
         )
     as_of = to_date(as_of)
     parse_classes(classes)  # a bad specification fails before any work
+    plan_frames = _plan_frames(plan) if plan is not None else None
+    if sharing is not None:
+        _sharing_towers(sharing)
+    if forecast is not None and (isinstance(forecast, bool) or int(forecast) < 1):
+        raise MapError(f"forecast={forecast!r}: give the pace window in months (1 or more).")
     t = _TEXT[lang]
     units = _map_units(layers, units, as_of)
     tables = _unit_tables(layers, units, as_of, metric, model)
     came_from = _came_from(layers, units, as_of, lang)
+    forecasts = _forecast_sections(layers, units, as_of, forecast, lang)
+    planned = _plan_sections(plan_frames, lang)
     values, total = _metric_values(tables, spec, units.index)
 
     point_layers = []
@@ -1342,7 +1659,13 @@ def map_payload(
             "name": None if is_missing(names.iloc[i]) else str(names.iloc[i]),
             "c": -1 if no_data[i] else int(cls[i]),
             "value": _value_text(None if no_data[i] else values.iloc[i], spec.scale, lang, digits),
-            "sections": ([] if no_data[i] else _unit_sections(code, tables, lang))
+            "sections": (
+                []
+                if no_data[i]
+                else _unit_sections(code, tables, lang)
+                + forecasts.get(str(code), [])
+                + planned.get(str(code), [])
+            )
             + came_from.get(str(code), []),
             "label": [label_lat[i], label_lon[i]],
         }
@@ -1386,6 +1709,15 @@ def map_payload(
     for layer in point_layers:
         for sub in layer["subs"]:
             sub["show"] = layer["key"] in shown or f"{layer['key']}:{sub.get('id')}" in shown
+
+    # The plan's layers: only the chosen sites are shown at first.
+    if plan_frames is not None:
+        point_layers.append(_plan_sites_layer(plan_frames, lang))
+        areas = _plan_areas_layer(plan_frames, lang, tol)
+        if areas is not None:
+            point_layers.append(areas)
+    if sharing is not None:
+        point_layers.append(_sharing_layer(sharing, lang))
 
     source = getattr(layers, "source", "")
     bundled = bool(source) and _same_path(source, bundled_path())
@@ -1579,6 +1911,9 @@ def build_map(
     classes: str | Sequence[float] = "quantiles",
     title: str | None = None,
     units: gpd.GeoDataFrame | str | None = None,
+    plan: object = None,
+    sharing: object = None,
+    forecast: int | None = None,
 ) -> folium.Map:
     """Build an interactive map of a layer set: one self-contained HTML page.
 
@@ -1630,6 +1965,21 @@ def build_map(
         not cover are grey, "no data" (never 0), and the popup of each unit
         lists the old units it was formed from (with the share carried from
         an old unit that was split).
+    plan
+        A site plan to draw as layers: a :class:`~ict_gis.plan.SitePlan`
+        (:func:`ict_gis.plan_sites`) or its layers by name (the GeoPackage
+        of ``ict-gis plan sites -o``): the chosen sites with what each adds
+        (shown), the other candidates, the holes before and after and the
+        new sites' footprints (switched off), and each unit's figures in its
+        popup.
+    sharing
+        Towers to share (:func:`ict_gis.plan_sharing`, or the ``towers``
+        layer of ``ict-gis plan sharing -o``): co-location groups and towers
+        of one operator, switched off at first.
+    forecast
+        Add to each unit's popup when its 2G switch-off (stations and
+        subscribers) will be done at the pace of the last ``forecast``
+        months before ``as_of`` (needs ``bts_stations`` and ``shutdowns_2g``).
 
     Returns
     -------
@@ -1653,6 +2003,9 @@ def build_map(
         classes=classes,
         title=title,
         units=units,
+        plan=plan,
+        sharing=sharing,
+        forecast=forecast,
     )
     (south, west), (north, east) = payload["bounds"]
     m = folium.Map(
