@@ -150,6 +150,19 @@ def test_commune_popups_in_a_browser(open_map, commune_map):
     page, log = open_map(commune_map, width=1366, height=768)
     page.wait_for_timeout(200)
     assert page.evaluate("() => ictMap.unitLayers.length") == 129
+    # Readable: the names shown do not touch one another.
+    boxes = page.eval_on_selector_all(
+        ".ict-label span",
+        "spans => spans.map(s => { const r = s.getBoundingClientRect();"
+        " return [r.x, r.y, r.x + r.width, r.y + r.height]; })",
+    )
+    assert len(boxes) > 10
+    assert not [
+        (a, b)
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5
+    ]
     shown = _search_and_open(page, "Xã Hải Hậu")
     assert shown["title"] == "Xã Hải Hậu"
     came = shown["sections"]["Hình thành từ các đơn vị cũ (trước 01/07/2025)"]

@@ -142,6 +142,10 @@ def command(
     data, never 0), and each unit's popup lists the old units it was formed
     from.
 
+    --plan and --sharing add the outputs of `ict-gis plan sites` and `ict-gis
+    plan sharing` as layers (only the chosen sites are shown at first);
+    --forecast adds to each unit's popup when its 2G switch-off will be done.
+
     LAYERS is a folder, a GeoPackage or a single file (default: the bundled
     Nam Định layers). They are validated first: a layer with errors stops the
     command with one message (see `ict-gis validate`); warnings are printed
