@@ -474,6 +474,7 @@ MAP_TEXT: dict[str, dict[str, str]] = {
         "f_stalled": "không tiến triển (còn {left})",
         "f_finish": "dự kiến xong {date} (còn {left}, {pace}/tháng)",
         "f_late": "chậm so với hạn {date}",
+        "f_total": "{what} ({where}, dự báo)",
     },
     "en": {
         "title": "Telecom infrastructure",
@@ -615,6 +616,7 @@ MAP_TEXT: dict[str, dict[str, str]] = {
         "f_stalled": "no progress ({left} left)",
         "f_finish": "done by about {date} ({left} left, {pace}/month)",
         "f_late": "late for the deadline {date}",
+        "f_total": "{what} ({where}, forecast)",
     },
 }
 

@@ -213,6 +213,16 @@ def test_forecast_in_unit_popups():
         f"dự kiến xong {finish:%d/%m/%Y} (còn {total - now}, {pace_text}/tháng)"
     )
     assert "Thuê bao 2G" in rows
+    # The whole province, in the legend.
+    bts = layers["bts_stations"]
+    total = int(bts["technologies"].str.contains("2G").sum())
+    off = pd.to_datetime(layers["shutdowns_2g"]["switch_off_date"])
+    now, then = int((off <= "2024-12-31").sum()), int((off <= "2024-06-30").sum())
+    assert (total, now) == (788, 161)
+    days = math.ceil((total - now) / ((now - then) / 6) * 365.25 / 12)
+    finish = pd.Timestamp("2024-12-31") + pd.Timedelta(days=days)
+    line = f"Trạm 2G (Toàn tỉnh, dự báo): dự kiến xong {finish:%d/%m/%Y} (còn {total - now}, "
+    assert line in data["choropleth"]["legend"]
 
 
 def test_forecast_needs_the_switch_off_layers(files, tmp_path):

@@ -1694,6 +1694,9 @@ def map_payload(
         return f"{note} ({part})" if note and part else note or part
 
     note = note_of(total)
+    for _, rows in forecasts.get("total", []):  # the forecast for the whole area
+        for label, line in rows:
+            note += f" · {t['f_total'].format(what=label, where=total_word)}: {line}"
     if as_of is not None:
         note = f"{note} · {t['as_of'].format(date=_date_text(as_of, lang))}".strip(" ·")
     if "coverage" in tables:
