@@ -10,7 +10,16 @@ import click
 
 from ict_gis.charts import figure_bytes
 from ict_gis.cli.footprint_options import footprint_model, footprint_options
-from ict_gis.cli.options import as_of_option, emit, lang_option, layers_argument, load_layers, note
+from ict_gis.cli.options import (
+    as_of_option,
+    emit,
+    lang_option,
+    layers_argument,
+    load_layers,
+    note,
+    units_option,
+)
+from ict_gis.layerset import LayerSet
 from ict_gis.maps import MAP_METRICS, build_map
 from ict_gis.render.static_map import static_map
 
@@ -41,6 +50,7 @@ from ict_gis.render.static_map import static_map
     "[default: the first of these whose layers are present].",
 )
 @as_of_option
+@units_option
 @lang_option("the map's labels")
 @click.option(
     "--online-tiles",
@@ -60,6 +70,36 @@ from ict_gis.render.static_map import static_map
     default=None,
     help="Title of the map [default: the metric's name]; the area, date and source follow.",
 )
+@click.option(
+    "--name",
+    "data_name",
+    default=None,
+    metavar="TEXT",
+    help="Name of the data, shown as the map's source (e.g. 'Sở TT&TT Hà Nội') "
+    "[default: the layer set's name, else its file or folder name].",
+)
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A site plan (the GeoPackage of `ict-gis plan sites -o`) to draw as layers: the "
+    "chosen sites with what each adds (shown), the other candidates, the holes before and "
+    "after (switched off), and each unit's figures in its popup.",
+)
+@click.option(
+    "--sharing",
+    "sharing_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Towers to share (the GeoPackage of `ict-gis plan sharing -o`): co-location "
+    "groups and single-operator towers, as layers switched off at first.",
+)
+@click.option(
+    "--forecast",
+    type=click.IntRange(min=1),
+    metavar="MONTHS",
+    help="Add to each unit's popup when its 2G switch-off will be done at the pace of "
+    "the last MONTHS months before --as-of (needs bts_stations and shutdowns_2g).",
+)
 @footprint_options
 def command(
     layers: Path | None,
@@ -67,10 +107,15 @@ def command(
     fmt: str | None,
     metric: str | None,
     as_of: dt.date | None,
+    units: object,
     lang: str,
     online_tiles: bool,
     classes: str,
     title: str | None,
+    data_name: str | None,
+    plan_file: Path | None,
+    sharing_file: Path | None,
+    forecast: int | None,
     model: str | None,
     radius: dict[str, float],
     config,
@@ -91,15 +136,42 @@ def command(
     map for a report (base map of the units, classes, legend, scale bar,
     north arrow, title and source), with no browser.
 
+    With --units communes-2025 (or a unit layer file) the map is coloured on
+    those units instead of the layer set's districts: figures are carried
+    across the boundary changes, units the data do not cover are grey (no
+    data, never 0), and each unit's popup lists the old units it was formed
+    from.
+
+    --plan and --sharing add the outputs of `ict-gis plan sites` and `ict-gis
+    plan sharing` as layers (only the chosen sites are shown at first);
+    --forecast adds to each unit's popup when its 2G switch-off will be done.
+
     LAYERS is a folder, a GeoPackage or a single file (default: the bundled
-    Nam Định layers).
+    Nam Định layers). They are validated first: a layer with errors stops the
+    command with one message (see `ict-gis validate`); warnings are printed
+    on stderr.
     """
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".") if output is not None else ""
         fmt = suffix if suffix in ("png", "pdf", "svg") else "html"
     if output is None:
         output = Path(f"map.{fmt}")
-    layer_set = load_layers(layers)
+    extras = {
+        "--units": units,
+        "--plan": plan_file,
+        "--sharing": sharing_file,
+        "--forecast": forecast,
+    }
+    given = [flag for flag, value in extras.items() if value is not None]
+    if given and fmt != "html":
+        raise click.UsageError(
+            f"{', '.join(given)}: only with the HTML map (not with --format {fmt})."
+        )
+    layer_set = _valid_layers(layers)
+    if data_name:
+        layer_set.name = data_name
+    plan = _read_gpkg(plan_file) if plan_file is not None else None
+    sharing = _read_gpkg(sharing_file) if sharing_file is not None else None
     started = time.perf_counter()
     if fmt != "html":
         figure = static_map(
@@ -124,6 +196,10 @@ def command(
             model=footprint_model(model, radius, config),
             classes=classes,
             title=title,
+            units=units,
+            plan=plan,
+            sharing=sharing,
+            forecast=forecast,
         )
         .get_root()
         .render()
@@ -134,3 +210,43 @@ def command(
         return
     emit(page, output)
     note(f"Built in {seconds:.1f} s; open {output} in a browser (no internet needed).")
+
+
+#: Warnings printed before the map is built; ``ict-gis validate`` lists them all.
+MAX_WARNINGS = 10
+
+
+def _valid_layers(path: Path | None) -> LayerSet:
+    """Read LAYERS and validate them: errors stop the command, warnings go to stderr.
+
+    Raises
+    ------
+    click.ClickException
+        With one line: how many errors, the first of them, and the command
+        that lists them all with their fixes.
+    """
+    from ict_gis.validate import validate  # imported when needed: keeps --help fast
+
+    layer_set = load_layers(path)
+    problems = validate(layer_set)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        first = " ".join(str(errors[0]).split())
+        many = f"{len(errors)} errors, the first: " if len(errors) > 1 else "an error: "
+        raise click.ClickException(
+            f"The layers have {many}{first} Run `ict-gis validate` on them for the full "
+            "list with fixes; no map was written."
+        )
+    warnings = [p for p in problems if p.severity != "error"]
+    for problem in warnings[:MAX_WARNINGS]:
+        note(" ".join(str(problem).split()))
+    if len(warnings) > MAX_WARNINGS:
+        note(f"... and {len(warnings) - MAX_WARNINGS} more warning(s): see `ict-gis validate`.")
+    return layer_set
+
+
+def _read_gpkg(path: Path) -> dict[str, object]:
+    """Read every layer (and table) of a GeoPackage written by ``ict-gis plan``."""
+    from ict_gis import io
+
+    return {name: io.read_layer(path, layer=name) for name in io.list_layers(path)}

@@ -40,7 +40,15 @@ import shapely
 from branca.element import CssLink, JavascriptLink, MacroElement
 from shapely.ops import polylabel
 
-from ict_gis.errors import MapError
+from ict_gis.crosswalk import (
+    between,
+    read_crosswalk,
+    report_units,
+    source_as_of,
+    unit_vintage,
+    with_weights,
+)
+from ict_gis.errors import CrosswalkError, MapError
 from ict_gis.layerset import bundled_path
 from ict_gis.metrics import registry
 from ict_gis.metrics.registry import MapView, Popup, techs_present
@@ -67,7 +75,7 @@ from ict_gis.settings import (
 from ict_gis.texts import MAP_TEXT as _TEXT
 from ict_gis.texts import STATUS_TEXT as _STATUS_TEXT
 from ict_gis.texts import day_text, text
-from ict_gis.units import geodesic_length_m, to_date, unit_frame
+from ict_gis.units import geodesic_length_m, metric_crs, to_date, unit_frame
 
 __all__ = [
     "CLASS_SCHEMES",
@@ -77,6 +85,7 @@ __all__ = [
     "default_metric",
     "map_payload",
     "parse_classes",
+    "spans_provinces",
 ]
 
 
@@ -245,6 +254,98 @@ def _unit_tables(
         table.attrs = {"tech": table.attrs.get("tech")} if table.attrs.get("tech") else {}
         tables[key] = table
     return tables
+
+
+def _map_units(
+    layers: Mapping[str, pd.DataFrame],
+    units: gpd.GeoDataFrame | str | None,
+    as_of: pd.Timestamp | None,
+) -> gpd.GeoDataFrame:
+    """Return the units a map colours: the layer set's own, or others (with ``has_data``).
+
+    ``units`` is ``None`` (the ``districts`` as of ``as_of``), the name of a
+    bundled unit layer (``"communes-2025"``) or a unit layer; units of
+    another vintage are resolved by :func:`ict_gis.crosswalk.report_units`.
+    """
+    if units is None:
+        return unit_frame(layers, as_of=as_of)
+    frame = report_units(layers, units, as_of=as_of)
+    frame = frame.copy()
+    frame.index = pd.Index([str(c) for c in frame.index], name="code", dtype=object)
+    frame.attrs = dict(frame.attrs)
+    if "name" not in frame.columns:
+        frame["name"] = list(frame.index)
+    return frame
+
+
+def _came_from(
+    layers: Mapping[str, pd.DataFrame],
+    units: gpd.GeoDataFrame,
+    as_of: pd.Timestamp | None,
+    lang: str,
+) -> dict[str, list]:
+    """Popup section of each unit of another vintage: the old units it was formed from.
+
+    For the communes of the 2025 reform, the old communes of the national
+    crosswalk (code and name); for other units, the layer set's own units
+    they were carried from. An old unit split among several new ones shows
+    the share of its figures this unit gets, and how the share was drawn.
+
+    Returns
+    -------
+    dict
+        Unit code to ``[[title, [[old unit, share], ...]]]`` (empty for the
+        layer set's own units).
+    """
+    if not units.attrs.get("foreign"):
+        return {}
+    codes = set(units.index)
+    xwalk = pd.DataFrame()
+    names: dict[str, str] = {}
+    if str(unit_vintage(units) or "") == "2025-07-01":
+        national = read_crosswalk()
+        olds = set(national.loc[national["new_code"].isin(codes), "old_code"])
+        xwalk = national[national["old_code"].isin(olds)].reset_index(drop=True)
+        if "old_name" in xwalk.columns:
+            names = dict(zip(xwalk["old_code"], xwalk["old_name"].astype(str), strict=True))
+        try:
+            xwalk = with_weights(xwalk, target=units)
+        except CrosswalkError:  # a split whose parts lie outside these units: shares unknown
+            size = xwalk.groupby("old_code")["new_code"].transform("size")
+            xwalk = xwalk.assign(
+                weight=np.where(size == 1, 1.0, np.nan),
+                method=np.where(size == 1, "whole", ""),
+            )
+    if xwalk.empty:
+        own = unit_frame(layers, as_of=source_as_of(units, as_of))
+        try:
+            xwalk = between(own, units, changes=layers.get("admin_changes"))
+        except CrosswalkError:
+            return {}
+        if "name" in own.columns:
+            names = {str(c): str(n) for c, n in own["name"].items() if not is_missing(n)}
+    t = _TEXT[lang]
+    day = xwalk["effective_date"].dropna().max() if "effective_date" in xwalk else None
+    title = t["came_from"]
+    if day is not None and not is_missing(day):
+        title = t["came_from_before"].format(date=_date_text(day, lang))
+    out: dict[str, list] = {}
+    mine = xwalk[xwalk["new_code"].isin(codes)].sort_values(["new_code", "old_code"])
+    for new, rows in mine.groupby("new_code", sort=False):
+        lines = []
+        for row in rows.itertuples(index=False):
+            label = " ".join(p for p in (str(row.old_code), names.get(str(row.old_code), "")) if p)
+            if row.method == "whole":
+                share = t["share_whole"]
+            elif is_missing(row.weight):
+                share = t["share_part"]
+            else:
+                pct = format_percent(100.0 * float(row.weight), digits=1, lang=lang)
+                how = t.get(f"share_by_{row.method}", "")
+                share = f"{pct} {how}".strip()
+            lines.append([label, share])
+        out[str(new)] = [[title, lines]]
+    return out
 
 
 def _metric_values(
@@ -1073,6 +1174,313 @@ def _coverage_layer(
     }
 
 
+# --------------------------------------------------------------------------- plans
+
+_PLAN_SITE = "#e7298a"
+_PLAN_CANDIDATE = "#737373"
+_HOLE_BEFORE = "#fc9272"
+_HOLE_AFTER = "#a50f15"
+_PLAN_FOOTPRINT = "#1b9e77"
+_SHARED_TOWER = "#6a3d9a"
+_SINGLE_TOWER = "#b2abd2"
+
+
+def _plan_frames(plan: object) -> dict[str, pd.DataFrame]:
+    """Return the layers of a site plan (a :class:`~ict_gis.plan.SitePlan`, or by name).
+
+    Raises
+    ------
+    MapError
+        If there is no ``sites`` layer of points.
+    """
+    if hasattr(plan, "layers") and hasattr(plan, "per_unit"):
+        frames = {**plan.layers(), "per_unit": plan.per_unit.reset_index()}
+    elif isinstance(plan, Mapping):
+        frames = dict(plan)
+    else:
+        raise MapError(
+            f"plan={type(plan).__name__}: give a SitePlan (ict_gis.plan_sites) or its layers "
+            "by name (the GeoPackage of `ict-gis plan sites -o`)."
+        )
+    sites = frames.get("sites")
+    if not isinstance(sites, gpd.GeoDataFrame) or "site_id" not in sites.columns:
+        raise MapError(
+            "The plan has no 'sites' layer of points with a site_id: give the GeoPackage "
+            "that `ict-gis plan sites -o plan.gpkg` writes."
+        )
+    return frames
+
+
+def _num_col(frame: pd.DataFrame, column: str, **kw) -> dict:
+    values = frame[column] if column in frame.columns else pd.Series(np.nan, index=frame.index)
+    return _numbers(values.reset_index(drop=True), **kw)
+
+
+def _plan_sites_layer(frames: Mapping[str, pd.DataFrame], lang: str) -> dict:
+    """Draw the chosen sites (shown) and the other candidates (hidden), with what each adds."""
+    t = _TEXT[lang]
+    sites = frames["sites"]
+    parts = [sites.assign(_sub=0)]
+    cands = frames.get("candidates")
+    if isinstance(cands, gpd.GeoDataFrame) and len(cands) and "site_id" in cands.columns:
+        chosen = cands["chosen"].astype(bool) if "chosen" in cands.columns else False
+        rest = cands[~chosen & ~cands["site_id"].isin(sites["site_id"])]
+        parts.append(rest.to_crs(sites.crs).assign(_sub=1))
+    frame = pd.concat(parts, ignore_index=True)
+    frame = gpd.GeoDataFrame(frame, geometry=sites.geometry.name, crs=sites.crs)
+    lat, lon, _ = _latlon(_lonlat(frame))
+    sub = frame["_sub"].astype(int).tolist()
+    labels = {k: t[f"plan_src_{k}"] for k in ("grid", "tower", "file")}
+    cols = [
+        _col(t["plan_rank"], _num_col(frame, "rank")),
+        _col(t["plan_adds"], _num_col(frame, "adds_km2", digits=2, unit=" km²")),
+    ]
+    if "adds_people" in frame.columns:
+        cols.append(_col(t["plan_adds_people"], _num_col(frame, "adds_people")))
+    cols.append(
+        _col(t["plan_cumulative"], _num_col(frame, "cumulative_km2", digits=2, unit=" km²"))
+    )
+    if "cumulative_people" in frame.columns:
+        cols.append(_col(t["plan_cumulative_people"], _num_col(frame, "cumulative_people")))
+    cols += [
+        _col(t["unit"], _coded(_texts(frame["code"]) if "code" in frame else [None] * len(frame))),
+        _col(t["plan_source"], _coded(_texts(frame["source"]), labels)),
+        _col(t["operator"], _coded(_texts(frame["operator"].replace("", None)))),
+        _col(t["plan_radius"], _num_col(frame, "radius_m", unit=" m")),
+    ]
+    styles = [
+        {"radius": 7, "color": "#ffffff", "fillColor": _PLAN_SITE, "fillOpacity": 1.0, "weight": 2},
+        {
+            "radius": 3,
+            "color": _PLAN_CANDIDATE,
+            "fillColor": _PLAN_CANDIDATE,
+            "fillOpacity": 0.5,
+            "weight": 1,
+        },
+    ]
+    names = [(t["plan_sites"], _PLAN_SITE), (t["plan_candidates"], _PLAN_CANDIDATE)]
+    return {
+        "key": "plan_sites",
+        "label": t["g_plan"],
+        "group": escape(t["g_plan"]),
+        "geom": "point",
+        "cluster": False,
+        "search": True,
+        "subs": [
+            {"name": f"{swatch(c, shape='dot')} {escape(n)}", "show": k == 0}
+            for k, (n, c) in enumerate(names)
+        ],
+        "styles": styles,
+        "lat": lat,
+        "lon": lon,
+        "sub": sub,
+        "sty": sub,
+        "title": _texts(frame["site_id"]),
+        "cols": cols,
+        "legend": _legend_points(t["g_plan"], [(n, c, False, False) for n, c in names]),
+    }
+
+
+def _plan_areas_layer(frames: Mapping[str, pd.DataFrame], lang: str, tol: float) -> dict | None:
+    """Draw the holes before and after the plan, and the new sites' footprints (hidden)."""
+    t = _TEXT[lang]
+    kinds = (
+        ("holes_before", t["plan_holes_before"], _HOLE_BEFORE, {"fillOpacity": 0.35}),
+        ("holes_after", t["plan_holes_after"], _HOLE_AFTER, {"fillOpacity": 0.55}),
+        ("footprints", t["plan_footprints"], _PLAN_FOOTPRINT, {"fillOpacity": 0.2}),
+    )
+    pieces = []
+    for k, (name, label, _, _) in enumerate(kinds):
+        frame = frames.get(name)
+        if not isinstance(frame, gpd.GeoDataFrame) or not len(frame):
+            continue
+        piece = pd.DataFrame(
+            {
+                "_sub": k,
+                "_title": label if name != "footprints" else frame.get("site_id", label),
+                "_unit": frame.get("name", None),
+                "_km2": frame.get("area_km2", np.nan),
+                "_people": frame.get("people", np.nan),
+                "geometry": _lonlat(frame).to_numpy(),
+            }
+        )
+        pieces.append(piece)
+    if not pieces:
+        return None
+    frame = pd.concat(pieces, ignore_index=True)
+    shapes = _display_polygons(gpd.GeoSeries(frame["geometry"], crs="EPSG:4326"), tol)
+    sub = frame["_sub"].astype(int).tolist()
+    cols = [
+        _col(t["unit"], {"type": "text", "v": _texts(frame["_unit"])}),
+        _col(t["area"], _numbers(frame["_km2"], digits=2, unit=" km²")),
+    ]
+    if frame["_people"].notna().any():
+        cols.append(_col(t["plan_people"], _numbers(frame["_people"])))
+    return {
+        "key": "plan_areas",
+        "label": t["g_plan_areas"],
+        "group": escape(t["g_plan_areas"]),
+        "geom": "area",
+        "cluster": False,
+        "search": False,
+        "subs": [
+            {"name": f"{swatch(colour)} {escape(label)}", "show": False}
+            for _, label, colour, _ in kinds
+        ],
+        "styles": [
+            {"color": colour, "fillColor": colour, "weight": 1, **style}
+            for _, _, colour, style in kinds
+        ],
+        "shapes": shapes,
+        "sub": sub,
+        "sty": sub,
+        "title": _texts(frame["_title"]),
+        "cols": cols,
+        "legend": f"<h4>{escape(t['g_plan_areas'])}</h4>"
+        + "".join(f"<div>{swatch(c)} {escape(label)}</div>" for _, label, c, _ in kinds),
+    }
+
+
+def _sharing_towers(sharing: object) -> gpd.GeoDataFrame:
+    """Return the towers of a sharing plan: a SharingPlan, its towers, or its layers."""
+    towers = getattr(sharing, "towers", None)
+    if towers is None and isinstance(sharing, Mapping):
+        towers = sharing.get("towers", sharing.get("groups"))
+    if towers is None:
+        towers = sharing
+    if not isinstance(towers, gpd.GeoDataFrame) or "tower_id" not in towers.columns:
+        raise MapError(
+            "The sharing plan has no 'towers' (or 'groups') layer with a tower_id: give the "
+            "GeoPackage that `ict-gis plan sharing -o sharing.gpkg` writes."
+        )
+    return towers
+
+
+def _sharing_layer(sharing: object, lang: str) -> dict:
+    """Co-location groups (towers with several operators) and single-operator towers."""
+    t = _TEXT[lang]
+    frame = _sharing_towers(sharing).reset_index(drop=True)
+    lat, lon, _ = _latlon(_lonlat(frame))
+    if "shared" in frame.columns:
+        shared = frame["shared"].astype(bool)
+    else:
+        shared = pd.to_numeric(frame["n_operators"], errors="coerce").fillna(0) > 1
+    sub = [0 if s else 1 for s in shared]
+    names = [(t["sharing_groups"], _SHARED_TOWER, 6), (t["sharing_single"], _SINGLE_TOWER, 3)]
+    cols = [
+        _col(
+            t["operators"], {"type": "text", "v": _texts(frame.get("operators", frame["tower_id"]))}
+        ),
+        _col(t["sharing_n_operators"], _num_col(frame, "n_operators")),
+        _col(t["sharing_stations"], _num_col(frame, "stations")),
+        _col(
+            t["sharing_site_ids"],
+            {"type": "text", "v": _texts(frame.get("site_ids", frame["tower_id"]))},
+        ),
+        _col(
+            t["sharing_could_host"],
+            {"type": "text", "v": _texts(frame.get("could_host", frame["tower_id"]))},
+        ),
+    ]
+    return {
+        "key": "sharing",
+        "label": t["g_sharing"],
+        "group": escape(t["g_sharing"]),
+        "geom": "point",
+        "cluster": False,
+        "search": True,
+        "subs": [
+            {"name": f"{swatch(c, shape='dot')} {escape(n)}", "show": False} for n, c, _ in names
+        ],
+        "styles": [
+            {"radius": r, "color": "#ffffff", "fillColor": c, "fillOpacity": 0.9, "weight": 1}
+            for _, c, r in names
+        ],
+        "lat": lat,
+        "lon": lon,
+        "sub": sub,
+        "sty": sub,
+        "title": _texts(frame["tower_id"]),
+        "cols": cols,
+        "legend": _legend_points(t["g_sharing"], [(n, c, False, False) for n, c, _ in names]),
+    }
+
+
+def _plan_sections(frames: Mapping[str, pd.DataFrame] | None, lang: str) -> dict[str, list]:
+    """Popup section of each unit with holes: new sites, holes before, covered, left."""
+    if frames is None:
+        return {}
+    table = frames.get("per_unit")
+    if not isinstance(table, pd.DataFrame) or not len(table):
+        return {}
+    t = _TEXT[lang]
+    if "code" in table.columns:
+        table = table.set_index("code")
+    rows = (
+        ("new_sites", t["r_plan_new_sites"], "count"),
+        ("holes_km2", t["r_plan_holes"], "km2"),
+        ("covered_km2", t["r_plan_covered"], "km2"),
+        ("left_km2", t["r_plan_left"], "km2"),
+        ("people", t["r_plan_people"], "count"),
+        ("covered_people", t["r_plan_covered_people"], "count"),
+        ("left_people", t["r_plan_left_people"], "count"),
+    )
+    out = {}
+    for code, r in table.iterrows():
+        lines = [[label, _cell(r[col], kind, lang)] for col, label, kind in rows if col in r.index]
+        out[str(code)] = [[t["s_plan"], lines]]
+    return out
+
+
+def _forecast_sections(
+    layers: Mapping[str, pd.DataFrame],
+    units: gpd.GeoDataFrame,
+    as_of: pd.Timestamp | None,
+    months: int | None,
+    lang: str,
+) -> dict[str, list]:
+    """Popup section of each unit: when the 2G switch-off will be done at the recent pace."""
+    if months is None:
+        return {}
+    needs = registry.get("switch_off").needs(tech="2G")
+    missing = [kind for kind in needs if kind not in set(layers)]
+    if missing:
+        raise MapError(
+            f"The switch-off forecast needs the layer(s) {', '.join(missing)}, which the layer "
+            "set does not have; leave out the forecast."
+        )
+    from ict_gis.plan import forecast
+
+    table = forecast(layers, metric="switch_off", months=months, as_of=as_of, units=units)
+    t = _TEXT[lang]
+    title = t["s_forecast"].format(tech="2G", months=months)
+    day = as_of if as_of is not None else table.attrs.get("as_of")
+    if day is not None:
+        title += f" · {t['as_of'].format(date=_date_text(day, lang))}"
+    out: dict[str, list] = {}
+    for (code, what), r in table.iterrows():
+        label = t[f"f_{what}"].format(tech="2G") if f"f_{what}" in t else str(what)
+        out.setdefault(str(code), [[title, []]])[0][1].append([label, _forecast_text(r, lang)])
+    return out
+
+
+def _forecast_text(r: pd.Series, lang: str) -> str:
+    """One line of a forecast: done, no progress, or the day it will be done."""
+    t = _TEXT[lang]
+    if is_missing(r["goal"]):
+        return _TEXT[lang]["no_data"]
+    if r["status"] == "done":
+        return t["f_done"]
+    left = format_count(int(round(float(r["left"]))), lang=lang)
+    if r["status"] == "stalled":
+        return t["f_stalled"].format(left=left)
+    pace = format_number(float(r["pace_per_month"]), digits=1, lang=lang, strip_zeros=True)
+    line = t["f_finish"].format(date=_date_text(r["finish"], lang), left=left, pace=pace)
+    if r["status"] == "late":
+        line += f"; {t['f_late'].format(date=_date_text(r['deadline'], lang))}"
+    return line
+
+
 def _share_points(layer: dict, base: dict) -> None:
     """Point to the station of ``base`` with the same id and position instead of repeating it.
 
@@ -1135,6 +1543,10 @@ def map_payload(
     model: object = None,
     classes: str | Sequence[float] = "quantiles",
     title: str | None = None,
+    units: gpd.GeoDataFrame | str | None = None,
+    plan: object = None,
+    sharing: object = None,
+    forecast: int | None = None,
 ) -> dict:
     """Return the data of a map as plain JSON-ready Python (what the page's script reads).
 
@@ -1168,9 +1580,17 @@ def map_payload(
         )
     as_of = to_date(as_of)
     parse_classes(classes)  # a bad specification fails before any work
+    plan_frames = _plan_frames(plan) if plan is not None else None
+    if sharing is not None:
+        _sharing_towers(sharing)
+    if forecast is not None and (isinstance(forecast, bool) or int(forecast) < 1):
+        raise MapError(f"forecast={forecast!r}: give the pace window in months (1 or more).")
     t = _TEXT[lang]
-    units = unit_frame(layers, as_of=as_of)
+    units = _map_units(layers, units, as_of)
     tables = _unit_tables(layers, units, as_of, metric, model)
+    came_from = _came_from(layers, units, as_of, lang)
+    forecasts = _forecast_sections(layers, units, as_of, forecast, lang)
+    planned = _plan_sections(plan_frames, lang)
     values, total = _metric_values(tables, spec, units.index)
 
     point_layers = []
@@ -1217,25 +1637,39 @@ def map_payload(
     shapes = _display_polygons(geoms, tol)
     names = units["name"].astype(object) if "name" in units.columns else pd.Series(units.index)
     label_lat, label_lon, _ = _latlon(_label_points(geoms))
-    country = "parent_code" in units.columns and units["parent_code"].nunique() > 1
+    country = spans_provinces(units)
     total_word = t["total_country"] if country else t["total"]
     month_classes = []
     for month_values, _, _ in monthly:
         month_classes.append(_classify(month_values, classes_))
     features = []
     chosen = {spec.table: tables[spec.table]}
+    # Units the data do not cover (another vintage): no figures at all, never 0.
+    no_data = (
+        units["has_data"].astype(bool).to_numpy()
+        if "has_data" in units.columns
+        else np.ones(len(units), dtype=bool)
+    )
+    no_data = ~no_data
     for i, code in enumerate(units.index):
         if shapes[i] is None:
             continue
         props = {
             "code": str(code),
             "name": None if is_missing(names.iloc[i]) else str(names.iloc[i]),
-            "c": int(cls[i]),
-            "value": _value_text(values.iloc[i], spec.scale, lang, digits),
-            "sections": _unit_sections(code, tables, lang),
+            "c": -1 if no_data[i] else int(cls[i]),
+            "value": _value_text(None if no_data[i] else values.iloc[i], spec.scale, lang, digits),
+            "sections": (
+                []
+                if no_data[i]
+                else _unit_sections(code, tables, lang)
+                + forecasts.get(str(code), [])
+                + planned.get(str(code), [])
+            )
+            + came_from.get(str(code), []),
             "label": [label_lat[i], label_lon[i]],
         }
-        if monthly:
+        if monthly and not no_data[i]:
             # Per month: class, value and the sections of the chosen metric;
             # the other metrics' sections stay at the final state
             props["cm"] = [int(mc[i]) for mc in month_classes]
@@ -1249,11 +1683,20 @@ def map_payload(
     outline = shapely.union_all(np.asarray(geoms.array, dtype=object))
     outline = _round(shapely.simplify(outline, tol, preserve_topology=True))
 
+    part = ""
+    if "has_data" in units.columns:  # units of another vintage: the part the data cover
+        have = format_count(int(units["has_data"].astype(bool).sum()), lang=lang)
+        part = t["data_part"].format(n=have, total=format_count(len(units), lang=lang))
+
     def note_of(value: object) -> str:
         note = f"{total_word}: {_value_text(value, spec.scale, lang, digits)}"
-        return note if value is not None else ""
+        note = note if value is not None else ""
+        return f"{note} ({part})" if note and part else note or part
 
     note = note_of(total)
+    for _, rows in forecasts.get("total", []):  # the forecast for the whole area
+        for label, line in rows:
+            note += f" · {t['f_total'].format(what=label, where=total_word)}: {line}"
     if as_of is not None:
         note = f"{note} · {t['as_of'].format(date=_date_text(as_of, lang))}".strip(" ·")
     if "coverage" in tables:
@@ -1269,6 +1712,15 @@ def map_payload(
     for layer in point_layers:
         for sub in layer["subs"]:
             sub["show"] = layer["key"] in shown or f"{layer['key']}:{sub.get('id')}" in shown
+
+    # The plan's layers: only the chosen sites are shown at first.
+    if plan_frames is not None:
+        point_layers.append(_plan_sites_layer(plan_frames, lang))
+        areas = _plan_areas_layer(plan_frames, lang, tol)
+        if areas is not None:
+            point_layers.append(areas)
+    if sharing is not None:
+        point_layers.append(_sharing_layer(sharing, lang))
 
     source = getattr(layers, "source", "")
     bundled = bool(source) and _same_path(source, bundled_path())
@@ -1311,6 +1763,49 @@ def map_payload(
         "layers": point_layers,
         "slider": slider,
     }
+
+
+#: Units over more than this many km² span several provinces: the largest
+#: province (Lâm Đồng since 2025) has about 24,200 km².
+PROVINCE_MAX_KM2 = 25_000.0
+
+
+def spans_provinces(units: gpd.GeoDataFrame) -> bool:
+    """Whether the units span several provinces (the map then says "country", not "province").
+
+    True when the units name two provinces or more in ``parent_code``, are
+    themselves several provinces (``level``), have commune codes of the 2025
+    reform in several provinces (the bundled crosswalk), or cover more than
+    :data:`PROVINCE_MAX_KM2` (larger than any province).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> spans_provinces(gpd.GeoDataFrame(
+    ...     {"code": ["a", "b"]}, geometry=[box(104, 20, 105, 21), box(105, 20, 106, 21)],
+    ...     crs="EPSG:4326"))
+    False
+    >>> spans_provinces(gpd.GeoDataFrame(
+    ...     {"code": ["a", "b"]}, geometry=[box(104, 18, 106, 20), box(106, 18, 108, 20)],
+    ...     crs="EPSG:4326"))
+    True
+    """
+    if "parent_code" in units.columns and units["parent_code"].dropna().nunique() > 1:
+        return True
+    if "level" in units.columns and len(units) > 1 and (units["level"] == "province").all():
+        return True
+    codes = pd.Index([str(c) for c in (units["code"] if "code" in units.columns else units.index)])
+    if len(codes) > 1 and bool(codes.str.fullmatch(r"\d{5}").all()):
+        national = read_crosswalk()
+        if "new_province_code" in national.columns:
+            found = national[national["new_code"].isin(set(codes))]
+            if found["new_code"].nunique() == len(set(codes)):
+                return found["new_province_code"].nunique() > 1
+    if units.crs is None or not len(units):
+        return False
+    area_m2 = units.geometry.to_crs(metric_crs(units)).area.sum()
+    return bool(area_m2 / 1e6 > PROVINCE_MAX_KM2)
 
 
 def _source_label(layers: Mapping[str, pd.DataFrame], lang: str) -> str:
@@ -1418,6 +1913,10 @@ def build_map(
     model: object = None,
     classes: str | Sequence[float] = "quantiles",
     title: str | None = None,
+    units: gpd.GeoDataFrame | str | None = None,
+    plan: object = None,
+    sharing: object = None,
+    forecast: int | None = None,
 ) -> folium.Map:
     """Build an interactive map of a layer set: one self-contained HTML page.
 
@@ -1461,6 +1960,29 @@ def build_map(
     title
         Title of the map (default: the metric's name); the subtitle names the
         area, then the date (``as_of``) and the source follow.
+    units
+        The units to colour instead of the layer set's ``districts``: the
+        name of a bundled unit layer (``"communes-2025"``, the 129 communes
+        of the new Ninh Bình) or a unit layer (as ``units=`` of the metrics).
+        Figures are carried across the boundary changes; units the data do
+        not cover are grey, "no data" (never 0), and the popup of each unit
+        lists the old units it was formed from (with the share carried from
+        an old unit that was split).
+    plan
+        A site plan to draw as layers: a :class:`~ict_gis.plan.SitePlan`
+        (:func:`ict_gis.plan_sites`) or its layers by name (the GeoPackage
+        of ``ict-gis plan sites -o``): the chosen sites with what each adds
+        (shown), the other candidates, the holes before and after and the
+        new sites' footprints (switched off), and each unit's figures in its
+        popup.
+    sharing
+        Towers to share (:func:`ict_gis.plan_sharing`, or the ``towers``
+        layer of ``ict-gis plan sharing -o``): co-location groups and towers
+        of one operator, switched off at first.
+    forecast
+        Add to each unit's popup when its 2G switch-off (stations and
+        subscribers) will be done at the pace of the last ``forecast``
+        months before ``as_of`` (needs ``bts_stations`` and ``shutdowns_2g``).
 
     Returns
     -------
@@ -1483,6 +2005,10 @@ def build_map(
         model=model,
         classes=classes,
         title=title,
+        units=units,
+        plan=plan,
+        sharing=sharing,
+        forecast=forecast,
     )
     (south, west), (north, east) = payload["bounds"]
     m = folium.Map(

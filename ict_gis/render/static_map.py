@@ -43,6 +43,7 @@ from ict_gis.render.maps import (
     _unit_tables,
     _value_text,
     default_metric,
+    spans_provinces,
 )
 from ict_gis.texts import MAP_TEXT as _TEXT
 from ict_gis.texts import text
@@ -139,7 +140,7 @@ def static_map(
     tables = {spec.table: tables[spec.table]}
     values, total = _metric_values(tables, spec, units.index)
     legend_classes, cls, digits = _classes(values, spec.scale, lang, classes)
-    country = "parent_code" in units.columns and units["parent_code"].nunique() > 1
+    country = spans_provinces(units)
     legend_title = text(spec.label, lang, **spec.params, **spec.where)
     heading = _heading(
         title if title is not None else legend_title,
