@@ -661,3 +661,33 @@ def test_country_and_data_name_labels(tiny):
     assert data["heading"]["subtitle"] == "Whole country"
     assert data["attribution"] == "Data: Viet Nam"  # the layer set's name, not the folder's
     assert data["heading"]["source"] == "Source: Viet Nam"
+
+
+@pytest.mark.parametrize("k", [2, 3, 5, 7])
+def test_quantile_and_equal_interval_limits_are_mapclassifys(k):
+    """Our numpy classes (no mapclassify import, which compiles numba kernels) match it."""
+    import warnings
+
+    import mapclassify
+    import numpy as np
+
+    from ict_gis.render import maps as render_maps
+
+    rng = np.random.default_rng(k)
+    for vals in (
+        rng.uniform(0, 100, 700),
+        np.round(rng.normal(95, 2, 129), 1),  # many ties
+        np.array([19.6, 20.1, 20.4, 21.0, 22.2, 22.2, 22.2]),
+    ):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Not enough unique values", UserWarning)
+            expected_q = mapclassify.Quantiles(vals, k=k).bins
+        expected_e = mapclassify.EqualInterval(vals, k=k).bins
+
+        def limits(values):  # (scipy and numpy interpolate to within 1e-14)
+            return np.unique(np.round(np.asarray(values, dtype=float), 9))
+
+        np.testing.assert_allclose(limits(render_maps._quantiles(vals, k)), limits(expected_q))
+        np.testing.assert_allclose(
+            limits(render_maps._equal_intervals(vals, k)), limits(expected_e)
+        )

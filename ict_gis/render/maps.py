@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import warnings
 from collections.abc import Iterator, Mapping, Sequence
 
 import folium
@@ -115,7 +114,7 @@ CLASS_COLOURS_9: tuple[str, ...] = (
     "#006d2c",
     "#00441b",
 )
-#: How ``classes="…"`` draws the class limits from the data (mapclassify).
+#: How ``classes="…"`` draws the class limits from the data.
 CLASS_SCHEMES: tuple[str, ...] = ("quantiles", "fisher_jenks", "equal_interval", "fixed")
 #: Number of classes of a scheme unless told (``quantiles:7``).
 N_CLASSES = 5
@@ -544,20 +543,45 @@ def _upper_limits(vals: np.ndarray, scheme: str, k: int, breaks: Sequence[float]
     k = min(k, len(distinct))
     if k <= 1:
         return np.array([top])
-    # Imported here: mapclassify (with scikit-learn) takes about a second to import.
-    import mapclassify
-
-    kind = {
-        "quantiles": mapclassify.Quantiles,
-        "fisher_jenks": mapclassify.FisherJenks,
-        "equal_interval": mapclassify.EqualInterval,
-    }[scheme]
-    with warnings.catch_warnings():
-        # With ties, Quantiles warns that it forms fewer classes: those are kept.
-        warnings.filterwarnings("ignore", "Not enough unique values", UserWarning)
-        bins = np.unique(np.asarray(kind(vals, k=k).bins, dtype=float))
+    # (with ties, quantiles form fewer classes: those are kept)
+    bins = np.unique(np.asarray(_SCHEMES[scheme](vals, k), dtype=float))
     bins[-1] = top
     return bins
+
+
+def _quantiles(vals: np.ndarray, k: int) -> np.ndarray:
+    """Upper limits of ``k`` quantile classes, as ``mapclassify.Quantiles`` draws them."""
+    width = 100.0 / k
+    pct = np.arange(width, 100.0 + width, width)
+    pct[-1] = min(pct[-1], 100.0)
+    return np.percentile(vals, pct)
+
+
+def _equal_intervals(vals: np.ndarray, k: int) -> np.ndarray:
+    """Upper limits of ``k`` classes of equal width, as ``mapclassify.EqualInterval``."""
+    low, high = float(vals.min()), float(vals.max())
+    width = (high - low) / k
+    cuts = np.arange(low + width, high + width, width)[:k]
+    cuts[-1] = high
+    return cuts
+
+
+def _fisher_jenks(vals: np.ndarray, k: int) -> np.ndarray:
+    """Upper limits of ``k`` Fisher-Jenks classes (``mapclassify.FisherJenks``)."""
+    # Imported only for this scheme: with numba installed, mapclassify
+    # compiles its kernels when imported (a second or more).
+    import mapclassify
+
+    return mapclassify.FisherJenks(vals, k=k).bins
+
+
+#: Scheme -> upper limits of its classes. Quantiles and equal intervals are
+#: a few lines of numpy (mapclassify's definitions, tested against it).
+_SCHEMES = {
+    "quantiles": _quantiles,
+    "fisher_jenks": _fisher_jenks,
+    "equal_interval": _equal_intervals,
+}
 
 
 def _edge_digits(edges: Sequence[float], integral: bool) -> int:
