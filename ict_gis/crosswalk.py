@@ -41,6 +41,7 @@ import pandas as pd
 import shapely
 
 from ict_gis.errors import CrosswalkError, UnitError
+from ict_gis.geometry import digest
 from ict_gis.io.tables import read_text_table
 from ict_gis.layerset import (
     BUNDLED_UNITS,
@@ -683,6 +684,45 @@ def between(
         The crosswalk with ``weight`` and ``method`` (see :func:`with_weights`)
         and ``attrs["via"]``: ``admin_changes``, ``communes-2025`` or ``overlay``.
     """
+    key = (
+        _layer_key(source),
+        _layer_key(target),
+        None if changes is None else pd.util.hash_pandas_object(changes).to_numpy().tobytes(),
+        by,
+    )
+    for known, answer in _BETWEEN:
+        if known == key:
+            return _copy(answer)
+    answer = _between(source, target, changes=changes, by=by)
+    _BETWEEN[:] = [*_BETWEEN[-3:], (key, _copy(answer))]
+    return answer
+
+
+#: The last crosswalks between unit layers (a map asks once per month).
+_BETWEEN: list[tuple[tuple, pd.DataFrame]] = []
+
+
+def _layer_key(units: gpd.GeoDataFrame) -> bytes:
+    """Return what identifies a unit layer for :func:`between` (geometries, codes, CRS)."""
+    crs = "" if units.crs is None else units.crs.to_wkt()
+    return digest(units.geometry.to_numpy(), *_unit_codes(units).tolist(), unit_vintage(units), crs)
+
+
+def _copy(xwalk: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy of a crosswalk with its attrs."""
+    out = xwalk.copy()
+    out.attrs = dict(xwalk.attrs)
+    return out
+
+
+def _between(
+    source: gpd.GeoDataFrame,
+    target: gpd.GeoDataFrame,
+    *,
+    changes: pd.DataFrame | None,
+    by: str,
+) -> pd.DataFrame:
+    """:func:`between`, computed."""
     src_codes = set(_unit_codes(source))
     dst_codes = set(_unit_codes(target))
     if changes is not None and len(changes):
