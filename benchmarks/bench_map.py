@@ -46,10 +46,15 @@ runs it, and then opened and used in headless Chromium. It records:
   action (``zoomend`` and ``moveend``; ``moveend``; ``overlayremove`` or
   ``overlayadd``), median of ``--repeat`` rounds of: zoom in by 2 levels
   at the centre of the first view, pan by 300 × 200 px, zoom out by 2,
-  untick the layer ``--toggle`` (default ``Viettel``) in the layer
-  control, tick it again (a real click on the checkbox). Zoom and pan are
-  not animated (``animate: false``): what is timed is the work the page
-  does, not Leaflet's 0.25 s zoom transition.
+  then two clicks on the checkbox of each layer of ``--toggle`` (default
+  ``Viettel``) in the layer control (off and on again, or on and off; the
+  table shows the slowest layer, ``toggles`` in the JSON each one). Zoom
+  and pan are not animated (``animate: false``): what is timed is the work
+  the page does, not Leaflet's 0.25 s zoom transition. Half a second of
+  quiet follows each action.
+
+``--no-build`` times maps already in ``--out`` (``CASE-METRIC.html``);
+the machine's load average is recorded before and after each step.
 """
 
 from __future__ import annotations
@@ -208,10 +213,20 @@ def run(sizes: list[int], metric: str, folder: Path) -> list[dict]:
 # --------------------------------------------------------------------------- --interactions
 
 #: Waits for the map's events of an action, then two animation frames; resolves
-#: with the milliseconds since just before the action.
+#: with the milliseconds since just before the action. A toggle clicks the
+#: checkbox of the layer named ``arg`` and waits for ``overlayremove`` when it
+#: was ticked, ``overlayadd`` when it was not.
 TIMED_ACTION_JS = """
 ([action, events, arg]) => new Promise((resolve, reject) => {
   const map = ictMap.map;
+  let input = null;
+  if (action === "toggle") {
+    const labels = [...document.querySelectorAll(".leaflet-control-layers label")];
+    const label = labels.find((l) => l.textContent.trim() === arg);
+    if (!label) throw new Error("no layer " + arg + " in the layer control");
+    input = label.querySelector("input");
+    events = [input.checked ? "overlayremove" : "overlayadd"];
+  }
   const waiting = new Set(events);
   let t0 = null;
   const timer = setTimeout(
@@ -234,10 +249,7 @@ TIMED_ACTION_JS = """
   } else if (action === "pan") {
     map.panBy(arg, { animate: false });
   } else if (action === "toggle") {
-    const labels = [...document.querySelectorAll(".leaflet-control-layers label")];
-    const label = labels.find((l) => l.textContent.trim() === arg);
-    if (!label) throw new Error("no layer " + arg + " in the layer control");
-    label.querySelector("input").click();
+    input.click();
   }
 })
 """
@@ -247,9 +259,14 @@ ROUND = (
     ("zoom_in_s", "zoom", ["zoomend", "moveend"], 2),
     ("pan_s", "pan", ["moveend"], [300, 200]),
     ("zoom_out_s", "zoom", ["zoomend", "moveend"], -2),
-    ("toggle_off_s", "toggle", ["overlayremove"], None),
-    ("toggle_on_s", "toggle", ["overlayadd"], None),
 )
+
+
+#: Whether the layer named ``arg`` is ticked in the layer control.
+TOGGLE_STATE_JS = """
+(arg) => [...document.querySelectorAll(".leaflet-control-layers label")]
+  .find((l) => l.textContent.trim() === arg).querySelector("input").checked
+"""
 
 
 def console_script() -> str:
@@ -308,8 +325,14 @@ def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def browse(path: Path, repeat: int, toggle: str) -> dict:
-    """Open the map ``repeat`` times (time to interactive), then time ``repeat`` rounds."""
+def browse(path: Path, repeat: int, toggles: list[str]) -> dict:
+    """Open the map ``repeat`` times (time to interactive), then time ``repeat`` rounds.
+
+    A round: the actions of :data:`ROUND`, then two clicks on each layer of
+    ``toggles`` in the layer control (off then on again, or on then off).
+    ``toggle_off_s`` and ``toggle_on_s`` are the slowest layer's medians;
+    ``toggles`` has each layer's.
+    """
     from playwright.sync_api import sync_playwright
 
     loads: list[dict] = []
@@ -346,14 +369,28 @@ def browse(path: Path, repeat: int, toggle: str) -> dict:
         for k in range(repeat):
             times = {}
             for key, action, events, arg in ROUND:
-                arg = toggle if action == "toggle" else arg
                 times[key] = page.evaluate(TIMED_ACTION_JS, [action, events, arg]) / 1000
                 page.wait_for_timeout(500)  # let timers of the action (cluster animations) end
+            for name in toggles:
+                for _ in range(2):
+                    on = page.evaluate(TOGGLE_STATE_JS, name)
+                    key = f"toggle_{'off' if on else 'on'}_s {name}"
+                    times[key] = page.evaluate(TIMED_ACTION_JS, ["toggle", [], name]) / 1000
+                    page.wait_for_timeout(500)
             rounds.append(times)
             print(f"  round {k + 1}: {json.dumps(times)}", file=sys.stderr, flush=True)
         browser.close()
     out = {key: statistics.median(r[key] for r in loads) for key in loads[0]}
     out.update({key: statistics.median(r[key] for r in rounds) for key, *_ in ROUND})
+    out["toggles"] = {
+        name: {
+            way: statistics.median(r[f"toggle_{way}_s {name}"] for r in rounds)
+            for way in ("off", "on")
+        }
+        for name in toggles
+    }
+    for way in ("off", "on"):
+        out[f"toggle_{way}_s"] = max(t[way] for t in out["toggles"].values())
     out["loads"] = loads
     out["rounds"] = rounds
     out["console_errors"] = errors
@@ -367,7 +404,7 @@ def interactions(case: Path, metrics: list[str], folder: Path, args) -> list[dic
     for metric in metrics:
         path = folder / f"{case.stem}-{metric}.html"
         builds = []
-        for k in range(args.build_repeat):
+        for k in range(args.build_repeat if not args.no_build else 0):
             load = load_average()
             argv = [script, "map", str(case), "--metric", metric, "-o", str(path)]
             run = build_on_terminal(argv)
@@ -388,18 +425,20 @@ def interactions(case: Path, metrics: list[str], folder: Path, args) -> list[dic
             )
         load = load_average()
         page = browse(path, args.repeat, args.toggle)
-        terminal = "".join(t for _, t in builds[-1]["chunks"])
+        last = builds[-1] if builds else {"chunks": [], "first_output_s": None}
         rows.append(
             {
                 "case": case.name,
                 "metric": metric,
                 "size_mb": round(path.stat().st_size / 1e6, 2),
-                "build_s": round(statistics.median(b["seconds"] for b in builds), 2),
+                "build_s": round(statistics.median(b["seconds"] for b in builds), 2)
+                if builds
+                else None,
                 "builds_s": [round(b["seconds"], 2) for b in builds],
-                "build_peak_mib": round(max(b["peak_mib"] for b in builds)),
-                "first_output_s": builds[-1]["first_output_s"],
-                "terminal_writes": len(builds[-1]["chunks"]),
-                "terminal": terminal,
+                "build_peak_mib": round(max(b["peak_mib"] for b in builds)) if builds else None,
+                "first_output_s": last["first_output_s"],
+                "terminal_writes": len(last["chunks"]),
+                "terminal": "".join(t for _, t in last["chunks"]),
                 "load_builds": [[b["load_before"], b["load_after"]] for b in builds],
                 "load_browser": [load, load_average()],
                 **{k: v for k, v in page.items()},
@@ -413,8 +452,8 @@ def interactions(case: Path, metrics: list[str], folder: Path, args) -> list[dic
 def interactions_table(rows: list[dict]) -> str:
     """The results of ``--interactions`` as a Markdown table."""
 
-    def s(v: float) -> str:
-        return f"{v:.2f}"
+    def s(v: float | None) -> str:
+        return "–" if v is None else f"{v:.2f}"
 
     lines = [
         "| metric | build (s) | terminal output | size (MB) | interactive (s) | zoom +2 (s) "
@@ -424,12 +463,16 @@ def interactions_table(rows: list[dict]) -> str:
     for r in rows:
         writes = r["terminal_writes"]
         first = r["first_output_s"]
-        shown = f"first at {first:.1f} s, {writes} write(s)" if first is not None else "none"
+        shown = f"first at {first:.1f} s, {writes} write(s)" if first is not None else "–"
         lines.append(
             f"| {r['metric']} | {s(r['build_s'])} | {shown} | {r['size_mb']} "
             f"| {s(r['interactive_s'])} | {s(r['zoom_in_s'])} | {s(r['pan_s'])} "
             f"| {s(r['zoom_out_s'])} | {s(r['toggle_off_s'])} | {s(r['toggle_on_s'])} |"
         )
+    lines += ["", "| metric | layer toggled | off (s) | on (s) |", "|---|---|---:|---:|"]
+    for r in rows:
+        for name, t in r["toggles"].items():
+            lines.append(f"| {r['metric']} | {name} | {s(t['off'])} | {s(t['on'])} |")
     return "\n".join(lines)
 
 
@@ -452,7 +495,17 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=5, help="page loads and rounds [5]")
     parser.add_argument("--build-repeat", type=int, default=1, help="builds per metric [1]")
-    parser.add_argument("--toggle", default="Viettel", help="layer to untick and tick again")
+    parser.add_argument(
+        "--toggle",
+        nargs="+",
+        default=["Viettel"],
+        help="layer(s) of the layer control to click twice [Viettel]",
+    )
+    parser.add_argument(
+        "--no-build",
+        action="store_true",
+        help="time the maps already in --out (CASE-METRIC.html) without building them",
+    )
     args = parser.parse_args()
     if args.interactions:
         if args.case is None or not args.case.exists():
