@@ -262,10 +262,13 @@ ROUND = (
 )
 
 
-#: Whether the layer named ``arg`` is ticked in the layer control.
+#: Whether the layer named ``arg`` is ticked in the layer control (null: no such layer).
 TOGGLE_STATE_JS = """
-(arg) => [...document.querySelectorAll(".leaflet-control-layers label")]
-  .find((l) => l.textContent.trim() === arg).querySelector("input").checked
+(arg) => {
+  const label = [...document.querySelectorAll(".leaflet-control-layers label")]
+    .find((l) => l.textContent.trim() === arg);
+  return label ? label.querySelector("input").checked : null;
+}
 """
 
 
@@ -364,8 +367,9 @@ def browse(path: Path, repeat: int, toggles: list[str]) -> dict:
             print(f"  load {k + 1}: {json.dumps(loads[-1])}", file=sys.stderr, flush=True)
             if k < repeat - 1:
                 context.close()
-        # The rounds, on the last page opened.
+        # The rounds, on the last page opened (layers the map does not have are left out).
         page.wait_for_timeout(1000)
+        toggles = [t for t in toggles if page.evaluate(TOGGLE_STATE_JS, t) is not None]
         for k in range(repeat):
             times = {}
             for key, action, events, arg in ROUND:
@@ -390,7 +394,7 @@ def browse(path: Path, repeat: int, toggles: list[str]) -> dict:
         for name in toggles
     }
     for way in ("off", "on"):
-        out[f"toggle_{way}_s"] = max(t[way] for t in out["toggles"].values())
+        out[f"toggle_{way}_s"] = max((t[way] for t in out["toggles"].values()), default=None)
     out["loads"] = loads
     out["rounds"] = rounds
     out["console_errors"] = errors
@@ -499,7 +503,7 @@ def main() -> None:
         "--toggle",
         nargs="+",
         default=["Viettel"],
-        help="layer(s) of the layer control to click twice [Viettel]",
+        help="layer(s) of the layer control to click twice, where the map has them [Viettel]",
     )
     parser.add_argument(
         "--no-build",
