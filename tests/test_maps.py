@@ -691,3 +691,30 @@ def test_quantile_and_equal_interval_limits_are_mapclassifys(k):
         np.testing.assert_allclose(
             limits(render_maps._equal_intervals(vals, k)), limits(expected_e)
         )
+
+
+def test_progress_reaches_its_total_step_by_step():
+    seen: list[tuple[int, int]] = []
+    map_payload(
+        bundled_layers(), metric="bts", progress=lambda done, total: seen.append((done, total))
+    )
+    dones = [d for d, _ in seen]
+    assert len({t for _, t in seen}) == 1 and len(seen) >= 3
+    assert dones == sorted(dones) and dones[-1] == seen[-1][1]
+
+
+def test_with_many_stations_the_overlay_draws_only_the_metric(monkeypatch):
+    """A country's map of 4G coverage draws no 2G/5G footprints and no 2G gaps."""
+    from ict_gis.render import maps as render_maps
+
+    layers = bundled_layers()
+
+    def overlay(payload):
+        layer = next(p for p in payload["layers"] if p["key"] == "coverage")
+        return [sub["id"] for sub in layer["subs"]]
+
+    everything = ["2G", "3G", "4G", "5G", "after", "lost"]
+    assert overlay(map_payload(layers, metric="coverage_4g")) == everything
+    monkeypatch.setattr(render_maps, "COVERAGE_AUTO_MAX_STATIONS", 10)
+    assert overlay(map_payload(layers, metric="coverage_4g")) == ["4G"]
+    assert overlay(map_payload(layers, metric="coverage_2g")) == ["2G", "after", "lost"]

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ict_gis.charts import figure_bytes
+from ict_gis.cli.coverage import progress_bar
 from ict_gis.cli.footprint_options import footprint_model, footprint_options
 from ict_gis.cli.options import (
     as_of_option,
@@ -186,8 +187,9 @@ def command(
         data = figure_bytes(figure, format=fmt)
         emit(data, None if str(output) == "-" else output)
         return
-    page = (
-        build_map(
+    update, close = progress_bar(click.get_current_context(), "Map")
+    try:
+        page = build_map(
             layer_set,
             metric=metric,
             as_of=as_of,
@@ -200,10 +202,11 @@ def command(
             plan=plan,
             sharing=sharing,
             forecast=forecast,
+            progress=update,
         )
-        .get_root()
-        .render()
-    )
+        page = page.get_root().render()
+    finally:
+        close()
     seconds = time.perf_counter() - started
     if str(output) == "-":
         emit(page, None)

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import folium
 import geopandas as gpd
@@ -223,6 +223,7 @@ def _unit_tables(
     as_of: pd.Timestamp | None,
     needed: str,
     model: object = None,
+    tick: Callable[[], None] = lambda: None,
 ) -> dict[str, pd.DataFrame]:
     """Compute every per-unit table of the map views the layers allow; ``needed`` must succeed.
 
@@ -238,14 +239,12 @@ def _unit_tables(
     have = set(layers)
     tables: dict[str, pd.DataFrame] = {}
     for key, view in views.items():
+        tick()
         metric = registry.get(view.metric)
         if key != chosen.table:
             if not set(metric.needs(**view.params)) <= have:
                 continue
-            many = (
-                "bts_stations" in have and len(layers["bts_stations"]) > COVERAGE_AUTO_MAX_STATIONS
-            )
-            if metric.costly and many:
+            if metric.costly and _many_stations(layers):
                 continue
         table = metric.compute_for_map(layers, units=units, as_of=as_of, model=model, view=view)
         # Only the figures are used: drop attrs (the metric's problems), which
@@ -253,6 +252,25 @@ def _unit_tables(
         table.attrs = {"tech": table.attrs.get("tech")} if table.attrs.get("tech") else {}
         tables[key] = table
     return tables
+
+
+def _many_stations(layers: Mapping[str, pd.DataFrame]) -> bool:
+    """Whether the stations are too many for the costly extras (coverage in every popup)."""
+    stations = layers.get("bts_stations")
+    return stations is not None and len(stations) > COVERAGE_AUTO_MAX_STATIONS
+
+
+class _Steps:
+    """Count a map's steps for a ``progress(done, total)`` callback (``None``: silent)."""
+
+    def __init__(self, progress: Callable[[int, int], None] | None, total: int) -> None:
+        self.progress, self.total, self.done = progress, total, 0
+
+    def tick(self) -> None:
+        """One step more is done."""
+        self.done = min(self.done + 1, self.total)
+        if self.progress is not None:
+            self.progress(self.done, self.total)
 
 
 def _map_units(
@@ -696,9 +714,11 @@ def _tolerance(bounds: Sequence[float]) -> float:
     return max(maxx - minx, maxy - miny, 1e-3) / 5000.0
 
 
-def _display_polygons(geoms: gpd.GeoSeries, tolerance: float) -> list[dict | None]:
+def _display_polygons(
+    geoms: gpd.GeoSeries, tolerance: float, *, keep_topology: bool = True
+) -> list[dict | None]:
     arr = np.asarray(geoms.array, dtype=object)
-    simple = shapely.simplify(arr, tolerance, preserve_topology=True)
+    simple = shapely.simplify(arr, tolerance, preserve_topology=keep_topology)
     out: list[dict | None] = []
     for geom in _round(simple):
         out.append(None if geom is None or geom.is_empty else shapely.geometry.mapping(geom))
@@ -1119,12 +1139,23 @@ def _coverage_layer(
     model,
     lang: str,
     tol: float,
+    metric: str,
 ) -> dict:
-    """Footprints per technology (any operator, clipped to the units) and 2G switch-off gaps."""
+    """Footprints per technology (any operator, clipped to the units) and 2G switch-off gaps.
+
+    With many stations (a country), only what the chosen metric shows: its
+    technology's footprints, and the 2G gaps on a map of the 2G switch-off.
+    """
     from ict_gis.metrics import coverage as cov
 
     t = _TEXT[lang]
     techs = techs_present(layers)
+    if _many_stations(layers):
+        view = MAP_METRICS[metric]
+        tech = view.params.get("tech") or view.where.get("tech")
+        techs = [tech] if tech in techs else techs[:0]
+        if metric in ("coverage_2g", "switch_off_2g") and "2G" in techs_present(layers):
+            techs = sorted({*techs, "2G"})
     outline = shapely.union_all(np.asarray(units.geometry.array, dtype=object))
     fp = cov.coverage_footprints(layers, units, tech=techs, model=model, as_of=as_of)
     subs: list[dict] = []
@@ -1159,7 +1190,7 @@ def _coverage_layer(
         titles.append(label)
         areas.append(math.nan)
         names.append(None)
-    if "2G" in techs:
+    if "2G" in techs and (not _many_stations(layers) or "2g" in metric):
         gaps = cov.switch_off_gaps(layers, units, tech="2G", as_of=as_of, model=model)
         for scenario, key, colour, dash in (
             ("after", "gap_after", _GAP_COLOUR, None),
@@ -1175,7 +1206,11 @@ def _coverage_layer(
                 titles.append(label)
                 areas.append(float(row.area_km2))
                 names.append(None if is_missing(row.name) else str(row.name))
-    shapes = _display_polygons(_lonlat(gpd.GeoDataFrame(geometry=geoms, crs=units.crs)), tol)
+    # (footprint unions are drawn, not measured: simplified without the
+    # topology checks, ten times quicker on a country)
+    shapes = _display_polygons(
+        _lonlat(gpd.GeoDataFrame(geometry=geoms, crs=units.crs)), tol, keep_topology=False
+    )
     return {
         "key": "coverage",
         "label": t["g_coverage"],
@@ -1571,6 +1606,7 @@ def map_payload(
     plan: object = None,
     sharing: object = None,
     forecast: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict:
     """Return the data of a map as plain JSON-ready Python (what the page's script reads).
 
@@ -1611,7 +1647,8 @@ def map_payload(
         raise MapError(f"forecast={forecast!r}: give the pace window in months (1 or more).")
     t = _TEXT[lang]
     units = _map_units(layers, units, as_of)
-    tables = _unit_tables(layers, units, as_of, metric, model)
+    steps = _Steps(progress, len({view.table for view in MAP_METRICS.values()}) + 3)
+    tables = _unit_tables(layers, units, as_of, metric, model, tick=steps.tick)
     came_from = _came_from(layers, units, as_of, lang)
     forecasts = _forecast_sections(layers, units, as_of, forecast, lang)
     planned = _plan_sections(plan_frames, lang)
@@ -1652,6 +1689,7 @@ def map_payload(
             monthly.append((month_values, month_total, {spec.table: table}))
         monthly.append((values, total, {spec.table: tables[spec.table]}))
         slider["monthly"] = True
+    steps.tick()
     pooled = pd.concat([v for v, _, _ in monthly]) if monthly else None
     classes_, cls, digits = _classes(values, spec.scale, lang, classes, pooled=pooled)
 
@@ -1724,7 +1762,8 @@ def map_payload(
     if as_of is not None:
         note = f"{note} · {t['as_of'].format(date=_date_text(as_of, lang))}".strip(" ·")
     if "coverage" in tables:
-        point_layers.append(_coverage_layer(layers, units, as_of, model, lang, tol))
+        point_layers.append(_coverage_layer(layers, units, as_of, model, lang, tol, metric))
+    steps.tick()
     if point_layers and point_layers[0]["key"] == "bts":
         for layer in point_layers[1:]:
             if layer["geom"] == "point":
@@ -1746,6 +1785,7 @@ def map_payload(
     if sharing is not None:
         point_layers.append(_sharing_layer(sharing, lang))
 
+    steps.tick()  # (the plan, sharing and point layers)
     source = getattr(layers, "source", "")
     bundled = bool(source) and _same_path(source, bundled_path())
     attribution = escape(
@@ -1941,6 +1981,7 @@ def build_map(
     plan: object = None,
     sharing: object = None,
     forecast: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> folium.Map:
     """Build an interactive map of a layer set: one self-contained HTML page.
 
@@ -2007,6 +2048,9 @@ def build_map(
         Add to each unit's popup when its 2G switch-off (stations and
         subscribers) will be done at the pace of the last ``forecast``
         months before ``as_of`` (needs ``bts_stations`` and ``shutdowns_2g``).
+    progress
+        Called as ``progress(done, total)`` as the map's steps are done (the
+        command line draws a bar with it).
 
     Returns
     -------
@@ -2033,6 +2077,7 @@ def build_map(
         plan=plan,
         sharing=sharing,
         forecast=forecast,
+        progress=progress,
     )
     (south, west), (north, east) = payload["bounds"]
     m = folium.Map(
