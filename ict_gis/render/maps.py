@@ -48,6 +48,7 @@ from ict_gis.crosswalk import (
     with_weights,
 )
 from ict_gis.errors import CrosswalkError, MapError
+from ict_gis.footprints import resolve_model
 from ict_gis.layerset import bundled_path
 from ict_gis.metrics import registry
 from ict_gis.metrics.registry import MapView, Popup, techs_present
@@ -126,6 +127,8 @@ _GAP_COLOUR = "#d7191c"
 #: many stations; above it (computing it then takes more than about 10 s), only
 #: on the maps of a coverage metric.
 COVERAGE_AUTO_MAX_STATIONS = 20_000
+#: Segments per quarter circle of the footprints drawn on maps of more stations.
+DISPLAY_QUAD_SEGS = 3
 
 #: OpenStreetMap tiles, added as a base layer when ``offline=False``.
 _OSM_TILES = {
@@ -1157,6 +1160,11 @@ def _coverage_layer(
         if metric in ("coverage_2g", "switch_off_2g") and "2G" in techs_present(layers):
             techs = sorted({*techs, "2G"})
     outline = shapely.union_all(np.asarray(units.geometry.array, dtype=object))
+    if _many_stations(layers):
+        # Drawn, not measured: circles of 12 sides (off the circle by 3.4 % of
+        # the radius, under the simplification tolerance of a country map)
+        # make the union of a country's footprints about three times quicker.
+        model = resolve_model(model, quad_segs=DISPLAY_QUAD_SEGS)
     fp = cov.coverage_footprints(layers, units, tech=techs, model=model, as_of=as_of)
     subs: list[dict] = []
     styles: list[dict] = []
