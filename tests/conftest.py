@@ -197,3 +197,31 @@ def open_map(chromium):
     yield _open
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def legacy_shapefile(tmp_path):
+    """Write ``bts_stations.shp`` whose first name is these raw (legacy) bytes.
+
+    Returns ``write(raw, cpg, also=("BTS",))``: the names are ``raw`` then
+    ``also`` (plain ASCII), one point each; the .dbf holds exactly the
+    bytes (written as Latin-1); a .cpg with ``cpg`` unless it is ``None``.
+    """
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    def write(raw: bytes, cpg: str | None, also: tuple[str, ...] = ("BTS",)):
+        names = [raw.decode("latin-1"), *also]
+        frame = gpd.GeoDataFrame(
+            {"name": names},
+            geometry=[Point(106.2 + 0.1 * k, 20.4) for k in range(len(names))],
+            crs=4326,
+        )
+        path = tmp_path / "bts_stations.shp"
+        frame.to_file(path, encoding="ISO-8859-1")
+        path.with_suffix(".cpg").unlink(missing_ok=True)
+        if cpg is not None:
+            path.with_suffix(".cpg").write_text(cpg)
+        return path
+
+    return write

@@ -7,10 +7,8 @@ VNI bytes typed from UniKey's VNI-WIN table (see tests/test_encodings_vni.py):
 from __future__ import annotations
 
 import click
-import geopandas as gpd
 import pytest
 from click.testing import CliRunner
-from shapely import Point
 
 from ict_gis.cli.main import cli
 from ict_gis.io import read_layer
@@ -21,18 +19,6 @@ VNI_NAME = b"Tra\xefm Ha\xfbi Ha\xe4u"
 
 def run(*args):
     return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
-
-
-def _shapefile(tmp_path, raw: bytes, cpg: str | None):
-    frame = gpd.GeoDataFrame(
-        {"name": [raw.decode("latin-1")]}, geometry=[Point(106.2, 20.4)], crs=4326
-    )
-    path = tmp_path / "bts_stations.shp"
-    frame.to_file(path, encoding="ISO-8859-1")
-    path.with_suffix(".cpg").unlink(missing_ok=True)
-    if cpg is not None:
-        path.with_suffix(".cpg").write_text(cpg)
-    return path
 
 
 def _layer_commands():
@@ -65,8 +51,8 @@ def test_import_sheet_takes_encoding():
     assert "--encoding NAME" in result.output
 
 
-def test_unknown_encoding_is_a_usage_error_listing_the_accepted_names(tmp_path):
-    path = _shapefile(tmp_path, VNI_NAME, None)
+def test_unknown_encoding_is_a_usage_error_listing_the_accepted_names(tmp_path, legacy_shapefile):
+    path = legacy_shapefile(VNI_NAME, None, also=())
     result = run("validate", path, "--encoding", "klingon")
     assert result.exit_code == 2
     assert "Invalid value for '--encoding'" in result.output
@@ -74,10 +60,10 @@ def test_unknown_encoding_is_a_usage_error_listing_the_accepted_names(tmp_path):
     assert "Traceback" not in result.output
 
 
-def test_encoding_is_honoured_over_the_cpg(tmp_path):
+def test_encoding_is_honoured_over_the_cpg(tmp_path, legacy_shapefile):
     # the .cpg says Windows-1258; the bytes are VNI (which Windows-1258 reads as
     # "Traïm Haûi Haäu", the same as GDAL's Latin-1: nothing converted to report)
-    path = _shapefile(tmp_path, VNI_NAME, "1258")
+    path = legacy_shapefile(VNI_NAME, "1258", also=())
     assert read_layers(path)["bts_stations"]["name"].tolist() == ["Traïm Haûi Haäu"]
     assert read_layers(path, encoding="vni")["bts_stations"]["name"].tolist() == ["Trạm Hải Hậu"]
     plain = run("validate", path)

@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import itertools
 
-import geopandas as gpd
 import pytest
-from shapely import Point
 
 from ict_gis import io
 from ict_gis.errors import LayerReadError
@@ -111,62 +109,47 @@ def test_canonical_names():
 # --------------------------------------------------------------------------- Shapefiles
 
 
-def _shapefile(tmp_path, raw: bytes, cpg: str | None):
-    # written as Latin-1 so that the .dbf holds exactly the legacy bytes
-    frame = gpd.GeoDataFrame(
-        {"name": [raw.decode("latin-1"), "BTS"]},
-        geometry=[Point(106.2, 20.4), Point(106.3, 20.4)],
-        crs=4326,
-    )
-    path = tmp_path / "bts_stations.shp"
-    frame.to_file(path, encoding="ISO-8859-1")
-    path.with_suffix(".cpg").unlink(missing_ok=True)
-    if cpg is not None:
-        path.with_suffix(".cpg").write_text(cpg)
-    return path
-
-
-def test_vni_shapefile_without_cpg_is_decoded_and_reported(tmp_path):
-    path = _shapefile(tmp_path, b"Tra\xefm Nam \xd1\xf2nh", None)
+def test_vni_shapefile_without_cpg_is_decoded_and_reported(tmp_path, legacy_shapefile):
+    path = legacy_shapefile(b"Tra\xefm Nam \xd1\xf2nh", None)
     frame = io.read_layer(path)
     assert frame["name"].tolist() == ["Trạm Nam Định", "BTS"]
     assert frame.attrs["converted_columns"] == {"name": "vni"}
 
 
-def test_validate_names_vni(tmp_path):
+def test_validate_names_vni(tmp_path, legacy_shapefile):
     from ict_gis.layerset import read_layers
     from ict_gis.validate import validate
 
-    path = _shapefile(tmp_path, b"Tra\xefm Nam \xd1\xf2nh", None)
+    path = legacy_shapefile(b"Tra\xefm Nam \xd1\xf2nh", None)
     (p,) = [p for p in validate(read_layers(path)) if "converted to Unicode" in p.message]
     assert p.column == "name" and "VNI-Windows" in p.message
 
 
-def test_encoding_overrides_the_cpg_and_detection(tmp_path):
+def test_encoding_overrides_the_cpg_and_detection(tmp_path, legacy_shapefile):
     # the .cpg says UTF-8, the bytes are VNI: only the override reads them
-    path = _shapefile(tmp_path, b"Ha\xfbi Ha\xe4u", "UTF-8")
+    path = legacy_shapefile(b"Ha\xfbi Ha\xe4u", "UTF-8")
     frame = io.read_layer(path, encoding="vni")
     assert frame["name"].tolist() == ["Hải Hậu", "BTS"]
     assert frame.attrs["converted_columns"] == {"name": "vni"}
     # ... and over detection: the TCVN3 bytes of "Trạm" read as Windows-1258 on demand
-    path = _shapefile(tmp_path, b"Tr\xb9m", None)
+    path = legacy_shapefile(b"Tr\xb9m", None)
     assert io.read_layer(path)["name"].tolist() == ["Trạm", "BTS"]
     assert io.read_layer(path, encoding="cp1252")["name"].tolist() == ["Tr¹m", "BTS"]
 
 
-def test_a_cpg_naming_vni_is_followed(tmp_path):
-    path = _shapefile(tmp_path, b"Ngh\xf3a H\xf6ng", "VNI")
+def test_a_cpg_naming_vni_is_followed(tmp_path, legacy_shapefile):
+    path = legacy_shapefile(b"Ngh\xf3a H\xf6ng", "VNI")
     assert io.read_layer(path)["name"].tolist() == ["Nghĩa Hưng", "BTS"]
 
 
-def test_forced_utf8_on_legacy_bytes_is_a_clear_error(tmp_path):
-    path = _shapefile(tmp_path, b"Tra\xefm", None)
+def test_forced_utf8_on_legacy_bytes_is_a_clear_error(tmp_path, legacy_shapefile):
+    path = legacy_shapefile(b"Tra\xefm", None)
     with pytest.raises(LayerReadError, match=r"bts_stations\.shp.*cannot be decoded as UTF-8"):
         io.read_layer(path, encoding="utf-8")
 
 
-def test_undecodable_shapefile_text_is_a_clear_error(tmp_path):
-    path = _shapefile(tmp_path, b"Ch\xe2teau d'\xe9t\xe9 cr\xe9\xe9", None)
+def test_undecodable_shapefile_text_is_a_clear_error(tmp_path, legacy_shapefile):
+    path = legacy_shapefile(b"Ch\xe2teau d'\xe9t\xe9 cr\xe9\xe9", None)
     with pytest.raises(LayerReadError, match=r"bts_stations\.shp: cannot decode the text"):
         io.read_layer(path)
     assert io.read_layer(path, encoding="cp1252")["name"][0] == "Château d'été créé"
