@@ -1315,10 +1315,27 @@ def forecast(
         return out
 
     now, then = table(day), table(before_day)
+    tables = {0: then}
+
+    def window_start(done_col: str) -> tuple[pd.Series, int]:
+        """Return what was done when the window starts, and the window's months.
+
+        A snapshot series (subscribers per month) may begin inside the
+        window: it then starts at its first month-end with a figure, not at
+        an assumed 0.
+        """
+        for k in range(int(months)):
+            if k not in tables:
+                tables[k] = table(before_day + pd.DateOffset(months=k) + pd.offsets.MonthEnd(0))
+            if tables[k][done_col].notna().any():
+                return tables[k][done_col], int(months) - k
+        return then[done_col], int(months)
+
     parts = []
     for what, done_col, total_col in FORECAST_METRICS[metric]:
         if done_col not in now.columns or now[total_col].isna().all():
             continue
+        before, span = window_start(done_col)
         end: object = deadline
         if deadline is None and metric == "cables":
             plans = now.index.get_level_values("plan")
@@ -1327,9 +1344,9 @@ def forecast(
             )
         part = pace_forecast(
             now[done_col],
-            then[done_col].reindex(now.index).fillna(0.0),
+            before.reindex(now.index).fillna(0.0),
             now[total_col],
-            months=months,
+            months=span,
             as_of=day,
             deadline=end,
         )

@@ -329,3 +329,17 @@ def test_the_report_names_the_layer_set_not_its_path(tmp_path):
     assert named.replace().name == "Ninh Bình 2025"
     result = CliRunner().invoke(cli, ["report", "--year", "2024", "--lang", "en"])
     assert "Figures as of 2024-12-31; source: Nam Định 2024." in result.output
+
+
+def test_subscriber_pace_starts_at_the_first_snapshot_in_the_window():
+    """The bundled subscribers begin in 2024-01: the 2024 pace is (Dec − Jan) / 11 months."""
+    raw = pd.read_csv(bundled_path() / "subscribers.csv", dtype={"code": str})
+    by_month = raw.groupby("period")["migrated_to_4g"].sum()
+    pace = (by_month["2024-12"] - by_month["2024-01"]) / 11
+    progress = CliRunner().invoke(
+        cli,
+        ["progress", "switch-off", "--as-of", "2024-12-31", "--forecast", "12", "--format", "json"],
+    )
+    assert progress.exit_code == 0, progress.output
+    rows = {(r["code"], r["what"]): r for r in json.loads(progress.stdout)}
+    assert rows[("total", "subscribers")]["pace_per_month"] == pytest.approx(pace)
