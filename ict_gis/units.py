@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -48,6 +49,7 @@ __all__ = [
     "SUMMED_COLUMNS",
     "UnitError",
     "assign_units",
+    "count_points",
     "geodesic_length_m",
     "metric_crs",
     "remap_codes",
@@ -850,6 +852,78 @@ def placement(
     )
     out["distance_m"] = dist
     return out
+
+
+def count_points(
+    path: str | os.PathLike,
+    units: gpd.GeoDataFrame,
+    *,
+    layer: str | None = None,
+    batch_rows: int = 100_000,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.Series:
+    """Count the points of a file per unit, streaming it: never loaded whole.
+
+    An inventory of tens of millions of cells (OpenCelliD, an operator's
+    national list) is read ``batch_rows`` points at a time
+    (:func:`ict_gis.io.iter_point_batches`); each batch is placed by the one
+    placement rule (:func:`ict_gis.geometry.place_points`, as
+    :func:`assign_units` places them) and counted. Memory follows the batch
+    and the units, not the file.
+
+    Parameters
+    ----------
+    path
+        A point layer (GeoPackage, GeoJSON, Shapefile, …) with a CRS.
+    units
+        Unit polygons with a ``code`` column or indexed by code.
+    layer
+        The file's layer (default: the first).
+    batch_rows
+        Points per batch.
+    progress
+        Called as ``progress(done, total)`` after each batch (points).
+
+    Returns
+    -------
+    pandas.Series
+        Points per unit code (every unit, 0 included), then ``outside``
+        (outside every unit, or without a point geometry): they add up to
+        the file's feature count.
+
+    Raises
+    ------
+    LayerReadError
+        If the file cannot be read.
+    UnitError
+        If the file or the units have no CRS.
+    """
+    from ict_gis import io
+
+    crs, batches = io.iter_point_batches(path, layer=layer, batch_rows=batch_rows)
+    _check_crs(crs, units.crs, f"points of {path}")
+    codes = _unit_codes(units).to_numpy(dtype=object)
+    geoms = _geometry_array(units.geometry)
+    to_units = (
+        None
+        if crs is None or pyproj.CRS.from_user_input(crs).equals(units.crs)
+        else pyproj.Transformer.from_crs(crs, units.crs, always_xy=True).transform
+    )
+    to_metres = _to_metres(units)
+    counts = np.zeros(len(codes) + 1, dtype=np.int64)  # the last: outside
+    total = io.feature_count(path, layer=layer)
+    done = 0
+    for x, y in batches:
+        if to_units is not None:
+            x, y = (np.asarray(v, dtype=float) for v in to_units(x, y))
+        pos = place_points(
+            x, y, geoms, codes.astype(str), to_metres, tolerance_m=PLACEMENT_TOLERANCE_M
+        )[0]
+        counts += np.bincount(np.where(pos >= 0, pos, len(codes)), minlength=len(codes) + 1)
+        done += len(x)
+        if progress is not None:
+            progress(done, max(total, done))
+    return pd.Series(counts, index=pd.Index([*codes, "outside"], name="code"), name="points")
 
 
 def assign_units(features: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.Series:

@@ -693,3 +693,25 @@ def test_bundled_points_in_districts(bundled):
     got = assign_units(points, merged)
     assert got[districts["code"] == "358"].tolist() == ["356"]
     assert got.notna().all()
+
+
+def test_count_points_streams_in_batches_and_counts_by_the_placement_rule(tmp_path):
+    """3 points in A, 2 in B, 1 far outside, 1 without geometry: counted 2 at a time."""
+    from shapely.geometry import Point, box
+
+    from ict_gis.units import count_points
+
+    units = gpd.GeoDataFrame(
+        {"code": ["A", "B"]},
+        geometry=[box(106.0, 20.0, 106.1, 20.1), box(106.1, 20.0, 106.2, 20.1)],
+        crs=4326,
+    )
+    lonlat = [(106.01, 20.05), (106.05, 20.05), (106.09, 20.02), (106.15, 20.05), (106.19, 20.09)]
+    points = gpd.GeoSeries([Point(xy) for xy in lonlat] + [Point(110.0, 10.0), None], crs=4326)
+    path = tmp_path / "cells.gpkg"  # in Web Mercator: reprojected batch by batch
+    gpd.GeoDataFrame({"n": range(7)}, geometry=points.to_crs(3857)).to_file(path, layer="cells")
+    counts = count_points(path, units, layer="cells", batch_rows=2)
+    assert counts.to_dict() == {"A": 3, "B": 2, "outside": 2}
+    # the same as placing the whole layer at once
+    whole = assign_units(gpd.read_file(path), units)
+    assert whole.value_counts().to_dict() == {"A": 3, "B": 2}

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
@@ -114,6 +115,81 @@ def iter_features(path: str | os.PathLike, *, layer: str | None = None) -> Itera
                 }
     except _fiona().errors.DriverError as exc:
         raise LayerReadError(f"{path}: cannot read features ({exc}).") from exc
+
+
+def feature_count(path: str | os.PathLike, *, layer: str | None = None) -> int:
+    """Return the number of features of a layer (from GDAL, without reading them)."""
+    path = Path(path)
+    _check_exists(path)
+    try:
+        return int(
+            pyogrio.read_info(_gdal_path(path), layer=layer, force_feature_count=True)["features"]
+        )
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
+        raise LayerReadError(f"{path}: cannot read the layer ({exc}).") from exc
+
+
+def iter_point_batches(
+    path: str | os.PathLike, *, layer: str | None = None, batch_rows: int = 100_000
+) -> tuple[object, Iterator[tuple[np.ndarray, np.ndarray]]]:
+    """Stream the coordinates of a point layer, ``batch_rows`` features at a time.
+
+    For inventories larger than memory (tens of millions of cells): only one
+    batch's coordinates are held at once (GDAL's Arrow stream, through
+    pyogrio); no attribute column is read.
+
+    Parameters
+    ----------
+    path
+        A GeoPackage, GeoJSON, Shapefile or any point file GDAL reads.
+    layer
+        The layer (default: the first).
+    batch_rows
+        Features per batch.
+
+    Returns
+    -------
+    tuple
+        The layer's CRS (as GDAL writes it; ``None`` without one) and an
+        iterator of ``(x, y)`` arrays (NaN where a feature has no point
+        geometry).
+
+    Raises
+    ------
+    LayerReadError
+        If the file cannot be read.
+    """
+    path = Path(path)
+    _check_exists(path)
+    _remember_input(path)
+    failures = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError)
+    try:
+        info = pyogrio.read_info(_gdal_path(path), layer=layer)
+    except failures as exc:
+        raise LayerReadError(f"{path}: cannot read the layer ({exc}).") from exc
+
+    def batches() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        try:
+            with pyogrio.open_arrow(
+                _gdal_path(path),
+                layer=layer,
+                columns=[],
+                batch_size=int(batch_rows),
+                use_pyarrow=True,
+            ) as (meta, reader):
+                column = meta["geometry_name"] or "wkb_geometry"
+                for batch in reader:
+                    geoms = shapely.from_wkb(batch.column(column).to_numpy(zero_copy_only=False))
+                    points = shapely.get_type_id(geoms) == int(shapely.GeometryType.POINT)
+                    x = np.full(len(geoms), np.nan)
+                    y = np.full(len(geoms), np.nan)
+                    x[points] = shapely.get_x(geoms[points])
+                    y[points] = shapely.get_y(geoms[points])
+                    yield x, y
+        except failures as exc:  # a file that breaks while streamed
+            raise LayerReadError(f"{path}: cannot read the features ({exc}).") from exc
+
+    return info.get("crs"), batches()
 
 
 def read_layer(
