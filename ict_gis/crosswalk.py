@@ -41,7 +41,7 @@ import pandas as pd
 import shapely
 
 from ict_gis.errors import CrosswalkError, UnitError
-from ict_gis.geometry import digest
+from ict_gis.geometry import Recent, digest
 from ict_gis.io.tables import read_text_table
 from ict_gis.layerset import (
     BUNDLED_UNITS,
@@ -240,17 +240,13 @@ def read_crosswalk(
         key = (str(source), stat.st_mtime_ns, stat.st_size, province)
     except OSError:
         key = None  # read_text_table says what is wrong
-    for known, answer in _CROSSWALKS if key is not None else []:
-        if known == key:
-            return answer.copy()
-    xwalk = _read_crosswalk(source, province)
-    if key is not None:
-        _CROSSWALKS[:] = [*_CROSSWALKS[-3:], (key, xwalk.copy())]
-    return xwalk
+    if key is None:
+        return _read_crosswalk(source, province)
+    return _copy(_CROSSWALKS.get(key, lambda: _read_crosswalk(source, province)))
 
 
 #: The last crosswalk files read (a map reads the same file once per month).
-_CROSSWALKS: list[tuple[tuple, pd.DataFrame]] = []
+_CROSSWALKS = Recent(4)
 
 
 def _read_crosswalk(path: Path, province: str | None) -> pd.DataFrame:
@@ -690,16 +686,11 @@ def between(
         None if changes is None else pd.util.hash_pandas_object(changes).to_numpy().tobytes(),
         by,
     )
-    for known, answer in _BETWEEN:
-        if known == key:
-            return _copy(answer)
-    answer = _between(source, target, changes=changes, by=by)
-    _BETWEEN[:] = [*_BETWEEN[-3:], (key, _copy(answer))]
-    return answer
+    return _copy(_BETWEEN.get(key, lambda: _between(source, target, changes=changes, by=by)))
 
 
 #: The last crosswalks between unit layers (a map asks once per month).
-_BETWEEN: list[tuple[tuple, pd.DataFrame]] = []
+_BETWEEN = Recent(4)
 
 
 def _layer_key(units: gpd.GeoDataFrame) -> bytes:

@@ -911,7 +911,7 @@ def count_points(
     )
     to_metres = _to_metres(units)
     counts = np.zeros(len(codes) + 1, dtype=np.int64)  # the last: outside
-    total = io.feature_count(path, layer=layer)
+    total = io.feature_count(path, layer=layer) if progress is not None else 0
     done = 0
     for x, y in batches:
         if to_units is not None:

@@ -111,6 +111,7 @@ def test_topology_of_a_clean_coverage_needs_no_general_union(monkeypatch):
         raise AssertionError("a clean coverage needs no general union")
 
     monkeypatch.setattr(geometry.shapely, "union_all", no_union)
+    monkeypatch.setattr(geometry, "_TOPOLOGIES", geometry.Recent(4))  # nothing remembered
     overlaps, gaps, union_area = geometry.topology(units, min_area=0.0)
     assert overlaps == []
     assert [area for area, _ in gaps] == [100.0]

@@ -1152,15 +1152,16 @@ def _coverage_layer(
     from ict_gis.metrics import coverage as cov
 
     t = _TEXT[lang]
-    techs = techs_present(layers)
-    if _many_stations(layers):
+    present = techs_present(layers)
+    many = _many_stations(layers)
+    gaps_shown = "2G" in present and (not many or metric in ("coverage_2g", "switch_off_2g"))
+    techs = present
+    if many:
         view = MAP_METRICS[metric]
         tech = view.params.get("tech") or view.where.get("tech")
-        techs = [tech] if tech in techs else techs[:0]
-        if metric in ("coverage_2g", "switch_off_2g") and "2G" in techs_present(layers):
-            techs = sorted({*techs, "2G"})
+        techs = sorted({*([tech] if tech in present else []), *(["2G"] if gaps_shown else [])})
     outline = shapely.union_all(np.asarray(units.geometry.array, dtype=object))
-    if _many_stations(layers):
+    if many:
         # Drawn, not measured: circles of 12 sides (off the circle by 3.4 % of
         # the radius, under the simplification tolerance of a country map)
         # make the union of a country's footprints about three times quicker.
@@ -1198,7 +1199,7 @@ def _coverage_layer(
         titles.append(label)
         areas.append(math.nan)
         names.append(None)
-    if "2G" in techs and (not _many_stations(layers) or "2g" in metric):
+    if gaps_shown:
         gaps = cov.switch_off_gaps(layers, units, tech="2G", as_of=as_of, model=model)
         for scenario, key, colour, dash in (
             ("after", "gap_after", _GAP_COLOUR, None),
