@@ -213,7 +213,7 @@ def command(
         )
     if not to_db:
         refuse_binary_on_terminal(fmt, output)
-    layer_set = load_valid_layers(layers, None)
+    layer_set = load_valid_layers(layers)
     if units is not None:
         if fmt == "gpkg":
             raise click.UsageError("--units cannot be used with --format gpkg yet.")

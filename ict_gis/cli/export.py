@@ -7,13 +7,20 @@ from pathlib import Path
 import click
 
 from ict_gis import io
-from ict_gis.cli.options import LayersParam, encoding_option, load_valid_layers, note
+from ict_gis.cli.options import (
+    LayersParam,
+    encoding_option,
+    kind_option,
+    load_valid_layers,
+    note,
+)
 from ict_gis.io import postgis
 
 
 @click.command("export")
 @click.argument("layers", type=LayersParam())
 @encoding_option
+@kind_option
 @click.argument("destination")
 @click.option(
     "--replace",
@@ -38,7 +45,7 @@ def command(layers: Path | str, destination: str, replace: bool) -> None:
       ict-gis report postgresql://gis@db.local/ict/nam_dinh --year 2024
       ict-gis export postgresql://gis@db.local/ict/nam_dinh copy.gpkg
     """
-    layer_set = load_valid_layers(layers, None)
+    layer_set = load_valid_layers(layers)
     frames = dict(layer_set.items())
     if postgis.is_url(destination):
         tables = postgis.write_layers(frames, destination, replace=replace)

@@ -71,7 +71,7 @@ def command(
     from ict_gis import io
     from ict_gis.metrics.coverage import switch_off_gaps
 
-    layer_set = load_valid_layers(layers, None)
+    layer_set = load_valid_layers(layers)
     if units is not None:
         from ict_gis.crosswalk import report_units
 

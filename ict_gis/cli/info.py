@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from ict_gis.cli.options import format_option, kind_option, layers_argument, load_layers
+from ict_gis.cli.options import format_option, given_kind, layers_argument, load_layers
 
 #: The outputs of ict-gis, told by their layers: (layers they have, the command that writes them).
 OUTPUTS: tuple[tuple[frozenset[str], str], ...] = (
@@ -171,9 +171,8 @@ def _show_file(path: Path, fmt: str, records: list[dict[str, object]]) -> None:
 
 @click.command("info")
 @layers_argument
-@kind_option
 @format_option("text", "json")
-def command(layers: Path | None, kind: str | None, fmt: str) -> None:
+def command(layers: Path | None, fmt: str) -> None:
     """Each layer: feature count, geometry type, CRS and bounds.
 
     LAYERS is a folder, a GeoPackage or a single file (default: the bundled
@@ -183,9 +182,9 @@ def command(layers: Path | None, kind: str | None, fmt: str) -> None:
     with its rows, columns, geometry type, CRS and bounds.
     """
     try:
-        layer_set = load_layers(layers, kind)
+        layer_set = load_layers(layers)
     except click.BadParameter as exc:
-        if layers is None or kind is not None or not Path(layers).is_file():
+        if layers is None or given_kind() is not None or not Path(layers).is_file():
             raise
         path = Path(layers)
         if path.suffix.lower() in DOCUMENTS:

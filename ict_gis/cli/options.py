@@ -83,8 +83,10 @@ def layers_argument(func: F) -> F:
     """``[LAYERS]``: a folder, a GeoPackage, one file or a PostGIS URL (default: bundled).
 
     Also adds ``--crs``: the coordinate system of layers whose files have none,
-    and ``--encoding`` (see :func:`encoding_option`).
+    ``--encoding`` (see :func:`encoding_option`) and ``--kind`` (see
+    :func:`kind_option`).
     """
+    func = kind_option(func)
     func = encoding_option(func)
     func = click.option(
         "--crs",
@@ -115,11 +117,29 @@ def _with_crs(layer_set: LayerSet) -> LayerSet:
     return layer_set.replace(**given) if given else layer_set
 
 
+def _remember_kind(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Click callback: keep ``--kind`` for :func:`load_layers`."""
+    if value is not None:
+        ctx.meta["ict_gis.kind"] = value
+
+
+def given_kind() -> str | None:
+    """Return the ``--kind`` of the running command (``None`` when not given)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get("ict_gis.kind") if ctx is not None else None
+
+
 def kind_option(func: F) -> F:
-    """``--kind``: the layer kind of a single file whose name does not tell it."""
+    """``--kind``: the layer kind of a single file whose name does not tell it.
+
+    Part of :func:`layers_argument`: every command that reads LAYERS has it.
+    """
     return click.option(
         "--kind",
         type=click.Choice(LAYER_KINDS),
+        expose_value=False,
+        is_eager=True,
+        callback=_remember_kind,
         help="Layer kind of LAYERS when it is a single file not named after its kind.",
     )(func)
 
@@ -187,10 +207,10 @@ def output_option(func: F) -> F:
     )(func)
 
 
-def load_layers(path: Path | None, kind: str | None = None) -> LayerSet:
-    """Read LAYERS; a path that cannot be read is a usage error (exit code 2)."""
+def load_layers(path: Path | None) -> LayerSet:
+    """Read LAYERS (with ``--kind``); a path that cannot be read is a usage error (exit 2)."""
     try:
-        return _with_crs(read_layers(path, kind=kind, encoding=given_encoding()))
+        return _with_crs(read_layers(path, kind=given_kind(), encoding=given_encoding()))
     except IctGisError as exc:
         raise click.BadParameter(str(exc), param_hint="'[LAYERS]'") from exc
 
@@ -244,11 +264,11 @@ def refuse_binary_on_terminal(fmt: str, output: Path | None) -> None:
         )
 
 
-def load_valid_layers(path: Path | None, kind: str | None) -> LayerSet:
+def load_valid_layers(path: Path | None) -> LayerSet:
     """Read LAYERS and check them; a layer with errors is a clean click error."""
     from ict_gis.validate import ensure_valid  # imported when needed: keeps --help fast
 
-    layers = load_layers(path, kind)
+    layers = load_layers(path)
     try:
         ensure_valid(layers)
     except ValidationError as exc:

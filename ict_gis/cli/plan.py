@@ -161,7 +161,7 @@ def sites_command(
     if towers and candidates_file is not None:
         raise click.UsageError("Give either --towers or --candidates, not both.")
     refuse_binary_on_terminal(fmt, table_output)
-    layer_set = load_valid_layers(layers, None)
+    layer_set = load_valid_layers(layers)
     cands = _read_points(candidates_file, "--candidates")
     source = "towers" if towers else (cands if cands is not None else "grid")
     plan = plan_sites(
@@ -258,7 +258,7 @@ def sharing_command(
     from ict_gis.render.tables import render_table
 
     refuse_binary_on_terminal(fmt, table_output)
-    layer_set = load_valid_layers(layers, None)
+    layer_set = load_valid_layers(layers)
     sharing = plan_sharing(layer_set, distance_m=distance_m, as_of=as_of, level=level)
     if output is not None:
         io.write_layers(

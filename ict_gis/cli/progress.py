@@ -19,7 +19,6 @@ from ict_gis.cli.options import (
     as_of_option,
     emit,
     format_option,
-    kind_option,
     lang_option,
     layers_argument,
     level_option,
@@ -54,7 +53,6 @@ def _common(func: F) -> F:
     for decorator in reversed(
         (
             layers_argument,
-            kind_option,
             as_of_option,
             level_option,
             units_option,
@@ -112,7 +110,6 @@ def _run(
     compute: Callable[[LayerSet, gpd.GeoDataFrame | str | None], pd.DataFrame],
     *,
     layers: Path | None,
-    kind: str | None,
     as_of: dt.date | None,
     level: str | None,
     fmt: str,
@@ -126,7 +123,7 @@ def _run(
     from ict_gis.render.tables import render_table
 
     refuse_binary_on_terminal(fmt, output)
-    layer_set = load_valid_layers(layers, kind)
+    layer_set = load_valid_layers(layers)
     frame = compute(layer_set, _units(layer_set, as_of, level, units))
     report_problems(problems_of(frame), quiet=bool((ctx.obj or {}).get("quiet")))
     heading = _heading(frame, lang, since, as_of)

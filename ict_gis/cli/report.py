@@ -10,7 +10,6 @@ import click
 from ict_gis.cli.options import (
     emit,
     format_option,
-    kind_option,
     lang_option,
     layers_argument,
     level_option,
@@ -24,7 +23,6 @@ from ict_gis.cli.options import (
 
 @click.command("report")
 @layers_argument
-@kind_option
 @click.option(
     "--year",
     type=click.IntRange(1990, 2100),
@@ -41,7 +39,6 @@ from ict_gis.cli.options import (
 def command(
     ctx: click.Context,
     layers: Path | None,
-    kind: str | None,
     year: int,
     lang: str,
     level: str | None,
@@ -79,7 +76,7 @@ def command(
     from ict_gis.units import unit_frame
 
     refuse_binary_on_terminal(fmt, output)
-    layer_set = load_valid_layers(layers, kind)
+    layer_set = load_valid_layers(layers)
     if units is not None:
         if level is not None:
             from ict_gis.crosswalk import report_units

@@ -9,13 +9,12 @@ import click
 import geopandas as gpd
 
 from ict_gis import io
-from ict_gis.cli.options import format_option, kind_option, layers_argument, load_layers
+from ict_gis.cli.options import format_option, layers_argument, load_layers
 from ict_gis.validate import format_problems, repair, validate
 
 
 @click.command("validate")
 @layers_argument
-@kind_option
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1 on any problem).")
 @format_option("text", "json")
 @click.option(
@@ -40,7 +39,6 @@ from ict_gis.validate import format_problems, repair, validate
 def command(
     ctx: click.Context,
     layers: Path | None,
-    kind: str | None,
     strict: bool,
     fmt: str,
     max_problems: int,
@@ -65,7 +63,7 @@ def command(
         raise click.UsageError("--fix writes a repaired copy: give its folder with -o FOLDER.")
     if output is not None and not fix:
         raise click.UsageError("-o FOLDER is for the repaired copy of --fix.")
-    layer_set = load_layers(layers, kind)
+    layer_set = load_layers(layers)
     problems = validate(layer_set, strict=strict)
     limit = max_problems or None
     if fmt == "json":

@@ -83,7 +83,7 @@ def list_layers(path: str | os.PathLike) -> list[str]:
     try:
         return [str(name) for name, _ in pyogrio.list_layers(_gdal_path(path))]
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise LayerReadError(f"{path}: cannot list layers ({exc}).") from exc
+        raise unreadable(path, "cannot list layers", exc) from exc
 
 
 def read_schema(path: str | os.PathLike, *, layer: str | None = None) -> dict:
@@ -94,7 +94,7 @@ def read_schema(path: str | os.PathLike, *, layer: str | None = None) -> dict:
         with _fiona().open(_gdal_path(path), layer=layer) as src:
             return dict(src.schema)
     except _fiona().errors.DriverError as exc:
-        raise LayerReadError(f"{path}: cannot read the schema ({exc}).") from exc
+        raise unreadable(path, "cannot read the schema", exc) from exc
 
 
 def iter_features(path: str | os.PathLike, *, layer: str | None = None) -> Iterator[dict]:
@@ -114,7 +114,7 @@ def iter_features(path: str | os.PathLike, *, layer: str | None = None) -> Itera
                     "geometry": None if feature.geometry is None else dict(feature.geometry),
                 }
     except _fiona().errors.DriverError as exc:
-        raise LayerReadError(f"{path}: cannot read features ({exc}).") from exc
+        raise unreadable(path, "cannot read features", exc) from exc
 
 
 def feature_count(path: str | os.PathLike, *, layer: str | None = None) -> int:
@@ -126,7 +126,7 @@ def feature_count(path: str | os.PathLike, *, layer: str | None = None) -> int:
             pyogrio.read_info(_gdal_path(path), layer=layer, force_feature_count=True)["features"]
         )
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
-        raise LayerReadError(f"{path}: cannot read the layer ({exc}).") from exc
+        raise unreadable(path, "cannot read the layer", exc) from exc
 
 
 def iter_point_batches(
@@ -166,7 +166,7 @@ def iter_point_batches(
     try:
         info = pyogrio.read_info(_gdal_path(path), layer=layer)
     except failures as exc:
-        raise LayerReadError(f"{path}: cannot read the layer ({exc}).") from exc
+        raise unreadable(path, "cannot read the layer", exc) from exc
 
     def batches() -> Iterator[tuple[np.ndarray, np.ndarray]]:
         try:
@@ -187,7 +187,7 @@ def iter_point_batches(
                     y[points] = shapely.get_y(geoms[points])
                     yield x, y
         except failures as exc:  # a file that breaks while streamed
-            raise LayerReadError(f"{path}: cannot read the features ({exc}).") from exc
+            raise unreadable(path, "cannot read the features", exc) from exc
 
     return info.get("crs"), batches()
 
@@ -249,10 +249,122 @@ def read_layer(
             extra = {"encoding": "ISO-8859-1"} if raw_text else {}
             frame = pyogrio.read_dataframe(_gdal_path(path), layer=layer, use_arrow=True, **extra)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise LayerReadError(f"{path}: cannot read layer {layer or ''} ({exc}).") from exc
+        raise unreadable(path, f"cannot read layer {layer or ''}", exc) from exc
     if raw_text:
         frame = _legacy_text(path, frame, encoding)
     return frame
+
+
+def unreadable(path: str | os.PathLike, what: str, exc: Exception) -> LayerReadError:
+    """Return the error for a file GDAL could not read: what it seems to be, or why."""
+    seems = what_it_seems(Path(path)) if Path(path).is_file() else None
+    if seems is not None:
+        return LayerReadError(f"{path}: cannot read it as a layer; {seems}")
+    return LayerReadError(f"{path}: {what} ({exc}).")
+
+
+#: What a file seems to be, from its first bytes, and what to do with it.
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "it is a PDF document: ask for the layer as GeoJSON, GeoPackage or Shapefile."),
+    (
+        b"PK\x03\x04",
+        "it is a ZIP archive with no Shapefile in it: unzip it and pass the layer file itself.",
+    ),
+    (
+        b"\xd0\xcf\x11\xe0",
+        "it is an old Excel or Word file (.xls/.doc): save a station "
+        "list as .xlsx or .csv and read it with `ict-gis import sheet`.",
+    ),
+    (
+        b"<!doctype html",
+        "it is a web page (HTML), not data: a download that saved an error "
+        "or login page? Download the file again.",
+    ),
+    (
+        b"<html",
+        "it is a web page (HTML), not data: a download that saved an error or login "
+        "page? Download the file again.",
+    ),
+    (
+        b"<?xml",
+        "it is an XML document that GDAL does not know (KML and GML are read): export "
+        "the layer as GeoJSON or GeoPackage.",
+    ),
+)
+
+
+def _json_error(path: Path, largest: int = 64 * 2**20) -> str | None:
+    """Where a (not too large) JSON file stops being JSON, or ``None`` if it is JSON."""
+    import json
+
+    if path.stat().st_size > largest:
+        return None
+    try:
+        json.loads(path.read_bytes())
+    except UnicodeDecodeError:
+        return "not UTF-8 text"
+    except json.JSONDecodeError as exc:
+        return f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
+    return None
+
+
+def what_it_seems(path: Path) -> str | None:
+    """Say in plain words what a file GDAL cannot read seems to be, and what to do.
+
+    Parameters
+    ----------
+    path
+        An existing file.
+
+    Returns
+    -------
+    str or None
+        A sentence, or ``None`` when the first bytes say nothing known.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     page = Path(folder, "districts.geojson")
+    ...     _ = page.write_text("<!DOCTYPE html><html>Not found</html>")
+    ...     what_it_seems(page).split(":")[0]
+    'it is a web page (HTML), not data'
+    """
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(4096)
+    except OSError:
+        return None
+    if not head.strip():
+        return "the file is empty."
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    for signature, sentence in _SIGNATURES:
+        if start[: len(signature)].lower() == signature.lower():
+            return sentence
+    if start[:1] in (b"{", b"["):
+        broken = _json_error(path)
+        if broken is not None:
+            return (
+                f"it is not valid JSON ({broken}): a truncated download or an edit by hand? "
+                "Download or export it again."
+            )
+    if start[:1] in (b"{", b"[") and b'"Feature' not in head:
+        if b'"polygons"' in head and (b'"wards"' in head or b'"provinceId"' in head):
+            return (
+                "it is a JSON document with polygons as lists of rings (the published 2025 "
+                "commune file), not GeoJSON: use the bundled units (--units communes-2025) or "
+                "convert it with layers/build_communes_2025.py."
+            )
+        if b'"level3_id"' in head and b'"splits"' in head:
+            return (
+                "it is the national crosswalk of the 2025 reform (old units to new), not a "
+                "layer: it is bundled with ict_gis and used by --units communes-2025."
+            )
+        return (
+            'it is a JSON document but not GeoJSON (no "type": "FeatureCollection" with '
+            "features): export the layer as GeoJSON or GeoPackage."
+        )
+    return None
 
 
 def _declared_encoding(path: Path) -> str | None:
