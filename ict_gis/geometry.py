@@ -340,6 +340,7 @@ def place_points(
     to_metres: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None,
     *,
     tolerance_m: float = PLACEMENT_TOLERANCE_M,
+    nearest_of_outside: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Place points in units: THE rule used by validation and by every metric.
 
@@ -369,6 +370,13 @@ def place_points(
         that CRS is already in metres.
     tolerance_m
         The tolerance of rule 2.
+    nearest_of_outside
+        Find the nearest unit of the points outside (rule 3). Without it
+        their ``nearest`` is -1 and their distance NaN: rules 1 and 2 need
+        only the units within ``tolerance_m`` of a point, a bounded search
+        (for 14,000 points at sea around 3,300 units: 0.02 s instead of
+        2.6 s), so a count of a national inventory need not pay for a
+        message it does not print.
 
     Returns
     -------
@@ -376,7 +384,8 @@ def place_points(
         ``(position, nearest, distance_m)``: the unit of each point by the
         rule (-1: outside); the nearest unit (-1 only for points with a NaN
         coordinate or when there is no unit); the distance to it in metres
-        (0 inside a unit, NaN for NaN coordinates).
+        (0 inside a unit, NaN for NaN coordinates, and with
+        ``nearest_of_outside=False`` for points outside).
 
     Examples
     --------
@@ -429,18 +438,38 @@ def place_points(
             return position, nearest, distance
     points = shapely.points(px, py)
     tree = shapely.STRtree(metric)
-    (pt, unit), dist = tree.query_nearest(points, return_distance=True, all_matches=True)
-    # ties: the lowest priority (the tree's items are in priority order)
-    pick = np.lexsort((unit, pt))
-    pt, unit, dist = pt[pick], unit[pick], dist[pick]
+    # Rule 2 needs only the units within the tolerance (a bounded search);
+    # rule 3's nearest unit, further away, is looked for when asked.
+    found = np.zeros(len(rest), dtype=bool)
+    if tolerance_m > 0:
+        pt, unit, dist = _nearest(tree, points, tolerance_m)
+        found[pt] = True
+        nearest[rest[pt]] = ranked[unit]
+        distance[rest[pt]] = dist
+        position[rest[pt]] = ranked[unit]
+    far = np.flatnonzero(~found)
+    if nearest_of_outside and len(far):
+        pt, unit, dist = _nearest(tree, points[far], None)
+        nearest[rest[far[pt]]] = ranked[unit]
+        distance[rest[far[pt]]] = dist
+    return position, nearest, distance
+
+
+def _nearest(
+    tree: shapely.STRtree, points: np.ndarray, max_distance: float | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each point's nearest item of ``tree`` (ties: the first), within ``max_distance``.
+
+    Returns ``(point, item, distance)`` for the points that have one.
+    """
+    (pt, item), dist = tree.query_nearest(
+        points, max_distance=max_distance, return_distance=True, all_matches=True
+    )
+    pick = np.lexsort((item, pt))  # ties: the first item (the tree is in priority order)
+    pt, item, dist = pt[pick], item[pick], dist[pick]
     first = np.ones(len(pt), dtype=bool)
     first[1:] = pt[1:] != pt[:-1]
-    pt, unit, dist = pt[first], unit[first], dist[first]
-    nearest[rest[pt]] = ranked[unit]
-    distance[rest[pt]] = dist
-    close = dist <= tolerance_m
-    position[rest[pt[close]]] = ranked[unit[close]]
-    return position, nearest, distance
+    return pt[first], item[first], dist[first]
 
 
 def topology(

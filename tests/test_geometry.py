@@ -7,7 +7,7 @@ import pytest
 import shapely
 
 from ict_gis import geometry
-from ict_gis.geometry import polygon_positions
+from ict_gis.geometry import place_points, polygon_positions
 
 
 @pytest.fixture
@@ -127,3 +127,26 @@ def test_topology_with_an_overlap_takes_the_general_way():
     # the strip x = 0..2 it left is open to the outside: the only gap is the centre
     assert [area for area, _ in gaps] == [100.0]
     assert union_area == pytest.approx(800.0 - 20.0)
+
+
+def test_placement_searches_only_within_the_tolerance_unless_the_nearest_is_asked():
+    """Rule 2 within the tolerance (inclusive); rule 3's nearest unit only when asked.
+
+    Two squares 0-10 and 30-40 (x), y 0-10; tolerance 100 m. By hand:
+    (5, 5) inside the first; (20, 5) 10 m from both, the lower code wins
+    ("a" < "b"); (140, 5) exactly 100 m from the second: placed; (141, 5)
+    101 m from the second: outside, its nearest the second at 101 m.
+    """
+    squares = np.array([shapely.box(0, 0, 10, 10), shapely.box(30, 0, 40, 10)])
+    x = np.array([5.0, 20.0, 140.0, 141.0])
+    y = np.full(4, 5.0)
+    pos, near, dist = place_points(x, y, squares, np.array(["a", "b"]), None)
+    assert pos.tolist() == [0, 0, 1, -1]
+    assert near.tolist() == [0, 0, 1, 1]
+    assert dist.tolist() == [0.0, 10.0, 100.0, 101.0]
+    pos, near, dist = place_points(
+        x, y, squares, np.array(["a", "b"]), None, nearest_of_outside=False
+    )
+    assert pos.tolist() == [0, 0, 1, -1]
+    assert near.tolist() == [0, 0, 1, -1]
+    assert dist[:3].tolist() == [0.0, 10.0, 100.0] and np.isnan(dist[3])
