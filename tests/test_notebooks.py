@@ -8,7 +8,6 @@ does a warning or anything else written to stderr.
 import ast
 import os
 import re
-import time
 from pathlib import Path
 
 import nbformat
@@ -27,8 +26,9 @@ EXPECTED = [
     "04_cable_tidying.ipynb",
     "05_your_own_data.ipynb",
 ]
-#: Seconds one notebook may take (kernel start included).
-BUDGET_S = 30
+#: Seconds after which a notebook is taken to hang (a guard, not a speed test:
+#: speed is measured in benchmarks/, never asserted in tests).
+HANG_S = 120
 
 
 def notebooks():
@@ -96,24 +96,22 @@ def test_notebook_needs_no_file_outside_it(path):
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(BUDGET_S * 3)
+@pytest.mark.timeout(HANG_S * 2)
 @pytest.mark.parametrize("path", notebooks(), ids=lambda p: p.stem)
 def test_notebook_runs_top_to_bottom(path, tmp_path):
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb,
-        timeout=BUDGET_S * 2,
+        timeout=HANG_S,
         kernel_name="python3",
         resources={"metadata": {"path": str(tmp_path)}},
     )
     # The notebooks write to tempfile folders: keep them inside tmp_path.
     env = {**os.environ, "TMPDIR": str(tmp_path)}
-    started = time.perf_counter()
     try:
         client.execute(env=env)
     except CellExecutionError as exc:
         pytest.fail(f"{path.name} failed:\n{exc}", pytrace=False)
-    seconds = time.perf_counter() - started
     stderr = [
         output["text"]
         for cell in nb.cells
@@ -128,5 +126,4 @@ def test_notebook_runs_top_to_bottom(path, tmp_path):
         for mime in output.get("data", {})
     ]
     assert "image/png" in shown, f"{path.name} shows no chart"
-    assert seconds < BUDGET_S, f"{path.name} took {seconds:.0f} s (budget {BUDGET_S} s)"
     assert any(tmp_path.glob("ict_gis_*")) == ("tempfile" in path.read_text(encoding="utf-8"))

@@ -9,7 +9,6 @@ the end points, independently of the code under test.
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import geopandas as gpd
 import numpy as np
@@ -327,9 +326,7 @@ def test_assign_units_100000_points_against_arithmetic():
     x = rng.uniform(-1000, 11_000, 100_000)  # some outside the grid
     y = rng.uniform(0, 10_000, 100_000)
     points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(X0 + x, Y0 + y), crs=UTM)
-    start = time.perf_counter()
     got = assign_units(points, units)
-    elapsed = time.perf_counter() - start
     # The placement rule: within 100 m of the grid, a point goes to the nearest cell.
     inside = (x >= -100) & (x <= 10_100)
     expected = np.where(
@@ -339,7 +336,6 @@ def test_assign_units_100000_points_against_arithmetic():
     )
     assert got[~inside].isna().all()
     assert (got[inside].to_numpy() == expected[inside]).all()
-    assert elapsed < 10
 
 
 # --------------------------------------------------------------------------- units_as_of
