@@ -32,34 +32,48 @@ class LayersParam(click.ParamType):
         return click.Path(exists=True, path_type=Path).convert(value, param, ctx)
 
 
-def _remember_crs(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
-    """Click callback: check ``--crs`` now, keep it for :func:`load_layers`."""
-    if value is None:
-        return
+def _remember(
+    name: str, parse: Callable[[str], object] | None = None
+) -> Callable[[click.Context, click.Parameter, str | None], None]:
+    """Make a click callback that checks an option now and keeps it for :func:`load_layers`.
+
+    The value (``parse(value)`` when given; an :class:`IctGisError` from it is
+    a usage error) goes to ``ctx.meta["ict_gis.NAME"]``, read back by
+    :func:`_given`.
+    """
+
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+        if value is None:
+            return
+        try:
+            ctx.meta[f"ict_gis.{name}"] = value if parse is None else parse(value)
+        except IctGisError as exc:
+            raise click.BadParameter(str(exc)) from exc
+
+    return callback
+
+
+def _given(name: str) -> object | None:
+    """Return the option ``name`` kept by :func:`_remember` (``None`` when not given)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(f"ict_gis.{name}") if ctx is not None else None
+
+
+def _parse_crs(value: str) -> object:
     from ict_gis.io.crs import parse_crs  # imported when needed: keeps --help fast
 
-    try:
-        ctx.meta["ict_gis.crs"] = parse_crs(value)
-    except IctGisError as exc:
-        raise click.BadParameter(str(exc)) from exc
+    return parse_crs(value)
 
 
-def _remember_encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
-    """Click callback: check ``--encoding`` now, keep it for :func:`load_layers`."""
-    if value is None:
-        return
+def _parse_encoding(value: str) -> str:
     from ict_gis.io.encodings import canonical_encoding  # imported when needed
 
-    try:
-        ctx.meta["ict_gis.encoding"] = canonical_encoding(value)
-    except IctGisError as exc:
-        raise click.BadParameter(str(exc)) from exc
+    return canonical_encoding(value)
 
 
 def given_encoding() -> str | None:
     """Return the ``--encoding`` of the running command (``None`` when not given)."""
-    ctx = click.get_current_context(silent=True)
-    return ctx.meta.get("ict_gis.encoding") if ctx is not None else None
+    return _given("encoding")
 
 
 def encoding_option(func: F) -> F:
@@ -71,7 +85,7 @@ def encoding_option(func: F) -> F:
         "--encoding",
         expose_value=False,
         is_eager=True,
-        callback=_remember_encoding,
+        callback=_remember("encoding", _parse_encoding),
         metavar="NAME",
         help="Encoding of the text of Shapefiles and CSV files: utf-8, tcvn3 (ABC), vni "
         "(VNI-Windows), cp1258 (Windows-1258) or a Python codec name; overrides a .cpg "
@@ -91,7 +105,7 @@ def layers_argument(func: F) -> F:
     func = click.option(
         "--crs",
         expose_value=False,
-        callback=_remember_crs,
+        callback=_remember("crs", _parse_crs),
         metavar="CRS",
         help="Coordinate system of layers whose files have none: an EPSG code (4326, "
         "VN-2000 / UTM 48N: 3405), VN-2000, or a .prj file.",
@@ -101,8 +115,7 @@ def layers_argument(func: F) -> F:
 
 def _with_crs(layer_set: LayerSet) -> LayerSet:
     """Give the ``--crs`` of the command to the layers read without a CRS."""
-    ctx = click.get_current_context(silent=True)
-    crs = ctx.meta.get("ict_gis.crs") if ctx is not None else None
+    crs = _given("crs")
     if crs is None:
         return layer_set
     import geopandas as gpd
@@ -117,16 +130,9 @@ def _with_crs(layer_set: LayerSet) -> LayerSet:
     return layer_set.replace(**given) if given else layer_set
 
 
-def _remember_kind(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
-    """Click callback: keep ``--kind`` for :func:`load_layers`."""
-    if value is not None:
-        ctx.meta["ict_gis.kind"] = value
-
-
 def given_kind() -> str | None:
     """Return the ``--kind`` of the running command (``None`` when not given)."""
-    ctx = click.get_current_context(silent=True)
-    return ctx.meta.get("ict_gis.kind") if ctx is not None else None
+    return _given("kind")
 
 
 def kind_option(func: F) -> F:
@@ -139,7 +145,7 @@ def kind_option(func: F) -> F:
         type=click.Choice(LAYER_KINDS),
         expose_value=False,
         is_eager=True,
-        callback=_remember_kind,
+        callback=_remember("kind"),
         help="Layer kind of LAYERS when it is a single file not named after its kind.",
     )(func)
 
