@@ -216,3 +216,26 @@ def test_plan_sites_candidates_file_and_exclude(plan_file, tmp_path):
     assert set(chosen["source"]) == {"file"}
     assert set(chosen["site_id"]) <= set(offered["site_id"][1:])  # LAND-0 is excluded
     assert (chosen["adds_km2"] > 0).all()
+
+
+def test_plan_candidates_are_read_in_the_encoding_given(plan_file, tmp_path):
+    """``--encoding`` reaches the ``--candidates`` file as it reaches LAYERS."""
+    path, _ = plan_file
+    offered = ict_io.read_layer(path, layer="sites").to_crs(4326)
+    names = [f"Đà Hà {i}" for i in range(len(offered))]  # letters Windows-1258 has whole
+    table = pd.DataFrame(
+        {"site_id": names, "lon": offered.geometry.x.round(6), "lat": offered.geometry.y.round(6)}
+    )
+    cands = tmp_path / "dat.csv"
+    cands.write_bytes(table.to_csv(index=False).encode("cp1258"))
+
+    def chosen(encoding: str) -> set[str]:
+        result = run(
+            "-q", "plan", "sites", "--budget", "2", "--as-of", "2024-12-31", "--no-exact",
+            "--candidates", str(cands), "--encoding", encoding, "--format", "csv",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        return set(pd.read_csv(stdio.StringIO(result.output))["site_id"])
+
+    assert chosen("cp1258") <= set(names)
+    assert not chosen("tcvn3") & set(names)  # the same bytes read as TCVN3 are other text

@@ -12,6 +12,7 @@ from ict_gis.cli.options import (
     as_of_option,
     emit,
     format_option,
+    given_encoding,
     lang_option,
     layers_argument,
     level_option,
@@ -25,12 +26,12 @@ TABLE_FORMATS = ("table", "csv", "json", "md", "xlsx")
 
 
 def _read_points(path: Path | None, what: str):
-    """Read a layer given by an option (``None`` when the option is not given)."""
+    """Read a layer given by an option (``None`` when not given), in the ``--encoding``."""
     if path is None:
         return None
     from ict_gis import io
 
-    frame = io.read_layer(path)
+    frame = io.read_layer(path, encoding=given_encoding())
     if not hasattr(frame, "geometry"):
         raise click.BadParameter(f"{path}: {what} must have geometries (points or polygons).")
     return frame
