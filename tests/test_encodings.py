@@ -53,6 +53,40 @@ def test_cp1258_shapefile_with_cpg_keeps_every_character(tmp_path, legacy_shapef
     assert frame.attrs["converted_columns"] == {"name": "cp1258"}
 
 
+def _zipped(shp, folder: str = ""):
+    """Zip a Shapefile's files (in ``folder`` inside the archive) next to it."""
+    import zipfile
+
+    archive = shp.with_suffix(".zip")
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for part in sorted(shp.parent.glob(shp.stem + ".*")):
+            if part != archive:
+                zipped.write(part, folder + part.name)
+    return archive
+
+
+@pytest.mark.parametrize("folder", ["", "lop/"])
+def test_zipped_tcvn3_shapefile_is_decoded_as_the_unzipped_one(legacy_shapefile, folder):
+    archive = _zipped(legacy_shapefile(b"Tr\xb9m Nam \xa7\xdenh", None), folder)
+    frame = io.read_layer(archive)
+    assert frame["name"].tolist() == ["Trạm Nam Định", "BTS"]
+    assert frame.attrs["converted_columns"] == {"name": "tcvn3"}
+
+
+def test_zipped_shapefile_follows_its_cpg_and_the_encoding_given(legacy_shapefile):
+    archive = _zipped(legacy_shapefile(b"Ha\xd2i H\xe2\xf2u", "1258"))
+    assert io.read_layer(archive)["name"].tolist() == ["Hải Hậu", "BTS"]
+    # told otherwise, the same bytes read as TCVN3 are other text
+    assert io.read_layer(archive, encoding="tcvn3")["name"].tolist()[0] != "Hải Hậu"
+
+
+def test_zipped_utf8_shapefile_is_left_to_gdal(legacy_shapefile):
+    archive = _zipped(legacy_shapefile("Trạm Nam Định".encode(), "UTF-8"))
+    frame = io.read_layer(archive)
+    assert frame["name"].tolist() == ["Trạm Nam Định", "BTS"]
+    assert "converted_columns" not in frame.attrs
+
+
 def test_validate_reports_the_converted_columns(tmp_path, legacy_shapefile):
     from ict_gis.layerset import read_layers
     from ict_gis.validate import validate

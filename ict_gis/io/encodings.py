@@ -571,11 +571,13 @@ def decode_file(
 _SAMPLE_LINES = 5000
 
 
-def read_dbf_text(path: str | Path) -> dict[str, list[bytes]]:
+def read_dbf_text(path: str | Path, data: bytes | None = None) -> dict[str, list[bytes]]:
     """Read the raw bytes of the text (``C``) fields of a dBASE file, record by record.
 
     Deleted records are skipped, as GDAL skips them. Trailing spaces (dBASE
-    padding) are removed; nothing else is touched.
+    padding) are removed; nothing else is touched. ``data``: the file's
+    bytes when they are already read (a ``.dbf`` inside a ZIP archive);
+    ``path`` then only names it in messages.
 
     Raises
     ------
@@ -583,10 +585,11 @@ def read_dbf_text(path: str | Path) -> dict[str, list[bytes]]:
         If the file is not a dBASE table.
     """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise LayerReadError(f"{path}: cannot read ({exc}).") from exc
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise LayerReadError(f"{path}: cannot read ({exc}).") from exc
     if len(data) < 32:
         raise LayerReadError(f"{path}: not a dBASE file (too short).")
     n_records, header_len, record_len = struct.unpack("<IHH", data[4:12])

@@ -15,6 +15,7 @@ import io
 import os
 import tempfile
 import warnings
+import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -245,13 +246,13 @@ def read_layer(
             # A GeoJSON property mixing numbers and text is left as text;
             # schema.coerce reports each value it cannot convert.
             warnings.filterwarnings("ignore", "Could not parse column .* as JSON", UserWarning)
-            raw_text = _legacy_shapefile(path, encoding)
+            raw_text = _legacy_shapefile(path, encoding, layer)
             extra = {"encoding": "ISO-8859-1"} if raw_text else {}
             frame = pyogrio.read_dataframe(_gdal_path(path), layer=layer, use_arrow=True, **extra)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise unreadable(path, f"cannot read layer {layer or ''}", exc) from exc
     if raw_text:
-        frame = _legacy_text(path, frame, encoding)
+        frame = _legacy_text(path, frame, encoding, layer)
     return frame
 
 
@@ -367,17 +368,44 @@ def what_it_seems(path: Path) -> str | None:
     return None
 
 
-def _declared_encoding(path: Path) -> str | None:
+def _shapefile_sidecar(path: Path, suffix: str, layer: str | None = None) -> bytes | None:
+    """Return the bytes of a Shapefile's ``.dbf`` or ``.cpg`` (``suffix``), also zipped.
+
+    For a ``.zip``, the Shapefile is the one named ``layer``, else the only
+    one in the archive; ``None`` when there is no such file (or several
+    Shapefiles and no ``layer``).
+    """
+    if path.suffix.lower() == ".shp":
+        sidecar = path.with_suffix(suffix)
+        return sidecar.read_bytes() if sidecar.exists() else None
+    if path.suffix.lower() != ".zip":
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            shapes = [n for n in names if n.lower().endswith(".shp")]
+            if layer is not None:
+                shapes = [n for n in shapes if Path(n).stem == layer]
+            if len(shapes) != 1:
+                return None
+            wanted = shapes[0][:-4].lower() + suffix
+            member = next((n for n in names if n.lower() == wanted), None)
+            return archive.read(member) if member is not None else None
+    except (OSError, zipfile.BadZipFile):
+        return None
+
+
+def _declared_encoding(path: Path, layer: str | None = None) -> str | None:
     """Return the encoding a Shapefile's ``.cpg`` names, if it is one of :data:`ENCODINGS`.
 
     Another code page (``1252``, ``ANSI 1252``...) is not believed: in Viet Nam
     such files mostly hold TCVN3 or VNI text typed with their fonts, so
     their text is detected.
     """
-    cpg = path.with_suffix(".cpg")
-    if not cpg.exists():
+    cpg = _shapefile_sidecar(path, ".cpg", layer)
+    if cpg is None:
         return None
-    declared = cpg.read_text(encoding="ascii", errors="replace").strip()
+    declared = cpg.decode("ascii", errors="replace").strip()
     try:
         encoding = canonical_encoding(declared)
     except LayerReadError:
@@ -385,19 +413,21 @@ def _declared_encoding(path: Path) -> str | None:
     return encoding if encoding in ENCODINGS else None
 
 
-def _legacy_shapefile(path: Path, encoding: str | None = None) -> bool:
-    """Whether a Shapefile's text is decoded here rather than by GDAL.
+def _legacy_shapefile(path: Path, encoding: str | None = None, layer: str | None = None) -> bool:
+    """Whether a Shapefile's text (also zipped) is decoded here rather than by GDAL.
 
     Unless its ``.cpg`` says UTF-8 (and no ``encoding`` is given), the
     ``.dbf`` is read byte for byte (as Latin-1, which maps every byte) and
     decoded by :func:`_legacy_text`.
     """
-    if path.suffix.lower() != ".shp":
+    if _shapefile_sidecar(path, ".dbf", layer) is None:
         return False
-    return encoding is not None or _declared_encoding(path) != "utf-8"
+    return encoding is not None or _declared_encoding(path, layer) != "utf-8"
 
 
-def _legacy_text(path: Path, frame: pd.DataFrame, encoding: str | None = None) -> pd.DataFrame:
+def _legacy_text(
+    path: Path, frame: pd.DataFrame, encoding: str | None = None, layer: str | None = None
+) -> pd.DataFrame:
     """Decode a Shapefile's text ourselves: ``encoding``, else its ``.cpg``'s, else detected.
 
     GDAL reads a ``.dbf`` without ``.cpg`` as Latin-1 and drops characters of
@@ -406,16 +436,16 @@ def _legacy_text(path: Path, frame: pd.DataFrame, encoding: str | None = None) -
     columns converted and the encoding are recorded in
     ``frame.attrs["converted_columns"]``.
     """
-    dbf = path.with_suffix(".dbf")
-    if not dbf.exists():
+    dbf = _shapefile_sidecar(path, ".dbf", layer)
+    if dbf is None:
         return frame
-    columns = read_dbf_text(dbf)
+    columns = read_dbf_text(path.with_suffix(".dbf"), dbf)
     samples = [v for values in columns.values() for v in values if v]
     if not samples:
         return frame
     encoding = (
         encoding
-        or _declared_encoding(path)
+        or _declared_encoding(path, layer)
         or detect_encoding(samples, prefer="dbf", source=str(path))
     )
     converted = {}
@@ -442,9 +472,23 @@ def _legacy_text(path: Path, frame: pd.DataFrame, encoding: str | None = None) -
 
 
 def _gdal_path(path: Path) -> str:
-    if path.suffix.lower() == ".zip":
-        return f"/vsizip/{path}"
-    return str(path)
+    """Return the path GDAL reads: a ZIP through ``/vsizip/``, into its Shapefiles' folder.
+
+    An archive made by zipping a folder holds its Shapefiles in that folder;
+    GDAL looks only at the archive's root unless told the folder.
+    """
+    if path.suffix.lower() != ".zip":
+        return str(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            folders = {
+                str(Path(n).parent) for n in archive.namelist() if n.lower().endswith(".shp")
+            }
+    except (OSError, zipfile.BadZipFile):
+        folders = set()
+    if len(folders) == 1 and (folder := folders.pop()) != ".":
+        return f"/vsizip/{path}/{folder}"
+    return f"/vsizip/{path}"
 
 
 def _read_csv(path: Path, encoding: str | None = None) -> pd.DataFrame:
