@@ -131,3 +131,27 @@ def test_sheet_from_a_workbook(tmp_path):
     assert result.exit_code == 1
     assert "Trạm row 3, column 'Vĩ độ': 'abc' is not a coordinate." in result.stderr
     assert list(read_layer(out)["site_id"]) == ["X1"]
+
+
+def test_sheet_with_vn2000_x_y_and_crs(tmp_path):
+    """X/Y in metres of VN-2000 / TM-3 105-30: read with --crs, refused without it."""
+    import pyproj
+
+    easting, northing = pyproj.Transformer.from_crs(4326, 9209, always_xy=True).transform(
+        106.2, 20.4
+    )
+    path = tmp_path / "tram.csv"
+    path.write_text(
+        "Mã trạm;Nhà mạng;Công nghệ;Trạng thái;X;Y\n"
+        f"ND-1;Viettel;4G;Đang phát sóng;{northing:.3f};{easting:.3f}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "bts_stations.gpkg"
+    refused = run("import", "sheet", path, "-o", out)
+    assert refused.exit_code == 1 and "give their CRS with --crs" in refused.output
+    assert not out.exists()
+    result = run("import", "sheet", path, "--crs", "9209", "-o", out)
+    assert result.exit_code == 0, result.output
+    (point,) = read_layer(out).geometry
+    assert (point.x, point.y) == pytest.approx((106.2, 20.4), abs=1e-7)
+    assert run("import", "sheet", path, "--crs", "no such crs", "-o", out).exit_code == 2

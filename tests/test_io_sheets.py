@@ -191,7 +191,7 @@ def test_words():
 def test_import_columns_are_schema_columns():
     for kind, names in KIND_FIELDS.items():
         schema = set(schema_for(kind).column_names)
-        assert set(names) - schema == {"lon", "lat", "name", "address"}, kind
+        assert set(names) - schema == {"lon", "lat", "x", "y", "name", "address"}, kind
         assert set(names) <= set(FIELDS)
 
 
@@ -287,3 +287,74 @@ def test_any_small_workbook_gives_a_layer_or_our_error(tmp_path_factory, rows):
     path = tmp_path_factory.mktemp("sheet") / "list.xlsx"
     book.save(path)
     _checked(path)
+
+
+# --------------------------------------------------------------------------- VN-2000 X/Y
+
+
+def _vn2000_list(tmp_path, header: str, rows: list[str]) -> Path:
+    path = tmp_path / "tram_vn2000.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+# Two stations given in WGS 84, projected here to VN-2000 / TM-3 105-30
+# (EPSG:9209) by PROJ's forward transformation; the importer must find the
+# degrees again by the inverse one.
+STATIONS_WGS84 = [(106.2, 20.4), (106.05, 20.15)]
+
+
+def _projected():
+    import pyproj
+
+    forward = pyproj.Transformer.from_crs(4326, 9209, always_xy=True)
+    return [forward.transform(lon, lat) for lon, lat in STATIONS_WGS84]
+
+
+@pytest.mark.parametrize("surveyors_order", [True, False])
+def test_vn2000_x_y_in_metres_with_crs(tmp_path, surveyors_order):
+    """X is the northing for surveyors, the easting for a GIS: both read the same."""
+    rows = []
+    for k, (easting, northing) in enumerate(_projected()):
+        x, y = (northing, easting) if surveyors_order else (easting, northing)
+        rows.append(f"ND-{k};{x:.3f};{y:.3f}".replace(".", ","))  # decimal commas
+    path = _vn2000_list(tmp_path, "Mã trạm;Tọa độ X (VN-2000);Tọa độ Y (VN-2000)", rows)
+    stations, report = read_sheet(path, crs=9209)
+    assert stations.crs == "EPSG:4326"
+    got = list(zip(stations.geometry.x, stations.geometry.y, strict=True))
+    assert np.allclose(got, STATIONS_WGS84, atol=1e-7)  # 1 mm of rounding: < 1e-7 degrees
+    assert report.imported == 2
+
+
+def test_vn2000_x_y_without_crs_is_a_clear_error(tmp_path):
+    path = _vn2000_list(tmp_path, "Mã trạm;X;Y", ["ND-0;2256123,45;586432,10"])
+    with pytest.raises(ImporterError, match="X and Y in metres; give their CRS with --crs"):
+        read_sheet(path)
+
+
+def test_degrees_with_a_projected_crs_is_a_clear_error(tmp_path):
+    path = _vn2000_list(tmp_path, "Mã trạm;Kinh độ;Vĩ độ", ["ND-0;106,2;20,4"])
+    with pytest.raises(ImporterError, match="longitudes and latitudes .* in metres"):
+        read_sheet(path, crs=9209)
+
+
+def test_metres_under_degree_headers_say_what_to_do(tmp_path):
+    rows = ["ND-0;586432;2256123", "ND-1;106,2;20,4"]
+    path = _vn2000_list(tmp_path, "Mã trạm;Kinh độ;Vĩ độ", rows)
+    stations, report = read_sheet(path)
+    assert list(stations["site_id"]) == ["ND-1"]
+    (row2,) = {p.message for p in report.problems if p.row == 2 and p.column == "Kinh độ"}
+    assert "Metres (VN-2000 X/Y)? Head the columns X and Y" in row2
+
+
+def test_degrees_in_vn2000_are_moved_to_wgs84(tmp_path):
+    """Geographic VN-2000 degrees differ from WGS 84 by the EPSG:6960 shift (a few metres)."""
+    import pyproj
+
+    to_vn2000 = pyproj.Transformer.from_crs(4326, "EPSG:4756", always_xy=True)
+    lon, lat = to_vn2000.transform(*STATIONS_WGS84[0])
+    path = _vn2000_list(tmp_path, "Mã trạm;Kinh độ;Vĩ độ", [f"ND-0;{lon:.9f};{lat:.9f}"])
+    stations, _ = read_sheet(path, crs="VN-2000")
+    assert stations.geometry.x[0] == pytest.approx(STATIONS_WGS84[0][0], abs=1e-8)
+    assert stations.geometry.y[0] == pytest.approx(STATIONS_WGS84[0][1], abs=1e-8)
+    assert abs(lon - STATIONS_WGS84[0][0]) > 1e-6  # the datums really differ here

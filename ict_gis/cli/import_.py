@@ -167,6 +167,19 @@ def _outline(path: Path):
     return shapely.union_all(shapely.make_valid(geoms))
 
 
+def _parse_crs(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
+    """Click callback of ``--crs``: the CRS read now (a usage error if unknown)."""
+    if value is None:
+        return None
+    from ict_gis.errors import IctGisError
+    from ict_gis.io.crs import parse_crs
+
+    try:
+        return parse_crs(value)
+    except IctGisError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
 @command.command("sheet")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
@@ -184,17 +197,30 @@ def _outline(path: Path):
 @click.option(
     "--sheet", "sheets", multiple=True, help="Only this sheet of a workbook (repeatable)."
 )
+@click.option(
+    "--crs",
+    callback=_parse_crs,
+    metavar="CRS",
+    help="Coordinate system of the list: needed for X/Y in metres (VN-2000 UTM 48N: 3405; "
+    "a province's TM-3 zone: 9205-9218); for degrees, VN-2000 (else WGS 84).",
+)
 @encoding_option
 @_output_option
 def sheet(
-    file: Path, kind: str, columns: str | None, sheets: tuple[str, ...], output: Path
+    file: Path,
+    kind: str,
+    columns: str | None,
+    sheets: tuple[str, ...],
+    crs: object,
+    output: Path,
 ) -> None:
     """Read an operator's list of stations (.xlsx or .csv) as a layer.
 
     Recognises Vietnamese headers (Mã trạm, Tên trạm, Kinh độ, Vĩ độ, Doanh
     nghiệp / Nhà mạng, Công nghệ, Độ cao, Trạng thái, Ngày phát sóng, Địa
     chỉ, ...) with or without diacritics, coordinates in decimal degrees
-    (point or comma) or degrees-minutes-seconds, dates dd/mm/yyyy, every sheet
+    (point or comma) or degrees-minutes-seconds, or X/Y in metres with
+    --crs (VN-2000; X and Y in either order), dates dd/mm/yyyy, every sheet
     of a workbook, and CSV as Vietnamese Excel writes it (';', decimal
     commas, Windows-1258 or UTF-8; also TCVN3 or VNI text, detected, or
     named with --encoding). Lists every row not imported and every value
@@ -207,6 +233,7 @@ def sheet(
     Examples:
       ict-gis import sheet tram_bts_2024.xlsx -o bts_stations.gpkg
       ict-gis import sheet ds_tram.csv --columns 'site_id=Mã CSHT' -o bts.geojson
+      ict-gis import sheet tram_vn2000.xlsx --crs 9209 -o bts_stations.gpkg
     """
     from ict_gis import io
     from ict_gis.schema import coerce, schema_for
@@ -217,6 +244,7 @@ def sheet(
         columns=columns,
         sheets=list(sheets) or None,
         encoding=given_encoding(),
+        crs=crs,
     )
     # A column the list does not have, and that may be empty, is unknown: empty.
     absent = [

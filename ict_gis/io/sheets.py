@@ -27,9 +27,11 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyproj
 import shapely
 
 from ict_gis.errors import ImporterError, LayerReadError
+from ict_gis.io.crs import parse_crs
 from ict_gis.io.encodings import ENCODING_NAMES, decode_file
 from ict_gis.io.files import _check_exists, _remember_input
 from ict_gis.settings import BTS_STATUSES, OPERATOR_ALIASES, OPERATORS, TECHNOLOGIES
@@ -54,6 +56,9 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "name": ("text", ("tên trạm", "tên trạm bts", "tên site", "site name", "tên nhà trạm")),
     "lon": ("lon", ("kinh độ", "longitude", "lon", "lng", "long", "tọa độ kinh độ")),
     "lat": ("lat", ("vĩ độ", "latitude", "lat", "tọa độ vĩ độ")),
+    # Projected coordinates in metres (VN-2000 X/Y), in either order: see _position.
+    "x": ("metres", ("x", "tọa độ x", "x vn2000", "x vn 2000", "x m")),
+    "y": ("metres", ("y", "tọa độ y", "y vn2000", "y vn 2000", "y m")),
     "operator": (
         "operator",
         (
@@ -116,6 +121,8 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
         "name",
         "lon",
         "lat",
+        "x",
+        "y",
         "operator",
         "technologies",
         "height_m",
@@ -127,12 +134,25 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
         "band_mhz",
         "eirp_dbm",
     ),  # fmt: skip
-    "sites_5g": ("site_id", "name", "lon", "lat", "operator", "band_mhz", "on_air_date", "address"),
+    "sites_5g": (
+        "site_id",
+        "name",
+        "lon",
+        "lat",
+        "x",
+        "y",
+        "operator",
+        "band_mhz",
+        "on_air_date",
+        "address",
+    ),  # fmt: skip
     "shutdowns_2g": (
         "site_id",
         "name",
         "lon",
         "lat",
+        "x",
+        "y",
         "operator",
         "switch_off_date",
         "subscribers_left",
@@ -143,6 +163,8 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
         "name",
         "lon",
         "lat",
+        "x",
+        "y",
         "operator",
         "switch_off_date",
         "subscribers_left",
@@ -197,6 +219,8 @@ _TECH_WORDS = {
     "2g": "2G", "gsm": "2G", "3g": "3G", "umts": "3G", "wcdma": "3G", "4g": "4G", "lte": "4G",
     "5g": "5G", "nr": "5G",
 }  # fmt: skip
+#: The columns a row needs: an id and a position, in degrees or in metres.
+_POSITIONS = (("lon", "lat"), ("x", "y"))
 _REQUIRED = ("site_id", "lon", "lat")
 _HEADER_ROWS = 20  # rows searched for the header
 _SUFFIXES = (".xlsx", ".xlsm", ".csv", ".txt")
@@ -329,6 +353,7 @@ def read_sheet(
     columns: Mapping[str, str] | str | None = None,
     sheets: list[str] | None = None,
     encoding: str | None = None,
+    crs: object = None,
 ) -> tuple[gpd.GeoDataFrame, SheetReport]:
     r"""Read an operator's list of stations (``.xlsx`` or ``.csv``) as one layer.
 
@@ -351,6 +376,13 @@ def read_sheet(
         a Python codec name) instead of detecting it: UTF-16 or UTF-8 when
         a byte order mark or the bytes say so, else the one of Windows-1258,
         TCVN3 and VNI whose text is Vietnamese (:mod:`ict_gis.io.encodings`).
+    crs
+        The coordinate system of the list's coordinates (anything
+        :func:`ict_gis.io.crs.parse_crs` reads: ``9209``, ``"VN-2000"``, a
+        ``.prj``). Needed for X and Y in metres (VN-2000 UTM or the
+        province's TM-3 zone), given in either order (the larger is the
+        northing, as everywhere in Viet Nam); longitudes and latitudes are
+        in WGS 84 unless a geographic ``crs`` (``VN-2000``) is given.
 
     Returns
     -------
@@ -365,7 +397,8 @@ def read_sheet(
         If the file does not exist or cannot be read or decoded.
     ImporterError
         If no sheet has a recognisable header with a station id and
-        coordinates, or an option is not usable.
+        coordinates, an option is not usable, or the coordinates are in
+        metres and ``crs`` does not say in which system.
 
     Examples
     --------
@@ -402,17 +435,18 @@ def read_sheet(
         if sheets:
             raise ImporterError(f"{path}: a CSV file has no sheets; leave out --sheet.")
         tables = [(path.name, _read_csv(path, kind, wanted, report, encoding))]
+    given_crs = crs if crs is None or isinstance(crs, pyproj.CRS) else parse_crs(crs)
     frames = []
     for name, rows in tables:
         frame = _convert(name, rows, kind, wanted, report)
         if frame is not None:
-            frames.append(frame)
+            frames.append(_in_degrees(frame, given_crs, f"{path}, sheet {name!r}"))
     if not report.sheets:
         seen = ", ".join(repr(name) for name, _ in tables) or "none"
         raise ImporterError(
             f"{path}: no sheet has a header with a station id, a longitude and a latitude "
-            f"(sheets: {seen}). Expected headers such as 'Mã trạm', 'Kinh độ', 'Vĩ độ'; or "
-            "name them with --columns 'site_id=...,lon=...,lat=...'."
+            f"(or X and Y) (sheets: {seen}). Expected headers such as 'Mã trạm', 'Kinh độ', "
+            "'Vĩ độ'; or name them with --columns 'site_id=...,lon=...,lat=...'."
         )
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     report.imported = len(table)
@@ -537,7 +571,7 @@ def _convert(
     header_at = None
     for i, row in enumerate(rows[:_HEADER_ROWS]):
         names = {lookup.get(fold(c)) for c in row if c is not None and str(c).strip()}
-        if set(_REQUIRED) <= names:
+        if "site_id" in names and any(set(pair) <= names for pair in _POSITIONS):
             header_at = i
             break
     if header_at is None:
@@ -583,8 +617,43 @@ def _convert(
         record = _row(sheet, i, row, positions, header, report)
         if record is not None:
             records.append(record)
-    names = [n for n in positions if n not in ("lon", "lat")]
-    return pd.DataFrame(records, columns=["_lon", "_lat", *names])
+    names = [n for n in positions if n not in ("lon", "lat", "x", "y")]
+    frame = pd.DataFrame(records, columns=["_lon", "_lat", *names])
+    frame.attrs["metres"] = _pair(positions) == ("x", "y")
+    return frame
+
+
+def _pair(positions: Mapping[str, int]) -> tuple[str, str]:
+    """Return the coordinate columns of a sheet: longitude and latitude, else X and Y."""
+    return next(pair for pair in _POSITIONS if set(pair) <= set(positions))
+
+
+#: What to say when metres come without their coordinate system.
+_METRES_CRS_HINT = (
+    "give their CRS with --crs: VN-2000 / UTM zone 48N is 3405 (49N: 3406), the "
+    "provinces' VN-2000 TM-3 zones are 9205 to 9218 (e.g. 9209 for central meridian 105°30′)"
+)
+
+
+def _in_degrees(frame: pd.DataFrame, crs: pyproj.CRS | None, where: str) -> pd.DataFrame:
+    """Turn a sheet's coordinates (``_lon``, ``_lat``) into WGS 84 degrees."""
+    metres = bool(frame.attrs.get("metres"))
+    if metres and (crs is None or not crs.is_projected):
+        raise ImporterError(f"{where}: the coordinates are X and Y in metres; {_METRES_CRS_HINT}.")
+    if not metres and crs is not None and crs.is_projected:
+        raise ImporterError(
+            f"{where}: the coordinates are longitudes and latitudes (degrees), but --crs "
+            f"{crs.name} is in metres: leave out --crs, or head the metre columns X and Y."
+        )
+    if crs is None or frame.empty or crs.equals(pyproj.CRS.from_epsg(4326)):
+        return frame
+    to_wgs84 = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+    lon, lat = to_wgs84.transform(
+        frame["_lon"].to_numpy(dtype=float), frame["_lat"].to_numpy(dtype=float)
+    )
+    frame = frame.copy()
+    frame["_lon"], frame["_lat"] = lon, lat
+    return frame
 
 
 def _filled(value: object) -> bool:
@@ -602,11 +671,15 @@ def _row(
     record: dict[str, object] = {}
     problems = []
     dropped = False
+    pair = _pair(positions)
+    required = ("site_id", *pair)
     for name, j in positions.items():
+        if name in ("lon", "lat", "x", "y") and name not in pair:
+            continue  # the other pair of coordinates (degrees are used when both are given)
         raw = row[j] if j < len(row) else None
         how = FIELDS[name][0]
         if not _filled(raw):
-            if name in _REQUIRED:
+            if name in required:
                 problems.append(SheetProblem(sheet, number, header[j], "no value.", True))
                 dropped = True
             record[name] = None
@@ -614,11 +687,9 @@ def _row(
         try:
             record[name] = _value(raw, how)
         except ValueError as exc:
-            required = name in _REQUIRED
-            problems.append(
-                SheetProblem(sheet, number, header[j], f"{_shown(raw)} {exc}", required)
-            )
-            dropped |= required
+            needed = name in required
+            problems.append(SheetProblem(sheet, number, header[j], f"{_shown(raw)} {exc}", needed))
+            dropped |= needed
             record[name] = None
     if dropped:
         report.problems += [
@@ -626,7 +697,14 @@ def _row(
         ]
         return None
     report.problems += problems
-    record["_lon"], record["_lat"] = record.pop("lon"), record.pop("lat")
+    if pair == ("x", "y"):
+        # In Viet Nam a northing (0.9-2.6 million m) is always the larger of
+        # the two (eastings of UTM and TM-3 zones are under 0.9 million m):
+        # surveyors' X is the northing, a GIS's X the easting; both are read.
+        x, y = record.pop("x"), record.pop("y")
+        record["_lon"], record["_lat"] = min(x, y), max(x, y)
+    else:
+        record["_lon"], record["_lat"] = record.pop("lon"), record.pop("lat")
     return record
 
 
@@ -645,6 +723,11 @@ def _value(raw: object, how: str) -> object:
         return nfc(raw)
     if how in ("lon", "lat"):
         return coordinate(raw, axis=how)
+    if how == "metres":
+        value = number(raw)
+        if not math.isfinite(value) or value < 0:
+            raise ValueError("is not a coordinate in metres.")
+        return value
     if how == "number":
         return number(raw)
     if how == "numbers":
@@ -762,7 +845,13 @@ def coordinate(raw: object, *, axis: str) -> float:
                 raise ValueError("is not a coordinate.") from None
     if not math.isfinite(value) or abs(value) > limit:
         name = "longitude" if axis == "lon" else "latitude"
-        raise ValueError(f"is not a {name} (between -{limit:g} and {limit:g}).")
+        hint = (
+            " Metres (VN-2000 X/Y)? Head the columns X and Y (or --columns x=...,y=...) and "
+            "give their CRS with --crs."
+            if math.isfinite(value) and abs(value) > 10_000
+            else ""
+        )
+        raise ValueError(f"is not a {name} (between -{limit:g} and {limit:g}).{hint}")
     return value
 
 
@@ -873,7 +962,9 @@ def status(raw: object) -> str:
 
 
 def _frame(table: pd.DataFrame, kind: str) -> gpd.GeoDataFrame:
-    order = [c for c in KIND_FIELDS[kind] if c in table.columns and c not in ("lon", "lat")]
+    order = [
+        c for c in KIND_FIELDS[kind] if c in table.columns and c not in ("lon", "lat", "x", "y")
+    ]
     if table.empty:
         data = {c: pd.Series(dtype=object) for c in order}
         return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs="EPSG:4326"))
