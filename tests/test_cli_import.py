@@ -155,3 +155,17 @@ def test_sheet_with_vn2000_x_y_and_crs(tmp_path):
     (point,) = read_layer(out).geometry
     assert (point.x, point.y) == pytest.approx((106.2, 20.4), abs=1e-7)
     assert run("import", "sheet", path, "--crs", "no such crs", "-o", out).exit_code == 2
+
+
+def test_opencellid_units_may_be_a_bundled_unit_layer(tmp_path):
+    """--units communes-2025: the new Ninh Bình holds old Nam Định, so the same sites."""
+    source = DATA / "opencellid_noise.csv"
+    by_folder, by_name = tmp_path / "a.gpkg", tmp_path / "b.gpkg"
+    assert (
+        run("import", "opencellid", source, "--units", bundled_path(), "-o", by_folder).exit_code
+        == 0
+    )
+    result = run("import", "opencellid", source, "--units", "communes-2025", "-o", by_name)
+    assert result.exit_code == 0, result.output
+    assert sorted(read_layer(by_name)["site_id"]) == sorted(read_layer(by_folder)["site_id"])
+    assert run("import", "opencellid", source, "--units", "nope", "-o", by_name).exit_code == 2

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from ict_gis.cli.options import encoding_option, given_encoding, load_layers, note
+from ict_gis.cli.options import encoding_option, given_encoding, note, units_value
 from ict_gis.settings import MCC, OPERATORS
 
 _OUTPUT_SUFFIXES = (".gpkg", ".geojson", ".json")
@@ -73,8 +73,10 @@ def command() -> None:
 )
 @click.option(
     "--units",
-    type=click.Path(exists=True, path_type=Path),
-    help="Layers with a districts layer: cells outside its polygons are dropped.",
+    callback=units_value,
+    metavar="VINTAGE|LAYER",
+    help="Units whose outside is dropped: a bundled unit layer (districts-2024, "
+    "communes-2025) or layers with a districts layer.",
 )
 @click.option(
     "--site-distance",
@@ -107,7 +109,7 @@ def command() -> None:
 def opencellid(
     file: Path,
     mcc: int,
-    units: Path | None,
+    units: object,
     site_distance: float,
     min_samples: int,
     max_range: float,
@@ -129,6 +131,7 @@ def opencellid(
     Examples:
       ict-gis import opencellid cell_towers.csv.gz -o bts_stations.gpkg
       ict-gis import opencellid 452.csv --units layers/ --mnc 8=VNPT -o bts.geojson
+      ict-gis import opencellid 452.csv.gz --units communes-2025 -o bts_stations.gpkg
     """
     from ict_gis import io
     from ict_gis.settings import MNC, VIETNAM_BOUNDS
@@ -153,16 +156,16 @@ def opencellid(
     note(f"Wrote {output}: {len(sites):,} site(s) (layer bts_stations).")
 
 
-def _outline(path: Path):
-    """Return the union of the unit polygons of LAYERS, in EPSG:4326."""
+def _outline(units: object):
+    """Return the union of the unit polygons (a bundled layer's name or a frame), in EPSG:4326."""
     import shapely
 
-    layers = load_layers(path)
-    if "districts" not in layers:
-        raise click.BadParameter(f"{path} has no districts layer.", param_hint="'--units'")
-    units = layers["districts"]
+    if isinstance(units, str):
+        from ict_gis.layerset import bundled_units
+
+        units = bundled_units(units)
     if units.crs is None:
-        raise click.BadParameter(f"{path}: the districts layer has no CRS.", param_hint="'--units'")
+        raise click.BadParameter("the units have no CRS.", param_hint="'--units'")
     geoms = units.to_crs("EPSG:4326").geometry.dropna().to_numpy()
     return shapely.union_all(shapely.make_valid(geoms))
 

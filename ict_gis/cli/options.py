@@ -290,7 +290,7 @@ def report_problems(problems: Sequence[Problem], *, quiet: bool) -> None:
         click.echo(str(problem), err=True)
 
 
-def _units_value(
+def units_value(
     ctx: click.Context, param: click.Parameter, value: str | None
 ) -> str | object | None:
     """Click callback of ``--units``: a bundled unit layer's name, or a unit layer read."""
@@ -319,7 +319,7 @@ def units_option(func: F) -> F:
     return click.option(
         "--units",
         "units",
-        callback=_units_value,
+        callback=units_value,
         metavar="VINTAGE|LAYER",
         help=(
             "Report on these units instead of the layer set's districts: a bundled "
