@@ -395,6 +395,63 @@ def _to_date(value: object) -> pd.Timestamp | None:
     return None
 
 
+#: Usual other names of required columns in files as agencies publish them
+#: (folded: lower case, no diacritics, letters and digits only): a unit layer
+#: with "Mã xã" / "TenXa" / "ma_dvhc" is read without renaming.
+COLUMN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "districts": {
+        "code": (
+            "ma", "madvhc", "madonvi", "maxa", "maphuongxa", "mahuyen", "maquanhuyen",
+            "matinh", "unitcode", "admcode",
+        ),
+        "name": (
+            "ten", "tendvhc", "tendonvi", "tenxa", "tenphuongxa", "tenhuyen", "tenquanhuyen",
+            "tentinh", "unitname", "admname",
+        ),
+    },
+}  # fmt: skip
+#: Digits of a General Statistics Office code per unit level (leading zeros kept).
+GSO_CODE_DIGITS: dict[str, int] = {"province": 2, "district": 3, "commune": 5}
+
+
+def _folded(name: object) -> str:
+    text = unicodedata.normalize("NFD", str(name)).replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in text.lower() if c.isascii() and c.isalnum())
+
+
+def _synonym_columns(kind: str, frame: pd.DataFrame) -> dict[str, str]:
+    """Return the required columns missing from ``frame`` that one other column stands for."""
+    found = {}
+    for column, names in COLUMN_SYNONYMS.get(kind, {}).items():
+        if column in frame.columns:
+            continue
+        matches = [c for c in frame.columns if _folded(c) in names]
+        if len(matches) == 1:
+            found[column] = matches[0]
+    return found
+
+
+def _padded_codes(frame: pd.DataFrame, source: object, codes: pd.Series) -> tuple[pd.Series, str]:
+    """GSO codes stored as numbers: pad them by level; say what was done (or could not be)."""
+    if not pd.api.types.is_numeric_dtype(frame[source]):
+        return codes, ""
+    if "level" not in frame.columns:
+        return codes, (
+            f"the codes in {source!r} are numbers, so leading zeros may be lost (GSO codes "
+            "have 2, 3 or 5 digits); store them as text, or add a 'level' column."
+        )
+    digits = frame["level"].map(GSO_CODE_DIGITS)
+    short = codes.notna() & digits.notna() & (codes.str.len() < digits.fillna(0))
+    if not short.any():
+        return codes, ""
+    padded = codes.copy()
+    padded[short] = [c.zfill(int(d)) for c, d in zip(codes[short], digits[short], strict=True)]
+    return padded, (
+        f"the codes in {source!r} are numbers; {int(short.sum())} were padded with leading "
+        "zeros to the digits of their level's GSO codes (e.g. a commune's 5)."
+    )
+
+
 def coerce(kind: str, frame: pd.DataFrame, *, layer: str | None = None):
     """Convert the columns of a raw layer to the types of its schema.
 
@@ -427,6 +484,20 @@ def coerce(kind: str, frame: pd.DataFrame, *, layer: str | None = None):
         return found_ids[0][idx]
 
     lower_cols = {str(c).lower(): c for c in frame.columns}
+    synonyms = _synonym_columns(kind, frame)
+    for column, source in synonyms.items():
+        out[column] = frame[source]
+        problems.append(
+            Problem(
+                layer,
+                None,
+                str(source),
+                "warning",
+                f"no column {column!r}: column {source!r} is read as {column!r}.",
+                f"nothing to do if that is right; else rename the columns so that one is "
+                f"named {column!r}.",
+            )
+        )
     for col in schema.columns:
         if col.name not in out.columns:
             if col.required:
@@ -442,6 +513,12 @@ def coerce(kind: str, frame: pd.DataFrame, *, layer: str | None = None):
             out[col.name] = _empty(col.dtype, len(out), out.index)
             continue
         converted, bad = _convert(out[col.name], col)
+        if kind == "districts" and col.name == "code":
+            converted, said = _padded_codes(frame, synonyms.get("code", "code"), converted)
+            if said:
+                problems.append(
+                    Problem(layer, None, "code", "warning", said, "store the codes as text.")
+                )
         out[col.name] = converted
         for idx, raw, why in bad:
             problems.append(
@@ -454,7 +531,7 @@ def coerce(kind: str, frame: pd.DataFrame, *, layer: str | None = None):
                 problems.append(
                     Problem(layer, ids(idx), col.name, "error", "value is missing.", _fix_for(col))
                 )
-    known = set(schema.column_names) | {"geometry"}
+    known = set(schema.column_names) | {"geometry"} | set(synonyms.values())
     for name in frame.columns:
         if name not in known and str(name) != getattr(frame, "_geometry_column_name", None):
             close = difflib.get_close_matches(str(name), schema.column_names, n=1)

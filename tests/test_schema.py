@@ -178,3 +178,48 @@ def test_text_columns_stay_python_text_with_none_for_missing():
     assert frame["street"].dtype == object
     assert frame["street"].tolist() == ["Đường Trần Hưng Đạo", None]  # blank is missing
     assert frame["plan"].tolist() == [None, "49/KH-UBND"]
+
+
+def _units(**columns):
+    from shapely.geometry import box
+
+    n = len(next(iter(columns.values())))
+    return gpd.GeoDataFrame(columns, geometry=[box(k, 0, k + 1, 1) for k in range(n)], crs=4326)
+
+
+@pytest.mark.parametrize(
+    ("code", "name"), [("ma_xa", "ten_xa"), ("MaXa", "TenXa"), ("Mã ĐVHC", "Tên")]
+)
+def test_unit_columns_under_their_usual_vietnamese_names_are_read(code, name):
+    frame = _units(**{code: ["13285", "13291"], name: ["Phường Phủ Lý", "Phường Phù Vân"]})
+    out, problems = coerce("districts", frame)
+    assert out["code"].tolist() == ["13285", "13291"]
+    assert out["name"].tolist() == ["Phường Phủ Lý", "Phường Phù Vân"]
+    assert [p.severity for p in problems] == ["warning", "warning"]
+    assert {p.column for p in problems} == {code, name}
+    assert frame.columns.tolist()[:2] == [code, name]  # the input is not modified
+
+
+def test_two_candidate_columns_are_not_guessed():
+    frame = _units(ma_xa=["1"], ma_huyen=["2"], name=["A"])
+    out, problems = coerce("districts", frame)
+    assert out["code"].isna().all()
+    assert any(p.column == "code" and p.severity == "error" for p in problems)
+
+
+def test_numeric_gso_codes_get_their_leading_zeros_by_level():
+    """Hà Nội's first ward is 00001, its first district 001, the province 01 (GSO list)."""
+    frame = _units(code=[1, 1, 1, 13285], name=["Phúc Xá", "Ba Đình", "Hà Nội", "Phủ Lý"],
+                   level=["commune", "district", "province", "commune"])  # fmt: skip
+    out, problems = coerce("districts", frame)
+    assert out["code"].tolist() == ["00001", "001", "01", "13285"]
+    (said,) = [p.message for p in problems if p.column == "code"]
+    assert "3 were padded" in said
+
+
+def test_numeric_codes_without_level_are_only_warned_about():
+    frame = _units(code=[1, 13285], name=["Phúc Xá", "Phủ Lý"])
+    out, problems = coerce("districts", frame)
+    assert out["code"].tolist() == ["1", "13285"]
+    (said,) = [p for p in problems if p.column == "code"]
+    assert said.severity == "warning" and "leading zeros may be lost" in said.message
