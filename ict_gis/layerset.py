@@ -256,13 +256,8 @@ def read_layers(
         raise LayerReadError(f"{path}: no such file or folder.")
     raw: dict[str, pd.DataFrame] = {}
     if path.is_dir():
-        for child in sorted(path.iterdir()):
-            suffix = child.suffix.lower()
-            if suffix not in io.VECTOR_SUFFIXES + io.TABLE_SUFFIXES or child.name.startswith("."):
-                continue
-            child_kind = kind_from_name(child.name)
-            if child_kind is not None and child_kind not in raw:
-                raw[child_kind] = io.read_layer(child, encoding=encoding)
+        for kind_of_file, child in _layer_files(path):
+            raw[kind_of_file] = io.read_layer(child, encoding=encoding)
         if not raw:
             raise LayerReadError(
                 f"{path}: no layer files found. Name them after their kind: "
@@ -287,6 +282,54 @@ def read_layers(
         schema_for(file_kind)
         raw[file_kind] = io.read_layer(path, encoding=encoding)
     return LayerSet.from_frames(raw, source=str(path), name=name or "")
+
+
+#: Data files a user may have meant as a layer, but not read as one.
+_NOT_LAYERS = (
+    ".xlsx", ".xls", ".xlsm", ".ods", ".kmz", ".gml", ".tab", ".mif", ".dxf", ".dwg",
+    ".sqlite", ".parquet", ".tsv", ".txt",
+)  # fmt: skip
+
+
+def _layer_files(folder: Path) -> list[tuple[str, Path]]:
+    """Return the layer files of a folder, one per kind, by name.
+
+    A file named after a kind that cannot be read as a layer (a workbook, a
+    KMZ), or two files of one kind, are errors, not files passed over: the
+    user would otherwise see results without the layer they meant to give.
+    """
+    found: dict[str, list[Path]] = {}
+    unreadable = []
+    for child in sorted(folder.iterdir()):
+        child_kind = kind_from_name(child.name)
+        if child_kind is None or child.name.startswith(".") or child.is_dir():
+            continue
+        suffix = child.suffix.lower()
+        if suffix in io.VECTOR_SUFFIXES + io.TABLE_SUFFIXES:
+            found.setdefault(child_kind, []).append(child)
+        elif suffix in _NOT_LAYERS:
+            unreadable.append(child)
+    if unreadable:
+        workbook = any(p.suffix.lower() in (".xlsx", ".xls", ".xlsm") for p in unreadable)
+        raise LayerReadError(
+            f"{folder}: {', '.join(p.name for p in unreadable)} "
+            f"{'is' if len(unreadable) == 1 else 'are'} named after a layer kind but not a "
+            f"layer file ({', '.join(io.VECTOR_SUFFIXES + io.TABLE_SUFFIXES)})."
+            + (
+                " Fix: turn a station list into a layer with `ict-gis import sheet FILE -o "
+                "bts_stations.gpkg`."
+                if workbook
+                else " Fix: convert it (e.g. to GeoPackage), or rename it."
+            )
+        )
+    doubled = {k: files for k, files in found.items() if len(files) > 1}
+    if doubled:
+        listed = "; ".join(f"{k}: {', '.join(p.name for p in v)}" for k, v in doubled.items())
+        raise LayerReadError(
+            f"{folder}: more than one file for a layer ({listed}). Fix: keep one file per "
+            "layer kind in the folder (move the others out, or rename them)."
+        )
+    return [(k, files[0]) for k, files in found.items()]
 
 
 def _is_bundled(path: Path) -> bool:

@@ -67,3 +67,48 @@ def test_a_geopackage_set_is_named_after_its_file(tmp_path):
         layers[kind].to_file(path, layer=kind, driver="GPKG", engine="pyogrio")
     assert read_layers(path).name == "tinh.gpkg"
     assert read_layers(path, name="Tỉnh X").name == "Tỉnh X"
+
+
+def _folder_with(tmp_path, *extra: str):
+    import shutil
+
+    folder = tmp_path / "layers"
+    folder.mkdir()
+    shutil.copy(bundled_path() / "districts.geojson", folder)
+    for name in extra:
+        (folder / name).write_bytes(b"")
+    return folder
+
+
+def test_two_files_of_one_kind_are_an_error_not_a_choice(tmp_path):
+    import shutil
+
+    folder = _folder_with(tmp_path)
+    shutil.copy(bundled_path() / "bts_stations.geojson", folder)
+    shutil.copy(bundled_path() / "bts_stations.geojson", folder / "bts_stations_2023.geojson")
+    with pytest.raises(LayerReadError, match="more than one file for a layer") as caught:
+        read_layers(folder)
+    assert "bts_stations.geojson, bts_stations_2023.geojson" in str(caught.value)
+
+
+def test_a_workbook_named_after_a_kind_is_not_passed_over(tmp_path):
+    folder = _folder_with(tmp_path, "bts_stations.xlsx")
+    with pytest.raises(LayerReadError, match="bts_stations.xlsx is named after a layer kind"):
+        read_layers(folder)
+
+
+def test_other_files_beside_the_layers_are_left_alone(tmp_path):
+    folder = _folder_with(
+        tmp_path, "make_districts.py", "districts.qmd", "README.md", "ban_do.xlsx"
+    )
+    assert set(read_layers(folder)) == {"districts"}
+
+
+def test_kml_layers_are_read(tmp_path):
+    import geopandas as gpd
+
+    folder = _folder_with(tmp_path)
+    stations = gpd.read_file(bundled_path() / "bts_stations.geojson").iloc[:3]
+    stations[["site_id", "geometry"]].to_file(folder / "bts_stations.kml", driver="KML")
+    layers = read_layers(folder)
+    assert len(layers["bts_stations"]) == 3

@@ -37,7 +37,7 @@ from ict_gis.io.encodings import (
 )
 
 #: File name endings read as vector layers.
-VECTOR_SUFFIXES: tuple[str, ...] = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb")
+VECTOR_SUFFIXES: tuple[str, ...] = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb", ".kml")
 #: File name endings read as tables (with optional coordinates).
 TABLE_SUFFIXES: tuple[str, ...] = (".csv",)
 
