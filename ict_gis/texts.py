@@ -295,6 +295,7 @@ ROW_NAMES: dict[str, tuple[str, str]] = {
 COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "code": ("Mã", "Code"),
     "name": ("Đơn vị hành chính", "Administrative unit"),
+    "vintage": ("Đơn vị hiệu lực từ", "Units in force from"),
     "operator": ("Doanh nghiệp", "Operator"),
     "category": ("Loại tuyến cáp", "Route category"),
     "plan": ("Kế hoạch", "Plan"),

@@ -185,3 +185,25 @@ def test_csv_cells_of_every_column_type():
         "y,,2,False,,,",
         "z,inf,3,True,7,2025-07-01,Nam Định",
     ]
+
+
+def test_tables_per_units_of_a_vintage_carry_it_in_files_only():
+    """A unit's key is (vintage, code): new 13669 is not old 13669 (DESIGN.md)."""
+    frame = pd.DataFrame(
+        {"name": ["Phường Nam Định"], "n": [1]}, index=pd.Index(["13669"], name="code")
+    )
+    frame.attrs["units_vintage"] = "2025-07-01"
+    assert render_table(frame, "csv").splitlines() == [
+        "code,vintage,name,n",
+        "13669,2025-07-01,Phường Nam Định,1",
+    ]
+    assert json.loads(render_table(frame, "json")) == [
+        {"code": "13669", "vintage": "2025-07-01", "name": "Phường Nam Định", "n": 1}
+    ]
+    book = openpyxl.load_workbook(io.BytesIO(render_table(frame, "xlsx", lang="en")))
+    assert [c.value for c in book.active[1]] == [
+        "Code", "Units in force from", "Administrative unit", "n",
+    ]  # fmt: skip
+    assert "vintage" not in render_table(frame, "md", lang="en")  # people see the heading
+    frame.attrs = {}
+    assert render_table(frame, "csv").splitlines()[0] == "code,name,n"

@@ -154,8 +154,14 @@ def column_kind(name: str, values: pd.Series) -> Kind:
     return "text"
 
 
-def _flat(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return the frame with its index as columns and ``name`` right after ``code``."""
+def _flat(frame: pd.DataFrame, *, keyed: bool = False) -> pd.DataFrame:
+    """Return the frame with its index as columns and ``name`` right after ``code``.
+
+    With ``keyed`` (the files other programs read: CSV, JSON, XLSX), a table
+    per units of a known vintage also gets a ``vintage`` column after
+    ``code``: codes are reused across vintages (new 13669 is Phường Nam
+    Định, old 13669 was Phường Cửa Bắc), so a unit's key is (vintage, code).
+    """
     names = [n for n in frame.index.names if n is not None]
     flat = frame.reset_index() if names else frame.reset_index(drop=True)
     flat.columns = [str(c) for c in flat.columns]
@@ -164,6 +170,9 @@ def _flat(frame: pd.DataFrame) -> pd.DataFrame:
         cols.remove("name")
         cols.insert(cols.index("code") + 1, "name")
         flat = flat[cols]
+    vintage = frame.attrs.get("units_vintage")
+    if keyed and vintage and "code" in flat.columns and "vintage" not in flat.columns:
+        flat.insert(list(flat.columns).index("code") + 1, "vintage", str(vintage))
     return flat
 
 
@@ -194,8 +203,11 @@ def localise_frame(
     lang: str = "vi",
     labels: Mapping[str, str] | None = None,
     kinds: Mapping[str, str] | None = None,
+    keyed: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, str], dict[str, str], np.ndarray]:
     """Flatten a table for people: index as columns, special rows and values named.
+
+    ``keyed``: with the ``vintage`` column of a file (see :func:`_flat`).
 
     Parameters
     ----------
@@ -216,7 +228,7 @@ def localise_frame(
         each column, the kind of each column, and which rows are totals rows.
     """
     i = _lang_index(lang)
-    flat = _flat(frame)
+    flat = _flat(frame, keyed=keyed)
     totals = _total_rows(frame)
     first = flat.columns[0] if len(flat.columns) else None
     if "name" in flat.columns and "code" in flat.columns:
@@ -352,7 +364,7 @@ def records(frame: pd.DataFrame) -> list[dict[str, object]]:
     >>> records(frame)
     [{'code': 'a', 'n': 1, 'pct': None}]
     """
-    flat = _flat(frame)
+    flat = _flat(frame, keyed=True)
     cols = list(flat.columns)
     return [
         {c: json_value(v) for c, v in zip(cols, values, strict=True)}
@@ -362,7 +374,7 @@ def records(frame: pd.DataFrame) -> list[dict[str, object]]:
 
 def _csv(frame: pd.DataFrame) -> str:
     buffer = io.StringIO()
-    flat = _flat(frame)
+    flat = _flat(frame, keyed=True)
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(flat.columns)
     columns = [_csv_column(flat.iloc[:, k]) for k in range(flat.shape[1])]
@@ -424,7 +436,7 @@ def _xlsx(
     for title, frame in frames.items():
         sheet = book.create_sheet(_sheet_name(title, used))
         flat, headers, kind_of, totals = localise_frame(
-            frame, lang=lang, labels=labels, kinds=kinds
+            frame, lang=lang, labels=labels, kinds=kinds, keyed=True
         )
         cols = list(flat.columns)
         sheet.append([headers[c] for c in cols])
@@ -570,7 +582,10 @@ def render_tables(
         data = {title: records(frame) for title, frame in frames.items()}
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
-        flats = [_flat(frame).astype(object).assign(table=title) for title, frame in frames.items()]
+        flats = [
+            _flat(frame, keyed=True).astype(object).assign(table=title)
+            for title, frame in frames.items()
+        ]
         if not flats:
             return ""
         stacked = pd.concat(flats, ignore_index=True)
