@@ -358,3 +358,28 @@ def test_degrees_in_vn2000_are_moved_to_wgs84(tmp_path):
     assert stations.geometry.x[0] == pytest.approx(STATIONS_WGS84[0][0], abs=1e-8)
     assert stations.geometry.y[0] == pytest.approx(STATIONS_WGS84[0][1], abs=1e-8)
     assert abs(lon - STATIONS_WGS84[0][0]) > 1e-6  # the datums really differ here
+
+
+def test_a_header_on_two_rows_with_merged_cells(tmp_path):
+    """Official lists head coordinates with "Tọa độ" over "Kinh độ" and "Vĩ độ"."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Danh sách"
+    sheet.append(["DANH SÁCH TRẠM BTS"])
+    sheet.append(["STT", "Mã trạm", "Tọa độ", None, "Nhà mạng"])
+    sheet.append([None, None, "Kinh độ", "Vĩ độ", None])
+    for cells in ("C2:D2", "A2:A3", "B2:B3", "E2:E3"):
+        sheet.merge_cells(cells)
+    sheet.append([1, "ND001", 106.17, 20.42, "Viettel"])
+    sheet.append([2, "ND002", "106,abc", 20.5, "VNPT"])  # Excel row 5
+    path = tmp_path / "danh_sach.xlsx"
+    book.save(path)
+    stations, report = read_sheet(path)
+    assert list(stations["site_id"]) == ["ND001"]
+    assert (stations.geometry.x[0], stations.geometry.y[0]) == (106.17, 20.42)
+    assert report.sheets["Danh sách"]["lon"] == "Kinh độ"
+    assert report.sheets["Danh sách"]["site_id"] == "Mã trạm"
+    (bad,) = [p for p in report.problems if p.dropped]
+    assert (bad.row, bad.column) == (5, "Kinh độ")

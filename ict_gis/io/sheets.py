@@ -568,12 +568,31 @@ def _convert(
 ) -> pd.DataFrame | None:
     """Convert the rows of one sheet; ``None`` when it has no usable header."""
     lookup = _lookup(kind, wanted)
-    header_at = None
-    for i, row in enumerate(rows[:_HEADER_ROWS]):
+
+    def usable(row: tuple | list) -> bool:
         names = {lookup.get(fold(c)) for c in row if c is not None and str(c).strip()}
-        if "site_id" in names and any(set(pair) <= names for pair in _POSITIONS):
-            header_at = i
+        return "site_id" in names and any(set(pair) <= names for pair in _POSITIONS)
+
+    header_at = None
+    header_row: list = []
+    for i, row in enumerate(rows[:_HEADER_ROWS]):
+        if usable(row):
+            header_at, header_row = i, list(row)
             break
+        if i + 1 < len(rows):
+            # A header on two rows, as official lists have it: "Tọa độ" over
+            # "Kinh độ" and "Vĩ độ" (merged cells), "Mã trạm" over nothing.
+            below = list(rows[i + 1])
+            width = max(len(row), len(below))
+            two = [
+                below[j]
+                if j < len(below) and _filled(below[j])
+                else (row[j] if j < len(row) else None)
+                for j in range(width)
+            ]
+            if usable(two) and not usable(below):
+                header_at, header_row = i + 1, two
+                break
     if header_at is None:
         if any(any(_filled(c) for c in row) for row in rows):
             report.problems.append(
@@ -585,7 +604,7 @@ def _convert(
                 )
             )  # fmt: skip
         return None
-    header = [nfc(c) if _filled(c) else "" for c in rows[header_at]]
+    header = [nfc(c) if _filled(c) else "" for c in header_row]
     positions: dict[str, int] = {}
     unused = []
     for j, text in enumerate(header):
