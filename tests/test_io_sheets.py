@@ -191,7 +191,7 @@ def test_words():
 def test_import_columns_are_schema_columns():
     for kind, names in KIND_FIELDS.items():
         schema = set(schema_for(kind).column_names)
-        assert set(names) - schema == {"lon", "lat", "x", "y", "name", "address"}, kind
+        assert set(names) - schema == {"lon", "lat", "latlon", "x", "y", "name", "address"}, kind
         assert set(names) <= set(FIELDS)
 
 
@@ -383,3 +383,30 @@ def test_a_header_on_two_rows_with_merged_cells(tmp_path):
     assert report.sheets["Danh sách"]["site_id"] == "Mã trạm"
     (bad,) = [p for p in report.problems if p.dropped]
     assert (bad.row, bad.column) == (5, "Kinh độ")
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["20.42, 106.17", "106.17, 20.42", "20,42; 106,17", "20°25'12\"N 106°10'12\"E", "20.42 106.17"],
+)
+def test_both_coordinates_in_one_cell(tmp_path, cell):
+    """A "Tọa độ" cell holding "lat, lon" as a web map copies it.
+
+    20°25'12" is 20 + 25/60 + 12/3600 = 20.42; 106°10'12" is 106.17.
+    """
+    import csv
+
+    path = tmp_path / "tram.csv"
+    rows = [
+        ["Mã trạm", "Tọa độ", "Nhà mạng"],
+        ["ND001", cell, "Viettel"],
+        ["ND002", "20.42", "VNPT"],
+    ]
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        csv.writer(stream, delimiter=";").writerows(rows)
+    stations, report = read_sheet(path)
+    assert list(stations["site_id"]) == ["ND001"]
+    point = stations.geometry.iloc[0]
+    assert (point.x, point.y) == (pytest.approx(106.17), pytest.approx(20.42))
+    (bad,) = [p for p in report.problems if p.dropped]
+    assert (bad.row, bad.column) == (3, "Tọa độ") and "two coordinates" in bad.message

@@ -222,8 +222,9 @@ def sheet(
     Recognises Vietnamese headers (Mã trạm, Tên trạm, Kinh độ, Vĩ độ, Doanh
     nghiệp / Nhà mạng, Công nghệ, Độ cao, Trạng thái, Ngày phát sóng, Địa
     chỉ, ...) with or without diacritics, coordinates in decimal degrees
-    (point or comma) or degrees-minutes-seconds, or X/Y in metres with
-    --crs (VN-2000; X and Y in either order), dates dd/mm/yyyy, every sheet
+    (point or comma) or degrees-minutes-seconds, both in one "Tọa độ" cell
+    as a web map copies them, or X/Y in metres with --crs (VN-2000; X and Y
+    in either order), headers on two rows, dates dd/mm/yyyy, every sheet
     of a workbook, and CSV as Vietnamese Excel writes it (';', decimal
     commas, Windows-1258 or UTF-8; also TCVN3 or VNI text, detected, or
     named with --encoding). Lists every row not imported and every value

@@ -56,7 +56,9 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "name": ("text", ("tên trạm", "tên trạm bts", "tên site", "site name", "tên nhà trạm")),
     "lon": ("lon", ("kinh độ", "longitude", "lon", "lng", "long", "tọa độ kinh độ")),
     "lat": ("lat", ("vĩ độ", "latitude", "lat", "tọa độ vĩ độ")),
-    # Projected coordinates in metres (VN-2000 X/Y), in either order: see _position.
+    # Both in one cell, "20.42, 106.17" as copied from a web map (see lat_lon).
+    "latlon": ("latlon", ("tọa độ", "tọa độ gps", "coordinates", "gps", "vị trí gps")),
+    # Projected coordinates in metres (VN-2000 X/Y), in either order: see _row.
     "x": ("metres", ("x", "tọa độ x", "x vn2000", "x vn 2000", "x m")),
     "y": ("metres", ("y", "tọa độ y", "y vn2000", "y vn 2000", "y m")),
     "operator": (
@@ -121,6 +123,7 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
         "name",
         "lon",
         "lat",
+        "latlon",
         "x",
         "y",
         "operator",
@@ -139,6 +142,7 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
         "name",
         "lon",
         "lat",
+        "latlon",
         "x",
         "y",
         "operator",
@@ -151,6 +155,7 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
         "name",
         "lon",
         "lat",
+        "latlon",
         "x",
         "y",
         "operator",
@@ -163,6 +168,7 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
         "name",
         "lon",
         "lat",
+        "latlon",
         "x",
         "y",
         "operator",
@@ -220,7 +226,8 @@ _TECH_WORDS = {
     "5g": "5G", "nr": "5G",
 }  # fmt: skip
 #: The columns a row needs: an id and a position, in degrees or in metres.
-_POSITIONS = (("lon", "lat"), ("x", "y"))
+_POSITIONS = (("lon", "lat"), ("latlon",), ("x", "y"))
+_COORDINATES = ("lon", "lat", "latlon", "x", "y")
 _REQUIRED = ("site_id", "lon", "lat")
 _HEADER_ROWS = 20  # rows searched for the header
 _SUFFIXES = (".xlsx", ".xlsm", ".csv", ".txt")
@@ -569,16 +576,16 @@ def _convert(
     """Convert the rows of one sheet; ``None`` when it has no usable header."""
     lookup = _lookup(kind, wanted)
 
+    def names(row: tuple | list) -> set[str | None]:
+        return {lookup.get(fold(c)) for c in row if c is not None and str(c).strip()} - {None}
+
     def usable(row: tuple | list) -> bool:
-        names = {lookup.get(fold(c)) for c in row if c is not None and str(c).strip()}
-        return "site_id" in names and any(set(pair) <= names for pair in _POSITIONS)
+        found = names(row)
+        return "site_id" in found and any(set(pair) <= found for pair in _POSITIONS)
 
     header_at = None
     header_row: list = []
     for i, row in enumerate(rows[:_HEADER_ROWS]):
-        if usable(row):
-            header_at, header_row = i, list(row)
-            break
         if i + 1 < len(rows):
             # A header on two rows, as official lists have it: "Tọa độ" over
             # "Kinh độ" and "Vĩ độ" (merged cells), "Mã trạm" over nothing.
@@ -590,9 +597,12 @@ def _convert(
                 else (row[j] if j < len(row) else None)
                 for j in range(width)
             ]
-            if usable(two) and not usable(below):
+            if usable(two) and not usable(below) and names(below) - names(row):
                 header_at, header_row = i + 1, two
                 break
+        if usable(row):
+            header_at, header_row = i, list(row)
+            break
     if header_at is None:
         if any(any(_filled(c) for c in row) for row in rows):
             report.problems.append(
@@ -636,7 +646,7 @@ def _convert(
         record = _row(sheet, i, row, positions, header, report)
         if record is not None:
             records.append(record)
-    names = [n for n in positions if n not in ("lon", "lat", "x", "y")]
+    names = [n for n in positions if n not in _COORDINATES]
     frame = pd.DataFrame(records, columns=["_lon", "_lat", *names])
     frame.attrs["metres"] = _pair(positions) == ("x", "y")
     return frame
@@ -693,8 +703,8 @@ def _row(
     pair = _pair(positions)
     required = ("site_id", *pair)
     for name, j in positions.items():
-        if name in ("lon", "lat", "x", "y") and name not in pair:
-            continue  # the other pair of coordinates (degrees are used when both are given)
+        if name in _COORDINATES and name not in pair:
+            continue  # other coordinate columns (the first of _POSITIONS given is used)
         raw = row[j] if j < len(row) else None
         how = FIELDS[name][0]
         if not _filled(raw):
@@ -722,6 +732,8 @@ def _row(
         # surveyors' X is the northing, a GIS's X the easting; both are read.
         x, y = record.pop("x"), record.pop("y")
         record["_lon"], record["_lat"] = min(x, y), max(x, y)
+    elif pair == ("latlon",):
+        record["_lon"], record["_lat"] = record.pop("latlon")
     else:
         record["_lon"], record["_lat"] = record.pop("lon"), record.pop("lat")
     return record
@@ -742,6 +754,8 @@ def _value(raw: object, how: str) -> object:
         return nfc(raw)
     if how in ("lon", "lat"):
         return coordinate(raw, axis=how)
+    if how == "latlon":
+        return lat_lon(raw)
     if how == "metres":
         value = number(raw)
         if not math.isfinite(value) or value < 0:
@@ -874,6 +888,43 @@ def coordinate(raw: object, *, axis: str) -> float:
     return value
 
 
+def lat_lon(raw: object) -> tuple[float, float]:
+    r"""Return ``(longitude, latitude)`` from one cell holding both, as a web map copies them.
+
+    ``"20.42, 106.17"`` (latitude first), ``"106.17, 20.42"``, ``"20,42; 106,17"``
+    (decimal commas), ``20°25'12"N 106°10'25"E``: the order is told by the
+    values (a latitude is within ±90) or by the hemisphere letters.
+
+    Raises
+    ------
+    ValueError
+        If the cell does not hold two coordinates.
+
+    Examples
+    --------
+    >>> lat_lon("20.42, 106.17"), lat_lon("106,17; 20,42")
+    ((106.17, 20.42), (106.17, 20.42))
+    """
+    text = nfc(raw).strip()
+    if ";" in text:
+        parts = text.split(";")
+    elif ", " in text or text.count(",") == 1:
+        parts = text.split(", " if ", " in text else ",")
+    else:
+        parts = re.split(r"(?<=[NSEWnsew\"'])\s+|\s+(?=\d)", text) if " " in text else [text]
+    parts = [p.strip() for p in parts if p.strip()]
+    if len(parts) != 2:
+        raise ValueError("is not two coordinates (latitude, longitude).")
+    first, second = parts
+    try:
+        return coordinate(second, axis="lon"), coordinate(first, axis="lat")
+    except ValueError:
+        try:
+            return coordinate(first, axis="lon"), coordinate(second, axis="lat")
+        except ValueError:
+            raise ValueError("is not two coordinates (latitude, longitude).") from None
+
+
 _DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y/%m/%d")
 
 
@@ -981,9 +1032,7 @@ def status(raw: object) -> str:
 
 
 def _frame(table: pd.DataFrame, kind: str) -> gpd.GeoDataFrame:
-    order = [
-        c for c in KIND_FIELDS[kind] if c in table.columns and c not in ("lon", "lat", "x", "y")
-    ]
+    order = [c for c in KIND_FIELDS[kind] if c in table.columns and c not in _COORDINATES]
     if table.empty:
         data = {c: pd.Series(dtype=object) for c in order}
         return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs="EPSG:4326"))
