@@ -16,6 +16,8 @@ OPERATOR_ALIASES: dict[str, str] = {
     "vnpt-vinaphone": "VNPT",
     "mobifone": "MobiFone",
     "mobiphone": "MobiFone",
+    "mbf": "MobiFone",
+    "vnmb": "Vietnamobile",
     "vietnamobile": "Vietnamobile",
     "gmobile": "Gmobile",
     "gtel": "Gmobile",

@@ -410,3 +410,20 @@ def test_both_coordinates_in_one_cell(tmp_path, cell):
     assert (point.x, point.y) == (pytest.approx(106.17), pytest.approx(20.42))
     (bad,) = [p for p in report.problems if p.dropped]
     assert (bad.row, bad.column) == (3, "Tọa độ") and "two coordinates" in bad.message
+
+
+def test_excel_date_serials_and_two_digit_years_are_dates():
+    """Excel counts days from 1899-12-30: 1 January 2024 is 45292 (Excel's own DATEVALUE)."""
+    from ict_gis.io.sheets import to_date
+
+    assert to_date(45292) == pd.Timestamp("2024-01-01")
+    assert to_date("45292") == pd.Timestamp("2024-01-01")
+    assert to_date(45351.75) == pd.Timestamp("2024-02-29")  # 45292 + 59 days, time dropped
+    assert to_date("29/02/24") == pd.Timestamp("2024-02-29")
+    for number_not_date in (12, 99_999, "123"):
+        with pytest.raises(ValueError):
+            to_date(number_not_date)
+
+
+def test_operator_abbreviations():
+    assert operator("MBF") == "MobiFone" and operator("VNMB") == "Vietnamobile"

@@ -925,11 +925,20 @@ def lat_lon(raw: object) -> tuple[float, float]:
             raise ValueError("is not two coordinates (latitude, longitude).") from None
 
 
-_DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y/%m/%d")
+_DATE_FORMATS = (
+    "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y/%m/%d", "%d/%m/%y", "%d-%m-%y", "%d.%m.%y",
+)  # fmt: skip
+#: Day 0 of Excel's date serials (1900 system, with its leap-year quirk), and the
+#: serials read as dates (1954-10-04 to 2119-01-10).
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_EXCEL_SERIALS = (20_000, 80_000)
 
 
 def to_date(raw: object) -> pd.Timestamp:
-    """Return the date in ``raw``: a date cell, ``dd/mm/yyyy`` (or ``-``/``.``) or ISO.
+    """Return the date in ``raw``: a date cell, ``dd/mm/yyyy`` (or ``-``/``.``, or ``yy``), ISO.
+
+    A number from 20,000 to 80,000 (1954 to 2119) is an Excel date serial,
+    the form a date cell takes when its format is lost (45292 is 2024-01-01).
 
     Raises
     ------
@@ -940,11 +949,19 @@ def to_date(raw: object) -> pd.Timestamp:
     --------
     >>> to_date("05/09/2024"), to_date("2024-09-05")
     (Timestamp('2024-09-05 00:00:00'), Timestamp('2024-09-05 00:00:00'))
+    >>> to_date(45292), to_date("05/09/24")
+    (Timestamp('2024-01-01 00:00:00'), Timestamp('2024-09-05 00:00:00'))
     """
     if isinstance(raw, dt.datetime | dt.date):
         return pd.Timestamp(raw.year, raw.month, raw.day)
-    if isinstance(raw, int | float) and not isinstance(raw, bool):
-        raise ValueError("is a number, not a date (write dd/mm/yyyy).")
+    serial = raw if isinstance(raw, int | float) and not isinstance(raw, bool) else None
+    if serial is None and re.fullmatch(r"\s*\d{5}(\.\d+)?\s*", str(raw)):
+        serial = float(raw)
+    if serial is not None:
+        if not (math.isfinite(serial) and _EXCEL_SERIALS[0] <= serial <= _EXCEL_SERIALS[1]):
+            raise ValueError("is a number, not a date (write dd/mm/yyyy).")
+        day = _EXCEL_EPOCH + dt.timedelta(days=int(serial))
+        return pd.Timestamp(day.year, day.month, day.day)
     text = nfc(raw).split(" ")[0].split("T")[0]
     for fmt in _DATE_FORMATS:
         try:
