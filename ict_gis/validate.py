@@ -945,7 +945,12 @@ def _check_shutdowns(frame: pd.DataFrame, layers: LayerSet, out: _Collector) -> 
 # --------------------------------------------------------------------------- API
 
 
-def validate(layers: LayerSet, *, strict: bool = False) -> list[Problem]:
+def validate(
+    layers: LayerSet,
+    *,
+    strict: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Problem]:
     """Check every layer of a layer set and return every problem found.
 
     Parameters
@@ -955,6 +960,9 @@ def validate(layers: LayerSet, *, strict: bool = False) -> list[Problem]:
         is not modified.
     strict
         Report warnings as errors.
+    progress
+        Called as ``progress(done, total)`` after each step (a layer's own
+        checks, the units' topology, a layer's placement in the units).
 
     Returns
     -------
@@ -994,7 +1002,17 @@ def validate(layers: LayerSet, *, strict: bool = False) -> list[Problem]:
     for problem in layers.problems:
         out.add_problem(problem)
     checked: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
+    total = 2 * len(kinds) + 1
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
     for kind in kinds:
+        step()
         schema = SCHEMAS.get(kind)
         if schema is None:
             continue
@@ -1012,10 +1030,13 @@ def validate(layers: LayerSet, *, strict: bool = False) -> list[Problem]:
     districts = checked.get("districts")
     if districts is not None:
         _check_topology(layers["districts"], districts[0] & districts[1], out)
+    step()
     area = _admin_area(layers, None if districts is None else districts[0])
-    for kind, masks in checked.items():
+    for kind in kinds:
+        masks = checked.get(kind)
         if kind != "districts" and masks is not None:
             _check_area(kind, layers[kind], masks[0] & masks[1], area, out)
+        step()
     problems = out.problems()
     if strict:
         problems = [
@@ -1025,7 +1046,12 @@ def validate(layers: LayerSet, *, strict: bool = False) -> list[Problem]:
     return problems
 
 
-def ensure_valid(layers: LayerSet, *, strict: bool = False) -> None:
+def ensure_valid(
+    layers: LayerSet,
+    *,
+    strict: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
     """Raise :class:`~ict_gis.errors.ValidationError` if the layers have any error.
 
     Parameters
@@ -1034,13 +1060,15 @@ def ensure_valid(layers: LayerSet, *, strict: bool = False) -> None:
         The layer set to check.
     strict
         Treat warnings as errors.
+    progress
+        As for :func:`validate`.
 
     Raises
     ------
     ValidationError
         Listing every problem (errors and warnings) in ``.problems``.
     """
-    problems = validate(layers, strict=strict)
+    problems = validate(layers, strict=strict, progress=progress)
     if any(p.severity == "error" for p in problems):
         raise ValidationError(problems)
 

@@ -25,7 +25,7 @@ from geopandas.testing import assert_geodataframe_equal
 import ict_gis
 from ict_gis import io
 from ict_gis.errors import ValidationError
-from ict_gis.layerset import LayerSet, read_layers
+from ict_gis.layerset import LayerSet, bundled_layers, read_layers
 from ict_gis.schema import kind_from_name
 from ict_gis.validate import ensure_valid, format_problems, repair, validate
 
@@ -444,3 +444,10 @@ def test_100000_features_validate_with_placement_by_arithmetic():
     assert surely_out <= len(problems) <= maybe_out
     assert len(problems) == pytest.approx(n * (106.25 - 106.20096) / 0.15, rel=0.02)
     assert {p.severity for p in problems} == {"warning"}
+
+
+def test_validate_reports_progress_step_by_step():
+    """The bundled set has 7 layers: 7 layers' own checks, the topology, 7 placements."""
+    calls = []
+    validate(bundled_layers(), progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(k, 15) for k in range(1, 16)]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -24,6 +22,7 @@ from ict_gis.cli.options import (
     level_option,
     load_valid_layers,
     note,
+    progress_bar,
     refuse_binary_on_terminal,
     units_option,
 )
@@ -79,35 +78,6 @@ def _output(ctx: click.Context, param: click.Parameter, value: str | None):
     if value is None or postgis.is_url(value):
         return value
     return click.Path(dir_okay=False, path_type=Path).convert(value, param, ctx)
-
-
-def progress_bar(ctx: click.Context, label: str) -> tuple[Callable[[int, int], None], Callable]:
-    """Return a ``progress(done, total)`` callback drawing a bar on stderr, and a closer.
-
-    Silent with ``-q`` and when stderr is not a terminal.
-    """
-    quiet = bool((ctx.obj or {}).get("quiet"))
-    state: dict = {}
-    if quiet or not sys.stderr.isatty():
-        return (lambda done, total: None), (lambda: None)
-
-    def update(done: int, total: int) -> None:
-        bar = state.get("bar")
-        if bar is None:
-            bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
-            bar.__enter__()
-            state["bar"] = bar
-            state["done"] = 0
-        step = done - state["done"]
-        if step > 0:
-            bar.update(step)
-            state["done"] = done
-
-    def close() -> None:
-        if "bar" in state:
-            state["bar"].__exit__(None, None, None)
-
-    return update, close
 
 
 @click.command("coverage")

@@ -270,15 +270,58 @@ def refuse_binary_on_terminal(fmt: str, output: Path | None) -> None:
         )
 
 
+def progress_bar(ctx: click.Context, label: str) -> tuple[Callable[[int, int], None], Callable]:
+    """Return a ``progress(done, total)`` callback drawing a bar on stderr, and a closer.
+
+    Silent with ``-q`` and when stderr is not a terminal.
+    """
+    quiet = bool((ctx.obj or {}).get("quiet"))
+    state: dict = {}
+    if quiet or not sys.stderr.isatty():
+        return (lambda done, total: None), (lambda: None)
+
+    def update(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = click.progressbar(length=max(total, 1), label=label, file=sys.stderr)
+            bar.__enter__()
+            state["bar"] = bar
+            state["done"] = 0
+        step = done - state["done"]
+        if step > 0:
+            bar.update(step)
+            state["done"] = done
+
+    def close() -> None:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+
+    return update, close
+
+
+#: Features from which checking the layers shows a progress bar (about a second).
+BAR_FEATURES = 100_000
+
+
+def checking_bar(layers: LayerSet) -> tuple[Callable[[int, int], None], Callable]:
+    """Return :func:`progress_bar` for checking ``layers``, when they are large enough."""
+    if sum(len(frame) for frame in layers.values()) < BAR_FEATURES:
+        return (lambda done, total: None), (lambda: None)
+    return progress_bar(click.get_current_context(), "Checking the layers")
+
+
 def load_valid_layers(path: Path | None) -> LayerSet:
     """Read LAYERS and check them; a layer with errors is a clean click error."""
     from ict_gis.validate import ensure_valid  # imported when needed: keeps --help fast
 
     layers = load_layers(path)
+    update, close = checking_bar(layers)
     try:
-        ensure_valid(layers)
+        ensure_valid(layers, progress=update)
     except ValidationError as exc:
         raise fail_on_invalid(exc) from exc
+    finally:
+        close()
     return layers
 
 

@@ -9,7 +9,7 @@ import click
 import geopandas as gpd
 
 from ict_gis import io
-from ict_gis.cli.options import format_option, layers_argument, load_layers
+from ict_gis.cli.options import checking_bar, format_option, layers_argument, load_layers
 from ict_gis.validate import format_problems, repair, validate
 
 
@@ -64,7 +64,11 @@ def command(
     if output is not None and not fix:
         raise click.UsageError("-o FOLDER is for the repaired copy of --fix.")
     layer_set = load_layers(layers)
-    problems = validate(layer_set, strict=strict)
+    update, close = checking_bar(layer_set)
+    try:
+        problems = validate(layer_set, strict=strict, progress=update)
+    finally:
+        close()
     limit = max_problems or None
     if fmt == "json":
         click.echo(json.dumps([p.to_dict() for p in problems], ensure_ascii=False, indent=2))
