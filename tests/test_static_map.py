@@ -51,3 +51,42 @@ def test_cli_writes_pdf_without_a_browser(tmp_path):
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_static_map_of_the_2025_communes(tmp_path):
+    """The 129 communes of the new Ninh Bình; data only where old Nam Định (36) lies.
+
+    Expected from the crosswalk file itself: the new communes (province 37)
+    formed from old units of province 36 have data, the others are grey;
+    and a commune with no 2G station (counted by a spatial join) has no share.
+    """
+    import pandas as pd
+
+    from ict_gis.layerset import bundled_layers, bundled_path
+    from ict_gis.render.maps import NO_DATA_COLOUR
+
+    xwalk = pd.read_csv(bundled_path() / "units" / "crosswalk_2025.csv.gz", dtype=str)
+    from_nam_dinh = xwalk[
+        (xwalk["old_province_code"] == "36") & (xwalk["new_province_code"] == "37")
+    ]
+    with_data = set(from_nam_dinh["new_code"])
+    # ... of which those without a 2G station have no share to show (0 of 0): grey too
+    import geopandas as gpd
+
+    communes = gpd.read_file(bundled_path() / "units" / "communes_2025.geojson")
+    stations = gpd.read_file(bundled_path() / "bts_stations.geojson")
+    has_2g = stations[stations["technologies"].str.contains("2G")].to_crs(communes.crs)
+    with_2g = set(gpd.sjoin(has_2g, communes[["code", "geometry"]], predicate="within")["code"])
+    coloured = len(with_data & with_2g)
+    fig = static_map(bundled_layers(), metric="switch_off_2g", units="communes-2025", lang="en")
+    ax = fig.axes[0]
+    faces = [mcolors.to_hex(c) for c in ax.collections[0].get_facecolors()]
+    assert len(faces) == 129
+    assert faces.count(mcolors.to_hex(NO_DATA_COLOUR)) == 129 - coloured
+    # the names that are drawn do not overlap (the others are left out)
+    renderer = fig.canvas.get_renderer()
+    boxes = [
+        t.get_window_extent(renderer) for t in ax.texts if t.get_visible() and t.get_bbox_patch()
+    ]
+    assert len(boxes) > 40
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])

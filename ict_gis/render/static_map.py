@@ -38,6 +38,7 @@ from ict_gis.render.maps import (
     _classes,
     _heading,
     _label_points,
+    _map_units,
     _metric_values,
     _source_label,
     _unit_tables,
@@ -47,7 +48,7 @@ from ict_gis.render.maps import (
 )
 from ict_gis.texts import MAP_TEXT as _TEXT
 from ict_gis.texts import text
-from ict_gis.units import to_date, unit_frame
+from ict_gis.units import to_date
 
 __all__ = ["static_map"]
 
@@ -101,6 +102,7 @@ def static_map(
     title: str | None = None,
     model: object = None,
     labels: bool = True,
+    units: gpd.GeoDataFrame | str | None = None,
 ) -> Figure:
     """Draw the choropleth of a metric as a printable figure (A4 landscape).
 
@@ -112,6 +114,10 @@ def static_map(
         As for :func:`ict_gis.render.maps.build_map`.
     labels
         Write the units' names (left out above 150 units, where they would collide).
+    units
+        Colour these units instead of the layer set's districts: a bundled
+        unit layer's name (``"communes-2025"``) or a unit layer, as for
+        :func:`ict_gis.render.maps.build_map`; units with no data are grey.
 
     Returns
     -------
@@ -135,7 +141,7 @@ def static_map(
     if missing:
         raise MapError(f"The map metric {metric!r} needs the layer(s) {', '.join(missing)}.")
     as_of = to_date(as_of)
-    units = unit_frame(layers, as_of=as_of)
+    units = _map_units(layers, units, as_of)
     tables = _unit_tables({k: layers[k] for k in layers}, units, as_of, metric, model)
     tables = {spec.table: tables[spec.table]}
     values, total = _metric_values(tables, spec, units.index)
@@ -165,13 +171,15 @@ def static_map(
     ax = fig.add_subplot()
     frame.plot(ax=ax, color=list(colours), edgecolor="#616161", linewidth=0.6)
     frame.dissolve().boundary.plot(ax=ax, color="#424242", linewidth=1.4)
+    placed = []
     if labels and len(frame) <= 150:
         names = units["name"] if "name" in units.columns else pd.Series(units.index)
         points = _label_points(frame.geometry)
-        for point, name in zip(points, names, strict=True):
+        areas = frame.geometry.area.to_numpy()
+        for point, name, area in zip(points, names, areas, strict=True):
             if point is None or pd.isna(name):
                 continue
-            ax.text(
+            label = ax.text(
                 point.x,
                 point.y,
                 str(name),
@@ -181,6 +189,7 @@ def static_map(
                 color="#303030",
                 bbox={"facecolor": "white", "alpha": 0.6, "edgecolor": "none", "pad": 0.5},
             )
+            placed.append((area, label))
     ax.set_axis_off()
     ax.set_aspect("equal")
     ax.set_title(heading["title"], loc="left", fontsize=14, fontweight="bold")
@@ -213,4 +222,23 @@ def static_map(
     _scale_bar(ax, frame.total_bounds, lang)
     _north_arrow(ax)
     fig.text(0.01, 0.005, heading["source"], fontsize=7, color="#616161", ha="left", va="bottom")
+    _hide_colliding_labels(fig, [label for _, label in sorted(placed, key=lambda p: -p[0])])
     return fig
+
+
+def _hide_colliding_labels(fig: Figure, labels: list) -> None:
+    """Hide every label that would overlap one before it (the larger units' first).
+
+    The layout is drawn once to know where each label lands on the page.
+    """
+    if len(labels) < 2:
+        return
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    kept: list = []
+    for label in labels:
+        box = label.get_window_extent(renderer).expanded(1.05, 1.15)
+        if any(box.overlaps(other) for other in kept):
+            label.set_visible(False)
+        else:
+            kept.append(box)
