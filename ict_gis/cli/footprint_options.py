@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from ict_gis.cli.options import parsed
 from ict_gis.footprints import FOOTPRINT_MODELS, FootprintError, FootprintModel, parse_radius_key
 
 F = Callable[..., object]
@@ -47,17 +48,11 @@ def _parse_radii(
     return radii
 
 
-def _load_config(
-    ctx: click.Context, param: click.Parameter, value: Path | None
-) -> FootprintModel | None:
-    if value is None:
-        return None
-    from ict_gis.config import ConfigError, load_config
+def _load_config(path: Path) -> FootprintModel:
+    """Read a ``--config`` TOML file (its errors are usage errors, see :func:`parsed`)."""
+    from ict_gis.config import load_config
 
-    try:
-        return load_config(value)
-    except ConfigError as exc:
-        raise click.BadParameter(str(exc)) from None
+    return load_config(path)
 
 
 def footprint_options(func: F) -> F:
@@ -83,7 +78,7 @@ def footprint_options(func: F) -> F:
             "--config",
             "config",
             type=click.Path(exists=True, dir_okay=False, path_type=Path),
-            callback=_load_config,
+            callback=parsed(_load_config),
             metavar="FILE",
             help="TOML file with the footprint model, radii and link budgets.",
         ),

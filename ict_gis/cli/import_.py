@@ -11,7 +11,14 @@ from pathlib import Path
 
 import click
 
-from ict_gis.cli.options import encoding_option, given_encoding, note, units_value
+from ict_gis.cli.options import (
+    encoding_option,
+    given_encoding,
+    note,
+    parse_crs_text,
+    parsed,
+    units_value,
+)
 from ict_gis.settings import MCC, OPERATORS
 
 _OUTPUT_SUFFIXES = (".gpkg", ".geojson", ".json")
@@ -170,19 +177,6 @@ def _outline(units: object):
     return shapely.union_all(shapely.make_valid(geoms))
 
 
-def _parse_crs(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
-    """Click callback of ``--crs``: the CRS read now (a usage error if unknown)."""
-    if value is None:
-        return None
-    from ict_gis.errors import IctGisError
-    from ict_gis.io.crs import parse_crs
-
-    try:
-        return parse_crs(value)
-    except IctGisError as exc:
-        raise click.BadParameter(str(exc)) from exc
-
-
 @command.command("sheet")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
@@ -202,7 +196,7 @@ def _parse_crs(ctx: click.Context, param: click.Parameter, value: str | None) ->
 )
 @click.option(
     "--crs",
-    callback=_parse_crs,
+    callback=parsed(parse_crs_text),
     metavar="CRS",
     help="Coordinate system of the list: needed for X/Y in metres (VN-2000 UTM 48N: 3405; "
     "a province's TM-3 zone: 9205-9218); for degrees, VN-2000 (else WGS 84).",

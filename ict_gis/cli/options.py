@@ -32,23 +32,34 @@ class LayersParam(click.ParamType):
         return click.Path(exists=True, path_type=Path).convert(value, param, ctx)
 
 
+def parsed(parse: Callable[[str], object]) -> Callable[..., object]:
+    """Make a click callback returning ``parse(value)``; an ``IctGisError`` is a usage error."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> object:
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except IctGisError as exc:
+            raise click.BadParameter(str(exc)) from exc
+
+    return callback
+
+
 def _remember(
     name: str, parse: Callable[[str], object] | None = None
 ) -> Callable[[click.Context, click.Parameter, str | None], None]:
     """Make a click callback that checks an option now and keeps it for :func:`load_layers`.
 
-    The value (``parse(value)`` when given; an :class:`IctGisError` from it is
-    a usage error) goes to ``ctx.meta["ict_gis.NAME"]``, read back by
-    :func:`_given`.
+    The value (``parse(value)`` when given; see :func:`parsed`) goes to
+    ``ctx.meta["ict_gis.NAME"]``, read back by :func:`_given`.
     """
+    check = parsed(parse or str)
 
     def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
-        if value is None:
-            return
-        try:
-            ctx.meta[f"ict_gis.{name}"] = value if parse is None else parse(value)
-        except IctGisError as exc:
-            raise click.BadParameter(str(exc)) from exc
+        checked = check(ctx, param, value)
+        if checked is not None:
+            ctx.meta[f"ict_gis.{name}"] = checked
 
     return callback
 
@@ -59,7 +70,8 @@ def _given(name: str) -> object | None:
     return ctx.meta.get(f"ict_gis.{name}") if ctx is not None else None
 
 
-def _parse_crs(value: str) -> object:
+def parse_crs_text(value: str) -> object:
+    """Return the CRS a user wrote (see :func:`ict_gis.io.crs.parse_crs`)."""
     from ict_gis.io.crs import parse_crs  # imported when needed: keeps --help fast
 
     return parse_crs(value)
@@ -105,7 +117,7 @@ def layers_argument(func: F) -> F:
     func = click.option(
         "--crs",
         expose_value=False,
-        callback=_remember("crs", _parse_crs),
+        callback=_remember("crs", parse_crs_text),
         metavar="CRS",
         help="Coordinate system of layers whose files have none: an EPSG code (4326, "
         "VN-2000 / UTM 48N: 3405), VN-2000, or a .prj file.",

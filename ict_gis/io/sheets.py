@@ -116,67 +116,20 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "eirp_dbm": ("number", ("eirp", "eirp_dbm")),
 }
 
+#: The columns of every list: its id, name and where it is (one of the
+#: coordinate forms, see :data:`_POSITIONS`).
+_WHO_AND_WHERE = ("site_id", "name", "lon", "lat", "latlon", "x", "y")
+_SWITCH_OFF = ("operator", "switch_off_date", "subscribers_left", "address")
 #: Layer kinds an operator's list can be imported as, and the columns each takes.
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "bts_stations": (
-        "site_id",
-        "name",
-        "lon",
-        "lat",
-        "latlon",
-        "x",
-        "y",
-        "operator",
-        "technologies",
-        "height_m",
-        "status",
-        "approved_date",
-        "on_air_date",
-        "address",
-        "azimuths_deg",
-        "band_mhz",
-        "eirp_dbm",
-    ),  # fmt: skip
-    "sites_5g": (
-        "site_id",
-        "name",
-        "lon",
-        "lat",
-        "latlon",
-        "x",
-        "y",
-        "operator",
-        "band_mhz",
-        "on_air_date",
-        "address",
-    ),  # fmt: skip
-    "shutdowns_2g": (
-        "site_id",
-        "name",
-        "lon",
-        "lat",
-        "latlon",
-        "x",
-        "y",
-        "operator",
-        "switch_off_date",
-        "subscribers_left",
-        "address",
-    ),  # fmt: skip
-    "shutdowns_3g": (
-        "site_id",
-        "name",
-        "lon",
-        "lat",
-        "latlon",
-        "x",
-        "y",
-        "operator",
-        "switch_off_date",
-        "subscribers_left",
-        "address",
-    ),  # fmt: skip
-}
+        *_WHO_AND_WHERE, "operator", "technologies", "height_m", "status", "approved_date",
+        "on_air_date", "address", "azimuths_deg", "band_mhz", "eirp_dbm",
+    ),
+    "sites_5g": (*_WHO_AND_WHERE, "operator", "band_mhz", "on_air_date", "address"),
+    "shutdowns_2g": (*_WHO_AND_WHERE, *_SWITCH_OFF),
+    "shutdowns_3g": (*_WHO_AND_WHERE, *_SWITCH_OFF),
+}  # fmt: skip
 
 #: Status words (folded) -> status of the ``bts_stations`` schema.
 STATUS_WORDS: dict[str, str] = {
