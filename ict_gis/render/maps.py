@@ -48,7 +48,7 @@ from ict_gis.crosswalk import (
     with_weights,
 )
 from ict_gis.errors import CrosswalkError, MapError
-from ict_gis.footprints import resolve_model
+from ict_gis.footprints import FootprintModel, footprint_shapes, resolve_model
 from ict_gis.layerset import bundled_path
 from ict_gis.metrics import registry
 from ict_gis.metrics.registry import MapView, Popup, techs_present
@@ -435,12 +435,14 @@ def _cables_section(r: pd.Series, lang: str) -> list:
 
 def _coverage_section(frame: pd.DataFrame, code: str, lang: str) -> list:
     rows = []
-    for _, cov in frame.loc[[code]].iterrows():
-        area = f"{format_number(cov['covered_km2'], digits=1, lang=lang)} km²"
+    # (positions, not ``frame.loc[[code]]``: this runs for each of a country's units)
+    techs, km2, pct = (frame[c].to_numpy() for c in ("tech", "covered_km2", "covered_pct"))
+    for i in np.flatnonzero(frame.index.to_numpy() == code):
+        area = f"{format_number(km2[i], digits=1, lang=lang)} km²"
         rows.append(
             [
-                _TEXT[lang]["r_covered"].format(tech=cov["tech"]),
-                _with_pct(area, cov["covered_pct"], lang),
+                _TEXT[lang]["r_covered"].format(tech=techs[i]),
+                _with_pct(area, pct[i], lang),
             ]
         )
     return rows
@@ -1135,6 +1137,48 @@ def _polygonal(geom: shapely.Geometry | None) -> shapely.Geometry | None:
     return polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
 
 
+def _footprint_discs(
+    layers: Mapping[str, pd.DataFrame],
+    units: gpd.GeoDataFrame,
+    tech: str,
+    model: FootprintModel,
+    as_of,
+) -> dict:
+    """Return the footprints of ``tech`` as the page draws them: centre, radius, sector.
+
+    The same stations, radii and sectors as
+    :func:`ict_gis.metrics.coverage.coverage_footprints` (the stations
+    radiating ``tech`` on ``as_of``; the environment of each from its unit
+    unless the model fixes one), without building their polygons.
+
+    Returns
+    -------
+    dict
+        ``lat``, ``lon`` (5 decimals, about 1 m), ``r`` (true radius, whole
+        metres), ``az`` (azimuth in degrees, ``None`` for a circle) and ``bw``
+        (the model's beamwidth in degrees), one value per footprint.
+    """
+    from ict_gis.metrics import coverage as cov
+
+    stations = cov.radiating_stations(layers, tech=tech, as_of=as_of).reset_index(drop=True)
+    envs = None
+    if model.environment is None and len(stations):
+        envs = cov._unit_environments(units, cov._station_units(stations, units))
+    columns, rows = footprint_shapes(stations, tech=tech, model=model, environment=envs)
+    arr = np.asarray(_lonlat(stations).array, dtype=object)[rows]
+    ok = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
+    radius = np.asarray(columns["radius_m"], dtype=float)
+    ok &= np.isfinite(radius) & (radius > 0)
+    azimuth = np.asarray(columns["azimuth_deg"], dtype=float)[ok]
+    return {
+        "lat": np.round(shapely.get_y(arr[ok]), 5).tolist(),
+        "lon": np.round(shapely.get_x(arr[ok]), 5).tolist(),
+        "r": np.round(radius[ok]).astype(int).tolist(),
+        "az": [None if math.isnan(a) else round(float(a), 1) for a in azimuth],
+        "bw": float(model.beamwidth_deg),
+    }
+
+
 def _coverage_layer(
     layers: Mapping[str, pd.DataFrame],
     units: gpd.GeoDataFrame,
@@ -1146,6 +1190,9 @@ def _coverage_layer(
 ) -> dict:
     """Footprints per technology (any operator, clipped to the units) and 2G switch-off gaps.
 
+    The footprints are not united here: every station's circle (or sector)
+    goes to the page, which fills them as one shape (one canvas path, clipped
+    to the units' outline; see ``ictmap.js``). The 2G gaps are polygons.
     With many stations (a country), only what the chosen metric shows: its
     technology's footprints, and the 2G gaps on a map of the 2G switch-off.
     """
@@ -1160,13 +1207,6 @@ def _coverage_layer(
         view = MAP_METRICS[metric]
         tech = view.params.get("tech") or view.where.get("tech")
         techs = sorted({*([tech] if tech in present else []), *(["2G"] if gaps_shown else [])})
-    outline = shapely.union_all(np.asarray(units.geometry.array, dtype=object))
-    if many:
-        # Drawn, not measured: circles of 12 sides (off the circle by 3.4 % of
-        # the radius, under the simplification tolerance of a country map)
-        # make the union of a country's footprints about three times quicker.
-        model = resolve_model(model, quad_segs=DISPLAY_QUAD_SEGS)
-    fp = cov.coverage_footprints(layers, units, tech=techs, model=model, as_of=as_of)
     subs: list[dict] = []
     styles: list[dict] = []
     legend: list[tuple[str, str]] = []
@@ -1175,6 +1215,7 @@ def _coverage_layer(
     titles: list[str] = []
     areas: list[float] = []
     names: list[str | None] = []
+    discs: list[dict] = []
 
     def add_sub(key: str, label: str, colour: str, style: dict) -> int:
         subs.append({"id": key, "name": f"{swatch(colour)} {escape(label)}", "show": False})
@@ -1182,9 +1223,10 @@ def _coverage_layer(
         legend.append((label, colour))
         return len(subs) - 1
 
+    model = resolve_model(model)
     for tech in techs:
-        mine = fp[fp["tech"] == tech]
-        if not len(mine):
+        shapes_ = _footprint_discs(layers, units, tech, model, as_of)
+        if not len(shapes_["lat"]):
             continue
         label = t["covered"].format(tech=tech)
         k = add_sub(
@@ -1193,13 +1235,13 @@ def _coverage_layer(
             _TECH_COLOURS.get(tech, OTHER_COLOUR),
             {"weight": 0.5, "fillOpacity": 0.25, "interactive": False},
         )
-        union = shapely.union_all(np.asarray(mine.geometry.array, dtype=object))
-        geoms.append(_polygonal(shapely.intersection(union, outline)))
-        sub.append(k)
-        titles.append(label)
-        areas.append(math.nan)
-        names.append(None)
+        discs.append({"sub": k, **shapes_})
     if gaps_shown:
+        if many:
+            # Drawn, not measured: circles of 12 sides (off the circle by 3.4 %
+            # of the radius, under the simplification tolerance of a country
+            # map) make a country's gaps quicker to compute.
+            model = resolve_model(model, quad_segs=DISPLAY_QUAD_SEGS)
         gaps = cov.switch_off_gaps(layers, units, tech="2G", as_of=as_of, model=model)
         for scenario, key, colour, dash in (
             ("after", "gap_after", _GAP_COLOUR, None),
@@ -1215,8 +1257,6 @@ def _coverage_layer(
                 titles.append(label)
                 areas.append(float(row.area_km2))
                 names.append(None if is_missing(row.name) else str(row.name))
-    # (footprint unions are drawn, not measured: simplified without the
-    # topology checks, ten times quicker on a country)
     shapes = _display_polygons(
         _lonlat(gpd.GeoDataFrame(geometry=geoms, crs=units.crs)), tol, keep_topology=False
     )
@@ -1230,6 +1270,7 @@ def _coverage_layer(
         "subs": subs,
         "styles": styles,
         "shapes": shapes,
+        "discs": discs,
         "sub": sub,
         "sty": sub,
         "title": titles,
