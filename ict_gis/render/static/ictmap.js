@@ -458,6 +458,141 @@
       },
     });
 
+    // Clustered points (100,000 stations on a country map), binned into the
+    // CLUSTER_PX cells of the world's pixel grid at the map's zoom: a cell
+    // with one point shows that point (its circle marker, made when first
+    // needed), a cell with more shows their count at their mean position; a
+    // click on a count zooms in on its points. Only the cells of the view and
+    // half a view around it are binned, O(n) in typed arrays, after every
+    // move, zoom, toggle of a sub or month of the slider. From zoom
+    // CLUSTER_OFF_ZOOM (a view of about 50 x 30 km) every point is drawn.
+    // (Leaflet.markercluster, used before, filed the points into a tree of
+    // every zoom level first: 60 % of the BTS page's 2.2 s load on 100,000
+    // stations.)
+    var CLUSTER_PX = 45;
+    function GridClusters(b, onClick) {
+      var d = b.data;
+      var n = d.lat.length;
+      var wx = new Float64Array(n);
+      var wy = new Float64Array(n);
+      var located = [];
+      for (var i = 0; i < n; i++) {
+        if (d.lat[i] === null) continue;
+        wx[i] = worldX(d.lon[i]);
+        wy[i] = worldY(d.lat[i]);
+        located.push(i);
+      }
+      var idx = Int32Array.from(located);
+      var drawn = new Uint8Array(n);
+      var drawnList = [];
+      var singles = L.featureGroup().addTo(map);
+      singles.on("click", onClick);
+      var icons = L.layerGroup().addTo(map);
+      var self = this;
+      this.clusters = []; // the counts shown: [{lat, lng, n}] (for tests)
+      this.singles = function () {
+        return drawnList.slice();
+      };
+
+      function icon(count, at, bounds) {
+        var size = count < 10 ? 28 : count < 100 ? 34 : count < 1000 ? 40 : 46;
+        var div = el("div");
+        el("span", null, fmtNum(count, 0), div);
+        var marker = L.marker(at, {
+          icon: L.divIcon({ html: div, className: "ict-cluster", iconSize: L.point(size, size) }),
+          keyboard: false,
+        });
+        marker.on("click", function () {
+          var zoom = Math.max(map.getBoundsZoom(bounds), map.getZoom() + 1);
+          map.setView(bounds.getCenter(), Math.min(zoom, CLUSTER_OFF_ZOOM), { animate: false });
+        });
+        return marker;
+      }
+
+      this.update = function () {
+        var on = b.subs.map(function (sub) {
+          return map.hasLayer(sub);
+        });
+        var z = map.getZoom();
+        var scale = Math.pow(2, z);
+        var view = map.getPixelBounds();
+        var size = map.getSize();
+        var x0 = Math.floor((view.min.x - size.x / 2) / CLUSTER_PX);
+        var y0 = Math.floor((view.min.y - size.y / 2) / CLUSTER_PX);
+        var cols = Math.floor((view.max.x + size.x / 2) / CLUSTER_PX) - x0 + 1;
+        var rows = Math.floor((view.max.y + size.y / 2) / CLUSTER_PX) - y0 + 1;
+        var alone = z >= CLUSTER_OFF_ZOOM;
+        var cells = alone ? 0 : cols * rows;
+        var count = new Int32Array(cells);
+        var first = new Int32Array(cells);
+        var sx = new Float64Array(cells);
+        var sy = new Float64Array(cells);
+        var box = [new Float64Array(cells), new Float64Array(cells), new Float64Array(cells), new Float64Array(cells)];
+        var list = [];
+        for (var k = 0; k < idx.length; k++) {
+          var i = idx[k];
+          if (!on[b.current[i]]) continue;
+          var px = wx[i] * scale;
+          var py = wy[i] * scale;
+          var cx = Math.floor(px / CLUSTER_PX) - x0;
+          var cy = Math.floor(py / CLUSTER_PX) - y0;
+          if (cx < 0 || cy < 0 || cx >= cols || cy >= rows) continue;
+          if (alone) {
+            list.push(i);
+            continue;
+          }
+          var c = cy * cols + cx;
+          if (count[c]++ === 0) {
+            first[c] = i;
+            box[0][c] = box[2][c] = px;
+            box[1][c] = box[3][c] = py;
+          } else {
+            if (px < box[0][c]) box[0][c] = px;
+            if (py < box[1][c]) box[1][c] = py;
+            if (px > box[2][c]) box[2][c] = px;
+            if (py > box[3][c]) box[3][c] = py;
+          }
+          sx[c] += px;
+          sy[c] += py;
+        }
+        icons.clearLayers();
+        self.clusters = [];
+        for (var c2 = 0; c2 < cells; c2++) {
+          var m = count[c2];
+          if (m === 1) list.push(first[c2]);
+          if (m < 2) continue;
+          var at = map.unproject([sx[c2] / m, sy[c2] / m], z);
+          var bounds = L.latLngBounds(
+            map.unproject([box[0][c2], box[3][c2]], z),
+            map.unproject([box[2][c2], box[1][c2]], z)
+          );
+          icons.addLayer(icon(m, at, bounds));
+          self.clusters.push({ lat: at.lat, lng: at.lng, n: m });
+        }
+        // Circle markers: take off those no longer alone, add the new ones.
+        var keep = new Uint8Array(n);
+        list.forEach(function (i) {
+          keep[i] = 1;
+        });
+        drawnList.forEach(function (i) {
+          if (keep[i]) return;
+          singles.removeLayer(b.objs[i]);
+          drawn[i] = 0;
+        });
+        list.forEach(function (i) {
+          if (drawn[i]) return;
+          singles.addLayer(b.marker(i));
+          drawn[i] = 1;
+        });
+        drawnList = list;
+      };
+      map.on("moveend", this.update);
+      map.on("layeradd layerremove", function (e) {
+        if (b.subs.indexOf(e.layer) >= 0) self.update();
+      });
+      this.update();
+    }
+
     var built = data.layers.map(function (layer, li) {
       return buildLayer(layer, li);
     });
@@ -469,43 +604,11 @@
     function buildLayer(layer, li) {
       var n = layer.title.length;
       var objs = new Array(n);
-      var parent = null;
-      var subs;
-      if (layer.cluster) {
-        // Clustering is done at once: markercluster 1.1.0 fails when the map
-        // moves during chunked loading. It files every point into a grid of
-        // each zoom level up to the last clustered one, and a point stays
-        // alone at the closest levels, so those cost the most: from zoom
-        // CLUSTER_OFF_ZOOM (a view of about 50 x 30 km) every point is drawn.
-        // Cluster changes are not animated (our points are canvas circles; the
-        // animation only added reflows). On 100,000 stations
-        // (benchmarks/bench_map.py --interactions) this cut the time to
-        // interactive from 4.1 to 2.2 s (load 1.5; 7.8 to 2.9 s at load 5)
-        // and ticking an operator again from 1.1 to 0.3 s.
-        parent = L.markerClusterGroup({
-          chunkedLoading: false,
-          showCoverageOnHover: false,
-          maxClusterRadius: 45,
-          spiderfyOnMaxZoom: true,
-          disableClusteringAtZoom: CLUSTER_OFF_ZOOM,
-          animate: false,
-          iconCreateFunction: function (cluster) {
-            var n = cluster.getChildCount();
-            var size = n < 10 ? 28 : n < 100 ? 34 : n < 1000 ? 40 : 46;
-            var div = el("div");
-            el("span", null, fmtNum(n, 0), div);
-            return L.divIcon({ html: div, className: "ict-cluster", iconSize: L.point(size, size) });
-          },
-        });
-        subs = layer.subs.map(function () {
-          return L.featureGroup.subGroup(parent);
-        });
-        parent.addTo(map);
-      } else {
-        subs = layer.subs.map(function () {
-          return L.featureGroup();
-        });
-      }
+      // A clustered layer's subs only say which points are on (the layer
+      // control switches them); its GridClusters draws the points.
+      var subs = layer.subs.map(function () {
+        return layer.cluster ? L.layerGroup() : L.featureGroup();
+      });
       (layer.discs || []).forEach(function (d) {
         subs[d.sub] = new DiscLayer(d, styleOf(layer, d.sub));
       });
@@ -513,8 +616,29 @@
         return [];
       });
       var current = new Array(n);
+      var b = { data: layer, objs: objs, subs: subs, current: current, index: li, clusters: null };
+      // The style a point has now (a month of the slider may show it as still to do).
+      b.style = function (i) {
+        var time = layer.time;
+        return styleOf(layer, time && current[i] !== layer.sub[i] ? time.todo_sty : layer.sty[i]);
+      };
+      // Whether feature i is on the map's data (clustered points get their marker late).
+      b.has = function (i) {
+        return layer.cluster ? layer.lat[i] !== null : !!objs[i];
+      };
+      b.marker = function (i) {
+        if (!objs[i]) {
+          objs[i] = L.circleMarker([layer.lat[i], layer.lon[i]], b.style(i));
+          objs[i]._ict = i;
+        }
+        return objs[i];
+      };
       for (var i = 0; i < n; i++) {
         var obj = null;
+        if (layer.cluster) {
+          if (layer.lat[i] !== null) current[i] = layer.sub[i];
+          continue;
+        }
         if (layer.geom === "point") {
           if (layer.lat[i] === null) continue;
           obj = L.circleMarker([layer.lat[i], layer.lon[i]], styleOf(layer, layer.sty[i]));
@@ -540,18 +664,18 @@
         var i = e.layer._ict;
         openPopup(layer.geom === "point" ? e.layer.getLatLng() : e.latlng, featureContent(layer, i));
       };
-      if (parent) parent.on("click", onClick);
       var group = {};
       subs.forEach(function (sub, k) {
         members[k].forEach(function (obj) {
           sub.addLayer(obj);
         });
-        if (!parent) sub.on("click", onClick);
+        if (!layer.cluster) sub.on("click", onClick);
         if (layer.subs[k].show) sub.addTo(map);
         group[layer.subs[k].name] = sub;
       });
+      if (layer.cluster) b.clusters = new GridClusters(b, onClick);
       grouped[layer.group] = group;
-      return { data: layer, objs: objs, subs: subs, parent: parent, current: current, index: li };
+      return b;
     }
 
     // Drawing order on the shared canvas, bottom to top: units, coverage areas,
@@ -625,7 +749,7 @@
         var title = b.data.title;
         var alt = b.data.alt;
         for (var i = 0; i < title.length; i++) {
-          if (!b.objs[i]) continue;
+          if (!b.has(i)) continue;
           var text = title[i] === null ? "" : title[i];
           if (alt && alt[i]) text += " – " + alt[i];
           index.push({ key: fold(text), text: text, what: b.data.label, layer: b, i: i });
@@ -641,21 +765,20 @@
         return;
       }
       var b = hit.layer;
-      var obj = b.objs[hit.i];
+      var d = b.data;
       var sub = b.subs[b.current[hit.i]];
       if (!map.hasLayer(sub)) sub.addTo(map);
-      var show = function () {
-        var at = b.data.geom === "point" ? obj.getLatLng() : obj.getBounds().getCenter();
-        openPopup(at, featureContent(b.data, hit.i));
-      };
-      // A point is shown at street level, where clusters have opened up
-      // (markercluster's zoomToShowLayer needs icons, and our points are canvas circles).
-      if (b.data.geom === "point") {
-        map.setView(obj.getLatLng(), Math.max(map.getZoom(), b.parent ? 17 : 16), { animate: false });
+      var at;
+      // A point is shown at street level, where clusters have opened up.
+      if (d.geom === "point") {
+        at = L.latLng(d.lat[hit.i], d.lon[hit.i]);
+        map.setView(at, Math.max(map.getZoom(), b.clusters ? 17 : 16), { animate: false });
       } else {
+        var obj = b.objs[hit.i];
+        at = obj.getBounds().getCenter();
         map.fitBounds(obj.getBounds(), { maxZoom: 17, animate: false });
       }
-      show();
+      openPopup(at, featureContent(d, hit.i));
     }
     var Search = L.Control.extend({
       options: { position: "topleft" },
@@ -831,19 +954,22 @@
           return { add: [], remove: [] };
         });
         for (var i = 0; i < b.objs.length; i++) {
-          var obj = b.objs[i];
-          if (!obj) continue;
+          if (!b.has(i)) continue;
+          var obj = b.objs[i]; // (a clustered point may have no marker yet)
           var finalSub = d.sub[i];
           var done = finalSub !== time.todo_sub && (time.m[i] === null || time.m[i] <= month);
           var target = done ? finalSub : time.todo_sub;
           if (done) counts[time.count] += time.count === "km" ? d.km[i] : 1;
           if (target !== b.current[i]) {
-            moves[b.current[i]].remove.push(obj);
-            moves[target].add.push(obj);
-            obj.setStyle(styleOf(d, target === finalSub ? d.sty[i] : time.todo_sty));
+            if (!b.clusters) {
+              moves[b.current[i]].remove.push(obj);
+              moves[target].add.push(obj);
+            }
             b.current[i] = target;
+            if (obj) obj.setStyle(b.style(i));
           }
         }
+        if (b.clusters) b.clusters.update();
         moves.forEach(function (mv, k) {
           mv.remove.forEach(function (obj) {
             b.subs[k].removeLayer(obj);
