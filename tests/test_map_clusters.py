@@ -195,6 +195,14 @@ def test_footprints_are_drawn_where_the_stations_reach(open_map, five):
     # Clipped to the units: S5 reaches 3 km past the square's east edge.
     assert _alpha(page, *east(105.98, 20.8, 1)) == alone
     assert _alpha(page, *east(106.0, 20.8, 1)) == 0
+    # Zoomed out, a circle is a few pixels wide (set pixel by pixel): 5 km is
+    # about 4.4 px at zoom 7 (1,149 m a pixel at 20° N).
+    page.evaluate("ictMap.map.setView([20.5, 105.5], 7, {animate: false})")
+    assert _alpha(page, 105.2, 20.2) == alone
+    assert _alpha(page, *east(105.2, 20.2, 3)) == alone
+    assert _alpha(page, *east(105.2, 20.2, 8)) == 0
+    assert _alpha(page, 105.05, 20.95) == 0
+    assert _alpha(page, 105.5, 20.5) == alone
     _checkbox(page, "Phủ sóng 4G").uncheck()
     assert page.locator("canvas.ict-footprints").count() == 0
     assert log.console_errors == []
