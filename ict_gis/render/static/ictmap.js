@@ -502,13 +502,14 @@
     // with one point shows that point (its circle marker, made when first
     // needed), a cell with more shows their count at their mean position; a
     // click on a count zooms in on its points. Only the cells of the view and
-    // half a view around it are binned, O(n) in typed arrays, after every
+    // a quarter of a view around it are binned, O(n) in typed arrays, after every
     // move, zoom, toggle of a sub or month of the slider. From zoom
     // CLUSTER_OFF_ZOOM (a view of about 50 x 30 km) every point is drawn.
     // (Leaflet.markercluster, used before, filed the points into a tree of
     // every zoom level first: 60 % of the BTS page's 2.2 s load on 100,000
     // stations.)
     var CLUSTER_PX = 45;
+    var CLUSTER_PAD = 0.25; // binned beyond the view on every side, for panning
     function GridClusters(b, onClick) {
       var d = b.data;
       var n = d.lat.length;
@@ -527,6 +528,7 @@
       var singles = L.featureGroup().addTo(map);
       singles.on("click", onClick);
       var icons = L.layerGroup().addTo(map);
+      var shown = {}; // the count icons on the map, by cell
       var self = this;
       this.clusters = []; // the counts shown: [{lat, lng, n}] (for tests)
       this.singles = function () {
@@ -556,10 +558,12 @@
         var scale = Math.pow(2, z);
         var view = map.getPixelBounds();
         var size = map.getSize();
-        var x0 = Math.floor((view.min.x - size.x / 2) / CLUSTER_PX);
-        var y0 = Math.floor((view.min.y - size.y / 2) / CLUSTER_PX);
-        var cols = Math.floor((view.max.x + size.x / 2) / CLUSTER_PX) - x0 + 1;
-        var rows = Math.floor((view.max.y + size.y / 2) / CLUSTER_PX) - y0 + 1;
+        var mx = size.x * CLUSTER_PAD;
+        var my = size.y * CLUSTER_PAD;
+        var x0 = Math.floor((view.min.x - mx) / CLUSTER_PX);
+        var y0 = Math.floor((view.min.y - my) / CLUSTER_PX);
+        var cols = Math.floor((view.max.x + mx) / CLUSTER_PX) - x0 + 1;
+        var rows = Math.floor((view.max.y + my) / CLUSTER_PX) - y0 + 1;
         var alone = z >= CLUSTER_OFF_ZOOM;
         var cells = alone ? 0 : cols * rows;
         var count = new Int32Array(cells);
@@ -594,20 +598,36 @@
           sx[c] += px;
           sy[c] += py;
         }
-        icons.clearLayers();
+        // Counts: an icon still right (same zoom, cell, count and place) stays.
+        var next = {};
         self.clusters = [];
         for (var c2 = 0; c2 < cells; c2++) {
           var m = count[c2];
           if (m === 1) list.push(first[c2]);
           if (m < 2) continue;
-          var at = map.unproject([sx[c2] / m, sy[c2] / m], z);
-          var bounds = L.latLngBounds(
-            map.unproject([box[0][c2], box[3][c2]], z),
-            map.unproject([box[2][c2], box[1][c2]], z)
+          var mean = [sx[c2] / m, sy[c2] / m];
+          var key = [z, (c2 % cols) + x0, Math.floor(c2 / cols) + y0, m, Math.round(mean[0]), Math.round(mean[1])].join(
+            ":"
           );
-          icons.addLayer(icon(m, at, bounds));
+          var marker = shown[key];
+          if (marker) {
+            delete shown[key];
+          } else {
+            var bounds = L.latLngBounds(
+              map.unproject([box[0][c2], box[3][c2]], z),
+              map.unproject([box[2][c2], box[1][c2]], z)
+            );
+            marker = icon(m, map.unproject(mean, z), bounds);
+            icons.addLayer(marker);
+          }
+          next[key] = marker;
+          var at = marker.getLatLng();
           self.clusters.push({ lat: at.lat, lng: at.lng, n: m });
         }
+        Object.keys(shown).forEach(function (old) {
+          icons.removeLayer(shown[old]);
+        });
+        shown = next;
         // Circle markers: take off those no longer alone, add the new ones.
         var keep = new Uint8Array(n);
         list.forEach(function (i) {
