@@ -89,12 +89,40 @@ def _checkbox(page, label: str):
 
 def _shown(page) -> tuple[list[int], list[str]]:
     """Counts of the clusters drawn (sorted), and the stations drawn alone."""
-    counts = sorted(int(t) for t in page.locator(".ict-cluster").all_inner_texts())
-    singles = page.evaluate(
+    counts, singles = page.evaluate(
         "(() => { const b = ictMap.layers[0];"
-        " return b.clusters.singles().map(i => b.data.title[i]).sort(); })()"
+        " return [b.clusters.clusters.map(c => c.n),"
+        " b.clusters.singles().map(i => b.data.title[i]).sort()]; })()"
     )
-    return counts, singles
+    return sorted(counts), singles
+
+
+def _screen(page, lat: float, lon: float) -> list[float]:
+    """Page coordinates of a place."""
+    return page.evaluate(
+        "([lat, lon]) => { const p = ictMap.map.latLngToContainerPoint([lat, lon]);"
+        " const r = ictMap.map.getContainer().getBoundingClientRect();"
+        " return [r.left + p.x, r.top + p.y]; }",
+        [lat, lon],
+    )
+
+
+def _count_drawn(page, lat: float, lon: float) -> int:
+    """Opacity (0-255) of the counts' canvas at a place."""
+    return page.evaluate(
+        """([lat, lon]) => {
+            const map = ictMap.map;
+            const c = document.querySelector("canvas.ict-counts");
+            const p = map.latLngToContainerPoint([lat, lon]);
+            const m = map.getContainer().getBoundingClientRect();
+            const r = c.getBoundingClientRect();
+            const k = c.width / r.width;
+            const x = Math.round((m.left + p.x - r.left) * k);
+            const y = Math.round((m.top + p.y - r.top) * k);
+            return c.getContext("2d").getImageData(x, y, 1, 1).data[3];
+        }""",
+        [lat, lon],
+    )
 
 
 def test_clusters_show_hand_counted_groups_and_follow_the_toggles(open_map, five):
@@ -106,31 +134,31 @@ def test_clusters_show_hand_counted_groups_and_follow_the_toggles(open_map, five
     assert cells["S1"] == cells["S2"] == cells["S3"]
     assert len({cells["S1"], cells["S4"], cells["S5"]}) == 3
     assert _shown(page) == ([3], ["S4", "S5"])
+    # The count is drawn at the three stations, nothing where S4 stands alone.
+    assert _count_drawn(page, 20.5, 105.5) > 0
+    assert _count_drawn(page, 20.2, 105.2) == 0
 
     # VNPT off: S3 and S5 leave; S1-S2 stay a cluster of 2.
     _checkbox(page, "VNPT").uncheck()
     assert _shown(page) == ([2], ["S4"])
     _checkbox(page, "Viettel").uncheck()
     assert _shown(page) == ([], [])
+    assert _count_drawn(page, 20.5, 105.5) == 0
     _checkbox(page, "VNPT").check()
     assert _shown(page) == ([], ["S3", "S5"])
     _checkbox(page, "Viettel").check()
     assert _shown(page) == ([3], ["S4", "S5"])
 
     # A click on the cluster zooms in until its stations stand alone.
-    page.locator(".ict-cluster").click()
+    page.mouse.click(*_screen(page, 20.5, 105.5))
     assert page.evaluate("ictMap.map.getZoom()") > zoom
     counts, singles = _shown(page)
     assert counts == [] and {"S1", "S2", "S3"} <= set(singles)
 
     # A single station keeps its popup.
-    page.evaluate("ictMap.map.setView([20.2, 105.2], 12, {animate: false})")
-    point = page.evaluate(
-        "(() => { const p = ictMap.map.latLngToContainerPoint([20.2, 105.2]);"
-        " const r = ictMap.map.getContainer().getBoundingClientRect();"
-        " return [r.left + p.x, r.top + p.y]; })()"
-    )
-    page.mouse.click(*point)
+    assert page.locator(".leaflet-popup").count() == 0  # (not the unit's popup)
+    page.evaluate("ictMap.map.setView([20.2, 105.2], 12, {animate: false}) && 1")
+    page.mouse.click(*_screen(page, 20.2, 105.2))
     page.wait_for_selector(".leaflet-popup-content .ict-popup")
     assert page.locator(".leaflet-popup-content h3").inner_text() == "S4"
     assert log.console_errors == []

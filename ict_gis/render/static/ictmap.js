@@ -63,7 +63,7 @@
     var lang = data.lang;
     var locale = lang === "vi" ? "vi-VN" : "en-GB";
     var formats = {};
-    var state = { measuring: false, tool: false, monthIndex: null, builtAt: null, paintedAt: null };
+    var state = { measuring: false, tool: false, monthIndex: null, builtAt: null, paintedAt: null, count: null };
     var narrow = window.matchMedia ? window.matchMedia("(max-width: 899px)").matches : false;
 
     function fmtNum(v, digits) {
@@ -236,7 +236,7 @@
           { sticky: true }
         );
         layer.on("click", function (e) {
-          if (state.tool) return;
+          if (state.tool || state.count) return; // (a count: it zooms in)
           openPopup(e.latlng, unitContent(f.properties));
         });
       },
@@ -497,6 +497,76 @@
       },
     });
 
+    // The counts of clustered points, drawn on a canvas of their own (a
+    // thousand DOM icons of a dense city took 0.1-0.2 s to lay out and paint
+    // at every zoom); clicks are found by position (see GridClusters).
+    var countPane = map.createPane("ictCounts");
+    countPane.style.zIndex = 470;
+    countPane.style.pointerEvents = "none";
+    function countSize(n) {
+      return n < 10 ? 28 : n < 100 ? 34 : n < 1000 ? 40 : 46;
+    }
+    var CountLayer = L.Layer.extend({
+      getEvents: function () {
+        return { zoomstart: this._hide };
+      },
+      onAdd: function () {
+        this._canvas = L.DomUtil.create("canvas", "ict-counts", countPane);
+        this._items = [];
+      },
+      onRemove: function () {
+        L.DomUtil.remove(this._canvas);
+      },
+      _hide: function () {
+        this._canvas.style.visibility = "hidden";
+      },
+      // The count under a point of the map's container, or null.
+      hit: function (point) {
+        for (var k = this._items.length - 1; k >= 0; k--) {
+          var it = this._items[k];
+          var p = map.latLngToContainerPoint([it.lat, it.lng]);
+          var r = countSize(it.n) / 2;
+          if ((p.x - point.x) * (p.x - point.x) + (p.y - point.y) * (p.y - point.y) <= r * r) return it;
+        }
+        return null;
+      },
+      draw: function (items) {
+        var canvas = this._canvas;
+        var size = map.getSize();
+        var px = Math.round(size.x * CLUSTER_PAD);
+        var py = Math.round(size.y * CLUSTER_PAD);
+        var ratio = window.devicePixelRatio || 1;
+        canvas.width = Math.round((size.x + 2 * px) * ratio);
+        canvas.height = Math.round((size.y + 2 * py) * ratio);
+        canvas.style.width = size.x + 2 * px + "px";
+        canvas.style.height = size.y + 2 * py + "px";
+        L.DomUtil.setPosition(canvas, map.containerPointToLayerPoint([-px, -py]));
+        canvas.style.visibility = "";
+        this._items = items;
+        var ctx = canvas.getContext("2d");
+        ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+        ctx.font = "600 11px " + getComputedStyle(container).fontFamily;
+        ctx.textAlign = "center";
+        ctx.textBaseline = "middle";
+        items.forEach(function (it) {
+          var p = map.latLngToContainerPoint([it.lat, it.lng]);
+          var x = p.x + px;
+          var y = p.y + py;
+          var r = countSize(it.n) / 2;
+          ctx.beginPath();
+          ctx.arc(x, y, r, 0, 2 * Math.PI);
+          ctx.fillStyle = "rgba(55, 71, 79, 0.3)";
+          ctx.fill();
+          ctx.beginPath();
+          ctx.arc(x, y, r - 4, 0, 2 * Math.PI);
+          ctx.fillStyle = "rgba(55, 71, 79, 0.85)";
+          ctx.fill();
+          ctx.fillStyle = "#ffffff";
+          ctx.fillText(fmtNum(it.n, 0), x, y);
+        });
+      },
+    });
+
     // Clustered points (100,000 stations on a country map), binned into the
     // CLUSTER_PX cells of the world's pixel grid at the map's zoom: a cell
     // with one point shows that point (its circle marker, made when first
@@ -527,28 +597,12 @@
       var drawnList = [];
       var singles = L.featureGroup().addTo(map);
       singles.on("click", onClick);
-      var icons = L.layerGroup().addTo(map);
-      var shown = {}; // the count icons on the map, by cell
+      var counts = new CountLayer().addTo(map);
       var self = this;
-      this.clusters = []; // the counts shown: [{lat, lng, n}] (for tests)
+      this.clusters = []; // the counts shown: [{lat, lng, n, bounds}]
       this.singles = function () {
         return drawnList.slice();
       };
-
-      function icon(count, at, bounds) {
-        var size = count < 10 ? 28 : count < 100 ? 34 : count < 1000 ? 40 : 46;
-        var div = el("div");
-        el("span", null, fmtNum(count, 0), div);
-        var marker = L.marker(at, {
-          icon: L.divIcon({ html: div, className: "ict-cluster", iconSize: L.point(size, size) }),
-          keyboard: false,
-        });
-        marker.on("click", function () {
-          var zoom = Math.max(map.getBoundsZoom(bounds), map.getZoom() + 1);
-          map.setView(bounds.getCenter(), Math.min(zoom, CLUSTER_OFF_ZOOM), { animate: false });
-        });
-        return marker;
-      }
 
       this.update = function () {
         var on = b.subs.map(function (sub) {
@@ -598,36 +652,19 @@
           sx[c] += px;
           sy[c] += py;
         }
-        // Counts: an icon still right (same zoom, cell, count and place) stays.
-        var next = {};
         self.clusters = [];
         for (var c2 = 0; c2 < cells; c2++) {
           var m = count[c2];
           if (m === 1) list.push(first[c2]);
           if (m < 2) continue;
-          var mean = [sx[c2] / m, sy[c2] / m];
-          var key = [z, (c2 % cols) + x0, Math.floor(c2 / cols) + y0, m, Math.round(mean[0]), Math.round(mean[1])].join(
-            ":"
+          var at = map.unproject([sx[c2] / m, sy[c2] / m], z);
+          var bounds = L.latLngBounds(
+            map.unproject([box[0][c2], box[3][c2]], z),
+            map.unproject([box[2][c2], box[1][c2]], z)
           );
-          var marker = shown[key];
-          if (marker) {
-            delete shown[key];
-          } else {
-            var bounds = L.latLngBounds(
-              map.unproject([box[0][c2], box[3][c2]], z),
-              map.unproject([box[2][c2], box[1][c2]], z)
-            );
-            marker = icon(m, map.unproject(mean, z), bounds);
-            icons.addLayer(marker);
-          }
-          next[key] = marker;
-          var at = marker.getLatLng();
-          self.clusters.push({ lat: at.lat, lng: at.lng, n: m });
+          self.clusters.push({ lat: at.lat, lng: at.lng, n: m, bounds: bounds });
         }
-        Object.keys(shown).forEach(function (old) {
-          icons.removeLayer(shown[old]);
-        });
-        shown = next;
+        counts.draw(self.clusters);
         // Circle markers: take off those no longer alone, add the new ones.
         var keep = new Uint8Array(n);
         list.forEach(function (i) {
@@ -646,6 +683,17 @@
         drawnList = list;
       };
       map.on("moveend", this.update);
+      // A click on a count zooms in on its points; the unit or station under
+      // it opens no popup (state.count is set before any click handler runs).
+      map.on("preclick", function (e) {
+        state.count = counts.hit(e.containerPoint);
+      });
+      map.on("click", function () {
+        var hit = state.count;
+        if (!hit || state.tool) return;
+        var zoom = Math.max(map.getBoundsZoom(hit.bounds), map.getZoom() + 1);
+        map.setView(hit.bounds.getCenter(), Math.min(zoom, CLUSTER_OFF_ZOOM), { animate: false });
+      });
       map.on("layeradd layerremove", function (e) {
         if (b.subs.indexOf(e.layer) >= 0) self.update();
       });
@@ -719,7 +767,7 @@
         members[layer.sub[i]].push(obj);
       }
       var onClick = function (e) {
-        if (state.tool) return;
+        if (state.tool || state.count) return; // (a count: it zooms in)
         var i = e.layer._ict;
         openPopup(layer.geom === "point" ? e.layer.getLatLng() : e.latlng, featureContent(layer, i));
       };
