@@ -10,7 +10,7 @@
   "use strict";
 
   var DEG = Math.PI / 180;
-  var CLUSTER_OFF_ZOOM = 12; // from this zoom on, clustered points are drawn one by one
+  var CLUSTER_OFF_ZOOM = 13; // from this zoom on, clustered points are drawn one by one
   var R = 6371008.8; // mean Earth radius, metres
 
   function el(tag, cls, text, parent) {
@@ -574,7 +574,7 @@
     // click on a count zooms in on its points. Only the cells of the view and
     // a quarter of a view around it are binned, O(n) in typed arrays, after every
     // move, zoom, toggle of a sub or month of the slider. From zoom
-    // CLUSTER_OFF_ZOOM (a view of about 50 x 30 km) every point is drawn.
+    // CLUSTER_OFF_ZOOM (a view of about 25 x 15 km) every point is drawn.
     // (Leaflet.markercluster, used before, filed the points into a tree of
     // every zoom level first: 60 % of the BTS page's 2.2 s load on 100,000
     // stations.)
