@@ -433,18 +433,24 @@ def _cables_section(r: pd.Series, lang: str) -> list:
     return rows
 
 
+#: The rows of the coverage table last seen, per unit code (the table is kept
+#: with them, so its id is not reused): a country map asks for 700 units.
+_COVERAGE_ROWS: dict[int, tuple[pd.DataFrame, dict[str, list[tuple]]]] = {}
+
+
 def _coverage_section(frame: pd.DataFrame, code: str, lang: str) -> list:
+    held = _COVERAGE_ROWS.get(id(frame))
+    if held is None or held[0] is not frame:
+        by_code: dict[str, list[tuple]] = {}
+        columns = [frame[c].tolist() for c in ("tech", "covered_km2", "covered_pct")]
+        for key, *row in zip(frame.index.tolist(), *columns, strict=True):
+            by_code.setdefault(key, []).append(tuple(row))
+        _COVERAGE_ROWS.clear()
+        _COVERAGE_ROWS[id(frame)] = held = (frame, by_code)
     rows = []
-    # (positions, not ``frame.loc[[code]]``: this runs for each of a country's units)
-    techs, km2, pct = (frame[c].to_numpy() for c in ("tech", "covered_km2", "covered_pct"))
-    for i in np.flatnonzero(frame.index.to_numpy() == code):
-        area = f"{format_number(km2[i], digits=1, lang=lang)} km²"
-        rows.append(
-            [
-                _TEXT[lang]["r_covered"].format(tech=techs[i]),
-                _with_pct(area, pct[i], lang),
-            ]
-        )
+    for tech, km2, pct in held[1].get(code, []):
+        area = f"{format_number(km2, digits=1, lang=lang)} km²"
+        rows.append([_TEXT[lang]["r_covered"].format(tech=tech), _with_pct(area, pct, lang)])
     return rows
 
 
@@ -801,15 +807,10 @@ def _texts(values: pd.Series) -> list[str | None]:
 
 def _coded(values: Sequence[str | None], labels: Mapping[str, str] | None = None) -> dict:
     """Encode a text column as a dictionary plus one code per row (small when repeated)."""
-    words: dict[str, int] = {}
-    codes: list[int] = []
-    for v in values:
-        if v is None:
-            codes.append(-1)
-            continue
-        codes.append(words.setdefault(v, len(words)))
-    shown = [labels.get(w, w) if labels else w for w in words]
-    return {"type": "coded", "dict": shown, "v": codes}
+    # (factorize numbers the words in order of first appearance; None is -1)
+    codes, words = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    shown = [labels.get(w, w) if labels else w for w in words.tolist()]
+    return {"type": "coded", "dict": shown, "v": codes.tolist()}
 
 
 def _col(label: str, column: dict) -> dict:
