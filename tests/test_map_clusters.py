@@ -76,10 +76,18 @@ def five(tmp_path_factory):
     )
     folder = tmp_path_factory.mktemp("clusters")
     out = {}
+    model = FootprintModel(radii={"4G": 5000.0, "2G": 5000.0})
     for metric in ("bts", "coverage_4g"):
         out[metric] = folder / f"{metric}.html"
-        model = FootprintModel(radii={"4G": 5000.0, "2G": 5000.0})
         build_map(layers, metric=metric, model=model).save(str(out[metric]))
+    # S4 with one sector facing east (65° wide); the others stay circles.
+    bts = bts.assign(azimuths_deg=["", "", "", "90", ""])
+    sectors = LayerSet.from_frames(
+        {"districts": units, "bts_stations": bts, "shutdowns_2g": off}, source="five"
+    )
+    out["sector"] = folder / "sector.html"
+    model = FootprintModel(kind="sector", radii={"4G": 5000.0, "2G": 5000.0})
+    build_map(sectors, metric="coverage_4g", model=model).save(str(out["sector"]))
     return out
 
 
@@ -233,4 +241,21 @@ def test_footprints_are_drawn_where_the_stations_reach(open_map, five):
     assert _alpha(page, 105.5, 20.5) == alone
     _checkbox(page, "Phủ sóng 4G").uncheck()
     assert page.locator("canvas.ict-footprints").count() == 0
+    assert log.console_errors == []
+
+
+def test_a_sector_is_drawn_on_its_side_only(open_map, five):
+    page, log = open_map(five["sector"])
+    _checkbox(page, "Phủ sóng 4G").check()
+
+    def toward(azimuth, km):
+        x, y, _ = GEOD.fwd(105.2, 20.2, azimuth, km * 1000)
+        return x, y
+
+    inside = _alpha(page, *toward(90, 3))
+    assert inside > 0
+    assert _alpha(page, *toward(90 + 25, 3)) == inside  # within ±32.5° of east
+    assert _alpha(page, *toward(90 + 45, 3)) == 0  # beyond the beam
+    assert _alpha(page, *toward(270, 3)) == 0  # behind the antenna
+    assert _alpha(page, 105.5, 20.5) == inside  # S1-S3 are still circles
     assert log.console_errors == []

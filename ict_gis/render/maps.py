@@ -21,8 +21,10 @@ How the page is made
   the only HTML it inserts is built here, every value escaped.
 * Coordinates have at most 6 decimals (about 0.1 m); polygons are simplified
   for display (by 1/5000 of the extent, about 10 m for a province), never for
-  computation. Points are drawn on a canvas and the BTS stations clustered,
-  which keeps 100,000 sites usable.
+  computation. Points are drawn on a canvas and the BTS stations clustered
+  by the page's own grid; coverage footprints go to the page as centres and
+  radii and are drawn there (not united here), which keeps 100,000 sites
+  quick to build and to use.
 """
 
 from __future__ import annotations
@@ -127,7 +129,8 @@ _GAP_COLOUR = "#d7191c"
 #: many stations; above it (computing it then takes more than about 10 s), only
 #: on the maps of a coverage metric.
 COVERAGE_AUTO_MAX_STATIONS = 20_000
-#: Segments per quarter circle of the footprints drawn on maps of more stations.
+#: Segments per quarter circle of the footprints behind the 2G gaps drawn on
+#: maps of more stations (the footprints themselves are drawn by the page).
 DISPLAY_QUAD_SEGS = 3
 
 #: OpenStreetMap tiles, added as a base layer when ``offline=False``.
