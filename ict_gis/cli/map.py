@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from ict_gis.charts import figure_bytes
 from ict_gis.cli.coverage import progress_bar
 from ict_gis.cli.footprint_options import footprint_model, footprint_options
 from ict_gis.cli.options import (
@@ -22,7 +21,6 @@ from ict_gis.cli.options import (
 )
 from ict_gis.layerset import LayerSet
 from ict_gis.maps import MAP_METRICS, build_map
-from ict_gis.render.static_map import static_map
 
 
 @click.command("map")
@@ -175,6 +173,11 @@ def command(
     sharing = _read_gpkg(sharing_file) if sharing_file is not None else None
     started = time.perf_counter()
     if fmt != "html":
+        # (imported here: matplotlib takes about 1.5 s to import, which the
+        # HTML map does not need)
+        from ict_gis.charts import figure_bytes
+        from ict_gis.render.static_map import static_map
+
         figure = static_map(
             layer_set,
             metric=metric,

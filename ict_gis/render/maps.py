@@ -21,8 +21,10 @@ How the page is made
   the only HTML it inserts is built here, every value escaped.
 * Coordinates have at most 6 decimals (about 0.1 m); polygons are simplified
   for display (by 1/5000 of the extent, about 10 m for a province), never for
-  computation. Points are drawn on a canvas and the BTS stations clustered,
-  which keeps 100,000 sites usable.
+  computation. Points are drawn on a canvas and the BTS stations clustered
+  by the page's own grid; coverage footprints go to the page as centres and
+  radii and are drawn there (not united here), which keeps 100,000 sites
+  quick to build and to use.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ from ict_gis.crosswalk import (
     with_weights,
 )
 from ict_gis.errors import CrosswalkError, MapError
-from ict_gis.footprints import resolve_model
+from ict_gis.footprints import FootprintModel, footprint_shapes, resolve_model
 from ict_gis.layerset import bundled_path
 from ict_gis.metrics import registry
 from ict_gis.metrics.registry import MapView, Popup, techs_present
@@ -127,7 +129,8 @@ _GAP_COLOUR = "#d7191c"
 #: many stations; above it (computing it then takes more than about 10 s), only
 #: on the maps of a coverage metric.
 COVERAGE_AUTO_MAX_STATIONS = 20_000
-#: Segments per quarter circle of the footprints drawn on maps of more stations.
+#: Segments per quarter circle of the footprints behind the 2G gaps drawn on
+#: maps of more stations (the footprints themselves are drawn by the page).
 DISPLAY_QUAD_SEGS = 3
 
 #: OpenStreetMap tiles, added as a base layer when ``offline=False``.
@@ -433,16 +436,24 @@ def _cables_section(r: pd.Series, lang: str) -> list:
     return rows
 
 
+#: The rows of the coverage table last seen, per unit code (the table is kept
+#: with them, so its id is not reused): a country map asks for 700 units.
+_COVERAGE_ROWS: dict[int, tuple[pd.DataFrame, dict[str, list[tuple]]]] = {}
+
+
 def _coverage_section(frame: pd.DataFrame, code: str, lang: str) -> list:
+    held = _COVERAGE_ROWS.get(id(frame))
+    if held is None or held[0] is not frame:
+        by_code: dict[str, list[tuple]] = {}
+        columns = [frame[c].tolist() for c in ("tech", "covered_km2", "covered_pct")]
+        for key, *row in zip(frame.index.tolist(), *columns, strict=True):
+            by_code.setdefault(key, []).append(tuple(row))
+        _COVERAGE_ROWS.clear()
+        _COVERAGE_ROWS[id(frame)] = held = (frame, by_code)
     rows = []
-    for _, cov in frame.loc[[code]].iterrows():
-        area = f"{format_number(cov['covered_km2'], digits=1, lang=lang)} km²"
-        rows.append(
-            [
-                _TEXT[lang]["r_covered"].format(tech=cov["tech"]),
-                _with_pct(area, cov["covered_pct"], lang),
-            ]
-        )
+    for tech, km2, pct in held[1].get(code, []):
+        area = f"{format_number(km2, digits=1, lang=lang)} km²"
+        rows.append([_TEXT[lang]["r_covered"].format(tech=tech), _with_pct(area, pct, lang)])
     return rows
 
 
@@ -799,15 +810,10 @@ def _texts(values: pd.Series) -> list[str | None]:
 
 def _coded(values: Sequence[str | None], labels: Mapping[str, str] | None = None) -> dict:
     """Encode a text column as a dictionary plus one code per row (small when repeated)."""
-    words: dict[str, int] = {}
-    codes: list[int] = []
-    for v in values:
-        if v is None:
-            codes.append(-1)
-            continue
-        codes.append(words.setdefault(v, len(words)))
-    shown = [labels.get(w, w) if labels else w for w in words]
-    return {"type": "coded", "dict": shown, "v": codes}
+    # (factorize numbers the words in order of first appearance; None is -1)
+    codes, words = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    shown = [labels.get(w, w) if labels else w for w in words.tolist()]
+    return {"type": "coded", "dict": shown, "v": codes.tolist()}
 
 
 def _col(label: str, column: dict) -> dict:
@@ -1135,6 +1141,48 @@ def _polygonal(geom: shapely.Geometry | None) -> shapely.Geometry | None:
     return polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons)
 
 
+def _footprint_discs(
+    layers: Mapping[str, pd.DataFrame],
+    units: gpd.GeoDataFrame,
+    tech: str,
+    model: FootprintModel,
+    as_of,
+) -> dict:
+    """Return the footprints of ``tech`` as the page draws them: centre, radius, sector.
+
+    The same stations, radii and sectors as
+    :func:`ict_gis.metrics.coverage.coverage_footprints` (the stations
+    radiating ``tech`` on ``as_of``; the environment of each from its unit
+    unless the model fixes one), without building their polygons.
+
+    Returns
+    -------
+    dict
+        ``lat``, ``lon`` (5 decimals, about 1 m), ``r`` (true radius, whole
+        metres), ``az`` (azimuth in degrees, ``None`` for a circle) and ``bw``
+        (the model's beamwidth in degrees), one value per footprint.
+    """
+    from ict_gis.metrics import coverage as cov
+
+    stations = cov.radiating_stations(layers, tech=tech, as_of=as_of).reset_index(drop=True)
+    envs = None
+    if model.environment is None and len(stations):
+        envs = cov._unit_environments(units, cov._station_units(stations, units))
+    columns, rows = footprint_shapes(stations, tech=tech, model=model, environment=envs)
+    arr = np.asarray(_lonlat(stations).array, dtype=object)[rows]
+    ok = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
+    radius = np.asarray(columns["radius_m"], dtype=float)
+    ok &= np.isfinite(radius) & (radius > 0)
+    azimuth = np.asarray(columns["azimuth_deg"], dtype=float)[ok]
+    return {
+        "lat": np.round(shapely.get_y(arr[ok]), 5).tolist(),
+        "lon": np.round(shapely.get_x(arr[ok]), 5).tolist(),
+        "r": np.round(radius[ok]).astype(int).tolist(),
+        "az": [None if math.isnan(a) else round(float(a), 1) for a in azimuth],
+        "bw": float(model.beamwidth_deg),
+    }
+
+
 def _coverage_layer(
     layers: Mapping[str, pd.DataFrame],
     units: gpd.GeoDataFrame,
@@ -1146,6 +1194,9 @@ def _coverage_layer(
 ) -> dict:
     """Footprints per technology (any operator, clipped to the units) and 2G switch-off gaps.
 
+    The footprints are not united here: every station's circle (or sector)
+    goes to the page, which fills them as one shape (one canvas path, clipped
+    to the units' outline; see ``ictmap.js``). The 2G gaps are polygons.
     With many stations (a country), only what the chosen metric shows: its
     technology's footprints, and the 2G gaps on a map of the 2G switch-off.
     """
@@ -1160,13 +1211,6 @@ def _coverage_layer(
         view = MAP_METRICS[metric]
         tech = view.params.get("tech") or view.where.get("tech")
         techs = sorted({*([tech] if tech in present else []), *(["2G"] if gaps_shown else [])})
-    outline = shapely.union_all(np.asarray(units.geometry.array, dtype=object))
-    if many:
-        # Drawn, not measured: circles of 12 sides (off the circle by 3.4 % of
-        # the radius, under the simplification tolerance of a country map)
-        # make the union of a country's footprints about three times quicker.
-        model = resolve_model(model, quad_segs=DISPLAY_QUAD_SEGS)
-    fp = cov.coverage_footprints(layers, units, tech=techs, model=model, as_of=as_of)
     subs: list[dict] = []
     styles: list[dict] = []
     legend: list[tuple[str, str]] = []
@@ -1175,6 +1219,7 @@ def _coverage_layer(
     titles: list[str] = []
     areas: list[float] = []
     names: list[str | None] = []
+    discs: list[dict] = []
 
     def add_sub(key: str, label: str, colour: str, style: dict) -> int:
         subs.append({"id": key, "name": f"{swatch(colour)} {escape(label)}", "show": False})
@@ -1182,9 +1227,10 @@ def _coverage_layer(
         legend.append((label, colour))
         return len(subs) - 1
 
+    model = resolve_model(model)
     for tech in techs:
-        mine = fp[fp["tech"] == tech]
-        if not len(mine):
+        shapes_ = _footprint_discs(layers, units, tech, model, as_of)
+        if not len(shapes_["lat"]):
             continue
         label = t["covered"].format(tech=tech)
         k = add_sub(
@@ -1193,13 +1239,13 @@ def _coverage_layer(
             _TECH_COLOURS.get(tech, OTHER_COLOUR),
             {"weight": 0.5, "fillOpacity": 0.25, "interactive": False},
         )
-        union = shapely.union_all(np.asarray(mine.geometry.array, dtype=object))
-        geoms.append(_polygonal(shapely.intersection(union, outline)))
-        sub.append(k)
-        titles.append(label)
-        areas.append(math.nan)
-        names.append(None)
+        discs.append({"sub": k, **shapes_})
     if gaps_shown:
+        if many:
+            # Drawn, not measured: circles of 12 sides (off the circle by 3.4 %
+            # of the radius, under the simplification tolerance of a country
+            # map) make a country's gaps quicker to compute.
+            model = resolve_model(model, quad_segs=DISPLAY_QUAD_SEGS)
         gaps = cov.switch_off_gaps(layers, units, tech="2G", as_of=as_of, model=model)
         for scenario, key, colour, dash in (
             ("after", "gap_after", _GAP_COLOUR, None),
@@ -1215,8 +1261,6 @@ def _coverage_layer(
                 titles.append(label)
                 areas.append(float(row.area_km2))
                 names.append(None if is_missing(row.name) else str(row.name))
-    # (footprint unions are drawn, not measured: simplified without the
-    # topology checks, ten times quicker on a country)
     shapes = _display_polygons(
         _lonlat(gpd.GeoDataFrame(geometry=geoms, crs=units.crs)), tol, keep_topology=False
     )
@@ -1230,6 +1274,7 @@ def _coverage_layer(
         "subs": subs,
         "styles": styles,
         "shapes": shapes,
+        "discs": discs,
         "sub": sub,
         "sty": sub,
         "title": titles,

@@ -10,7 +10,7 @@
   "use strict";
 
   var DEG = Math.PI / 180;
-  var CLUSTER_OFF_ZOOM = 12; // from this zoom on, clustered points are drawn one by one
+  var CLUSTER_OFF_ZOOM = 13; // from this zoom on, clustered points are drawn one by one
   var R = 6371008.8; // mean Earth radius, metres
 
   function el(tag, cls, text, parent) {
@@ -36,6 +36,15 @@
     );
   }
 
+  // Web Mercator pixels at zoom 0 (Leaflet's EPSG:3857; multiply by 2^zoom).
+  function worldX(lon) {
+    return (256 * (lon + 180)) / 360;
+  }
+  function worldY(lat) {
+    var s = Math.sin(Math.max(Math.min(lat, 85.0511287798), -85.0511287798) * DEG);
+    return 256 * (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI));
+  }
+
   function pad(n) {
     return n < 10 ? "0" + n : String(n);
   }
@@ -54,7 +63,7 @@
     var lang = data.lang;
     var locale = lang === "vi" ? "vi-VN" : "en-GB";
     var formats = {};
-    var state = { measuring: false, tool: false, monthIndex: null, builtAt: null, paintedAt: null };
+    var state = { measuring: false, tool: false, monthIndex: null, builtAt: null, paintedAt: null, count: null };
     var narrow = window.matchMedia ? window.matchMedia("(max-width: 899px)").matches : false;
 
     function fmtNum(v, digits) {
@@ -227,7 +236,7 @@
           { sticky: true }
         );
         layer.on("click", function (e) {
-          if (state.tool) return;
+          if (state.tool || state.count) return; // (a count: it zooms in)
           openPopup(e.latlng, unitContent(f.properties));
         });
       },
@@ -343,6 +352,354 @@
       });
     });
 
+    // Footprints drawn in the page: every station's circle (or sector) of a
+    // technology is painted opaque on a canvas of its own, cut to the units'
+    // outline; the canvas' CSS opacity then makes them look like their union
+    // (overlaps are no darker). Python unites nothing (on 100,000 stations
+    // that union took about 9 s).
+    var coveragePane = map.createPane("ictCoverage");
+    coveragePane.style.zIndex = 405;
+    coveragePane.style.pointerEvents = "none";
+    var CANVAS_PAD = 0.3; // drawn beyond the view on every side, for panning
+    var SMALL_DISC = 8; // canvas pixels: a circle up to this radius is set pixel by pixel
+    var DiscLayer = L.Layer.extend({
+      initialize: function (discs, style) {
+        var n = discs.lat.length;
+        this._style = style;
+        this._n = n;
+        this._x = new Float64Array(n);
+        this._y = new Float64Array(n);
+        this._k = new Float64Array(n); // radius in pixels at zoom 0
+        this._a0 = new Float64Array(n);
+        this._a1 = new Float64Array(n);
+        this._sector = new Uint8Array(n);
+        var half = (discs.bw / 2) * DEG;
+        for (var i = 0; i < n; i++) {
+          this._x[i] = worldX(discs.lon[i]);
+          this._y[i] = worldY(discs.lat[i]);
+          this._k[i] = (256 * discs.r[i]) / (2 * Math.PI * R * Math.cos(discs.lat[i] * DEG));
+          if (discs.az[i] !== null) {
+            var a = (discs.az[i] - 90) * DEG; // from north clockwise to the canvas' angle
+            this._sector[i] = 1;
+            this._a0[i] = a - half;
+            this._a1[i] = a + half;
+          }
+        }
+      },
+      getEvents: function () {
+        return { zoomstart: this._hide, moveend: this._draw, resize: this._draw };
+      },
+      onAdd: function () {
+        this._canvas = L.DomUtil.create("canvas", "ict-footprints", coveragePane);
+        this._draw();
+      },
+      onRemove: function () {
+        L.DomUtil.remove(this._canvas);
+        this._canvas = null;
+      },
+      bringToBack: function () {
+        return this;
+      },
+      _hide: function () {
+        if (this._canvas) this._canvas.style.visibility = "hidden";
+      },
+      _draw: function () {
+        var canvas = this._canvas;
+        if (!canvas) return;
+        var size = map.getSize();
+        var px = Math.round(size.x * CANVAS_PAD);
+        var py = Math.round(size.y * CANVAS_PAD);
+        var ratio = window.devicePixelRatio || 1;
+        var W = Math.round((size.x + 2 * px) * ratio); // canvas pixels
+        var H = Math.round((size.y + 2 * py) * ratio);
+        canvas.width = W;
+        canvas.height = H;
+        canvas.style.width = W / ratio + "px";
+        canvas.style.height = H / ratio + "px";
+        canvas.style.opacity = this._style.fillOpacity;
+        L.DomUtil.setPosition(canvas, map.containerPointToLayerPoint([-px, -py]));
+        canvas.style.visibility = "";
+        var origin = map.getPixelBounds().min.subtract([px, py]);
+        var scale = Math.pow(2, map.getZoom()) * ratio;
+        var ox = origin.x * ratio;
+        var oy = origin.y * ratio;
+        var ctx = canvas.getContext("2d");
+        // Small footprints are set pixel by pixel (a pixel is in when its
+        // centre is; at least the centre's pixel): tens of thousands of
+        // canvas arcs a few pixels wide took 0.2 s to paint.
+        var image = ctx.createImageData(W, H);
+        var px32 = new Uint32Array(image.data.buffer);
+        var c = this._style.fillColor.replace("#", ""); // (the colour as bytes, in the canvas' order)
+        var bytes = new Uint8Array([parseInt(c.slice(0, 2), 16), parseInt(c.slice(2, 4), 16), parseInt(c.slice(4, 6), 16), 255]);
+        var colour = new Uint32Array(bytes.buffer)[0];
+        var big = [];
+        for (var i = 0; i < this._n; i++) {
+          var cx = this._x[i] * scale - ox;
+          var cy = this._y[i] * scale - oy;
+          var r = this._k[i] * scale;
+          if (cx + r < 0 || cy + r < 0 || cx - r > W || cy - r > H) continue;
+          if (this._sector[i] || r > SMALL_DISC) {
+            big.push(i);
+            continue;
+          }
+          var y0 = Math.max(0, Math.ceil(cy - r - 0.5));
+          var y1 = Math.min(H - 1, Math.floor(cy + r - 0.5));
+          for (var y = y0; y <= y1; y++) {
+            var dy = y + 0.5 - cy;
+            var dx = Math.sqrt(r * r - dy * dy);
+            var x0 = Math.max(0, Math.ceil(cx - dx - 0.5));
+            var x1 = Math.min(W - 1, Math.floor(cx + dx - 0.5));
+            for (var x = x0; x <= x1; x++) px32[y * W + x] = colour;
+          }
+          var mx = Math.floor(cx);
+          var my = Math.floor(cy);
+          if (mx >= 0 && my >= 0 && mx < W && my < H) px32[my * W + mx] = colour;
+        }
+        ctx.putImageData(image, 0, 0);
+        // Larger ones (and sectors): one path, filled once with the nonzero
+        // rule, so overlaps are painted once.
+        ctx.beginPath();
+        for (var k = 0; k < big.length; k++) {
+          var j = big[k];
+          var bx = this._x[j] * scale - ox;
+          var by = this._y[j] * scale - oy;
+          var br = this._k[j] * scale;
+          if (this._sector[j]) {
+            ctx.moveTo(bx, by);
+            ctx.arc(bx, by, br, this._a0[j], this._a1[j]);
+            ctx.closePath();
+          } else {
+            ctx.moveTo(bx + br, by);
+            ctx.arc(bx, by, br, 0, 2 * Math.PI);
+          }
+        }
+        ctx.fillStyle = this._style.fillColor;
+        ctx.fill("nonzero");
+        // Only what lies inside the units' outline stays.
+        if (data.outline) {
+          ctx.globalCompositeOperation = "destination-in";
+          ctx.beginPath();
+          var polys = data.outline.type === "Polygon" ? [data.outline.coordinates] : data.outline.coordinates;
+          polys.forEach(function (rings) {
+            rings.forEach(function (ring) {
+              for (var q = 0; q < ring.length; q++) {
+                var ex = worldX(ring[q][0]) * scale - ox;
+                var ey = worldY(ring[q][1]) * scale - oy;
+                if (q === 0) ctx.moveTo(ex, ey);
+                else ctx.lineTo(ex, ey);
+              }
+              ctx.closePath();
+            });
+          });
+          ctx.fill("evenodd");
+          ctx.globalCompositeOperation = "source-over";
+        }
+      },
+    });
+
+    // The counts of clustered points, drawn on a canvas of their own (a
+    // thousand DOM icons of a dense city took 0.1-0.2 s to lay out and paint
+    // at every zoom); clicks are found by position (see GridClusters).
+    var countPane = map.createPane("ictCounts");
+    countPane.style.zIndex = 470;
+    countPane.style.pointerEvents = "none";
+    function countSize(n) {
+      return n < 10 ? 28 : n < 100 ? 34 : n < 1000 ? 40 : 46;
+    }
+    var CountLayer = L.Layer.extend({
+      getEvents: function () {
+        return { zoomstart: this._hide };
+      },
+      onAdd: function () {
+        this._canvas = L.DomUtil.create("canvas", "ict-counts", countPane);
+        this._items = [];
+      },
+      onRemove: function () {
+        L.DomUtil.remove(this._canvas);
+      },
+      _hide: function () {
+        this._canvas.style.visibility = "hidden";
+      },
+      // The count under a point of the map's container, or null.
+      hit: function (point) {
+        for (var k = this._items.length - 1; k >= 0; k--) {
+          var it = this._items[k];
+          var p = map.latLngToContainerPoint([it.lat, it.lng]);
+          var r = countSize(it.n) / 2;
+          if ((p.x - point.x) * (p.x - point.x) + (p.y - point.y) * (p.y - point.y) <= r * r) return it;
+        }
+        return null;
+      },
+      draw: function (items) {
+        var canvas = this._canvas;
+        var size = map.getSize();
+        var px = Math.round(size.x * CLUSTER_PAD);
+        var py = Math.round(size.y * CLUSTER_PAD);
+        var ratio = window.devicePixelRatio || 1;
+        canvas.width = Math.round((size.x + 2 * px) * ratio);
+        canvas.height = Math.round((size.y + 2 * py) * ratio);
+        canvas.style.width = size.x + 2 * px + "px";
+        canvas.style.height = size.y + 2 * py + "px";
+        L.DomUtil.setPosition(canvas, map.containerPointToLayerPoint([-px, -py]));
+        canvas.style.visibility = "";
+        this._items = items;
+        var ctx = canvas.getContext("2d");
+        ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+        ctx.font = "600 11px " + getComputedStyle(container).fontFamily;
+        ctx.textAlign = "center";
+        ctx.textBaseline = "middle";
+        items.forEach(function (it) {
+          var p = map.latLngToContainerPoint([it.lat, it.lng]);
+          var x = p.x + px;
+          var y = p.y + py;
+          var r = countSize(it.n) / 2;
+          ctx.beginPath();
+          ctx.arc(x, y, r, 0, 2 * Math.PI);
+          ctx.fillStyle = "rgba(55, 71, 79, 0.3)";
+          ctx.fill();
+          ctx.beginPath();
+          ctx.arc(x, y, r - 4, 0, 2 * Math.PI);
+          ctx.fillStyle = "rgba(55, 71, 79, 0.85)";
+          ctx.fill();
+          ctx.fillStyle = "#ffffff";
+          ctx.fillText(fmtNum(it.n, 0), x, y);
+        });
+      },
+    });
+
+    // Clustered points (100,000 stations on a country map), binned into the
+    // CLUSTER_PX cells of the world's pixel grid at the map's zoom: a cell
+    // with one point shows that point (its circle marker, made when first
+    // needed), a cell with more shows their count at their mean position; a
+    // click on a count zooms in on its points. Only the cells of the view and
+    // a quarter of a view around it are binned, O(n) in typed arrays, after every
+    // move, zoom, toggle of a sub or month of the slider. From zoom
+    // CLUSTER_OFF_ZOOM (a view of about 25 x 15 km) every point is drawn.
+    // (Leaflet.markercluster, used before, filed the points into a tree of
+    // every zoom level first: 60 % of the BTS page's 2.2 s load on 100,000
+    // stations.)
+    var CLUSTER_PX = 45;
+    var CLUSTER_PAD = 0.25; // binned beyond the view on every side, for panning
+    function GridClusters(b, onClick) {
+      var d = b.data;
+      var n = d.lat.length;
+      var wx = new Float64Array(n);
+      var wy = new Float64Array(n);
+      var located = [];
+      for (var i = 0; i < n; i++) {
+        if (d.lat[i] === null) continue;
+        wx[i] = worldX(d.lon[i]);
+        wy[i] = worldY(d.lat[i]);
+        located.push(i);
+      }
+      var idx = Int32Array.from(located);
+      var drawn = new Uint8Array(n);
+      var drawnList = [];
+      var singles = L.featureGroup().addTo(map);
+      singles.on("click", onClick);
+      var counts = new CountLayer().addTo(map);
+      var self = this;
+      this.clusters = []; // the counts shown: [{lat, lng, n, bounds}]
+      this.singles = function () {
+        return drawnList.slice();
+      };
+
+      this.update = function () {
+        var on = b.subs.map(function (sub) {
+          return map.hasLayer(sub);
+        });
+        var z = map.getZoom();
+        var scale = Math.pow(2, z);
+        var view = map.getPixelBounds();
+        var size = map.getSize();
+        var mx = size.x * CLUSTER_PAD;
+        var my = size.y * CLUSTER_PAD;
+        var x0 = Math.floor((view.min.x - mx) / CLUSTER_PX);
+        var y0 = Math.floor((view.min.y - my) / CLUSTER_PX);
+        var cols = Math.floor((view.max.x + mx) / CLUSTER_PX) - x0 + 1;
+        var rows = Math.floor((view.max.y + my) / CLUSTER_PX) - y0 + 1;
+        var alone = z >= CLUSTER_OFF_ZOOM;
+        var cells = alone ? 0 : cols * rows;
+        var count = new Int32Array(cells);
+        var first = new Int32Array(cells);
+        var sx = new Float64Array(cells);
+        var sy = new Float64Array(cells);
+        var box = [new Float64Array(cells), new Float64Array(cells), new Float64Array(cells), new Float64Array(cells)];
+        var list = [];
+        for (var k = 0; k < idx.length; k++) {
+          var i = idx[k];
+          if (!on[b.current[i]]) continue;
+          var px = wx[i] * scale;
+          var py = wy[i] * scale;
+          var cx = Math.floor(px / CLUSTER_PX) - x0;
+          var cy = Math.floor(py / CLUSTER_PX) - y0;
+          if (cx < 0 || cy < 0 || cx >= cols || cy >= rows) continue;
+          if (alone) {
+            list.push(i);
+            continue;
+          }
+          var c = cy * cols + cx;
+          if (count[c]++ === 0) {
+            first[c] = i;
+            box[0][c] = box[2][c] = px;
+            box[1][c] = box[3][c] = py;
+          } else {
+            if (px < box[0][c]) box[0][c] = px;
+            if (py < box[1][c]) box[1][c] = py;
+            if (px > box[2][c]) box[2][c] = px;
+            if (py > box[3][c]) box[3][c] = py;
+          }
+          sx[c] += px;
+          sy[c] += py;
+        }
+        self.clusters = [];
+        for (var c2 = 0; c2 < cells; c2++) {
+          var m = count[c2];
+          if (m === 1) list.push(first[c2]);
+          if (m < 2) continue;
+          var at = map.unproject([sx[c2] / m, sy[c2] / m], z);
+          var bounds = L.latLngBounds(
+            map.unproject([box[0][c2], box[3][c2]], z),
+            map.unproject([box[2][c2], box[1][c2]], z)
+          );
+          self.clusters.push({ lat: at.lat, lng: at.lng, n: m, bounds: bounds });
+        }
+        counts.draw(self.clusters);
+        // Circle markers: take off those no longer alone, add the new ones.
+        var keep = new Uint8Array(n);
+        list.forEach(function (i) {
+          keep[i] = 1;
+        });
+        drawnList.forEach(function (i) {
+          if (keep[i]) return;
+          singles.removeLayer(b.objs[i]);
+          drawn[i] = 0;
+        });
+        list.forEach(function (i) {
+          if (drawn[i]) return;
+          singles.addLayer(b.marker(i));
+          drawn[i] = 1;
+        });
+        drawnList = list;
+      };
+      map.on("moveend", this.update);
+      // A click on a count zooms in on its points; the unit or station under
+      // it opens no popup (state.count is set before any click handler runs).
+      map.on("preclick", function (e) {
+        state.count = counts.hit(e.containerPoint);
+      });
+      map.on("click", function () {
+        var hit = state.count;
+        if (!hit || state.tool) return;
+        var zoom = Math.max(map.getBoundsZoom(hit.bounds), map.getZoom() + 1);
+        map.setView(hit.bounds.getCenter(), Math.min(zoom, CLUSTER_OFF_ZOOM), { animate: false });
+      });
+      map.on("layeradd layerremove", function (e) {
+        if (b.subs.indexOf(e.layer) >= 0) self.update();
+      });
+      this.update();
+    }
+
     var built = data.layers.map(function (layer, li) {
       return buildLayer(layer, li);
     });
@@ -354,49 +711,41 @@
     function buildLayer(layer, li) {
       var n = layer.title.length;
       var objs = new Array(n);
-      var parent = null;
-      var subs;
-      if (layer.cluster) {
-        // Clustering is done at once: markercluster 1.1.0 fails when the map
-        // moves during chunked loading. It files every point into a grid of
-        // each zoom level up to the last clustered one, and a point stays
-        // alone at the closest levels, so those cost the most: from zoom
-        // CLUSTER_OFF_ZOOM (a view of about 50 x 30 km) every point is drawn.
-        // Cluster changes are not animated (our points are canvas circles; the
-        // animation only added reflows). On 100,000 stations
-        // (benchmarks/bench_map.py --interactions) this cut the time to
-        // interactive from 4.1 to 2.2 s (load 1.5; 7.8 to 2.9 s at load 5)
-        // and ticking an operator again from 1.1 to 0.3 s.
-        parent = L.markerClusterGroup({
-          chunkedLoading: false,
-          showCoverageOnHover: false,
-          maxClusterRadius: 45,
-          spiderfyOnMaxZoom: true,
-          disableClusteringAtZoom: CLUSTER_OFF_ZOOM,
-          animate: false,
-          iconCreateFunction: function (cluster) {
-            var n = cluster.getChildCount();
-            var size = n < 10 ? 28 : n < 100 ? 34 : n < 1000 ? 40 : 46;
-            var div = el("div");
-            el("span", null, fmtNum(n, 0), div);
-            return L.divIcon({ html: div, className: "ict-cluster", iconSize: L.point(size, size) });
-          },
-        });
-        subs = layer.subs.map(function () {
-          return L.featureGroup.subGroup(parent);
-        });
-        parent.addTo(map);
-      } else {
-        subs = layer.subs.map(function () {
-          return L.featureGroup();
-        });
-      }
+      // A clustered layer's subs only say which points are on (the layer
+      // control switches them); its GridClusters draws the points.
+      var subs = layer.subs.map(function () {
+        return layer.cluster ? L.layerGroup() : L.featureGroup();
+      });
+      (layer.discs || []).forEach(function (d) {
+        subs[d.sub] = new DiscLayer(d, styleOf(layer, d.sub));
+      });
       var members = subs.map(function () {
         return [];
       });
       var current = new Array(n);
+      var b = { data: layer, objs: objs, subs: subs, current: current, index: li, clusters: null };
+      // The style a point has now (a month of the slider may show it as still to do).
+      b.style = function (i) {
+        var time = layer.time;
+        return styleOf(layer, time && current[i] !== layer.sub[i] ? time.todo_sty : layer.sty[i]);
+      };
+      // Whether feature i is on the map's data (clustered points get their marker late).
+      b.has = function (i) {
+        return layer.cluster ? layer.lat[i] !== null : !!objs[i];
+      };
+      b.marker = function (i) {
+        if (!objs[i]) {
+          objs[i] = L.circleMarker([layer.lat[i], layer.lon[i]], b.style(i));
+          objs[i]._ict = i;
+        }
+        return objs[i];
+      };
       for (var i = 0; i < n; i++) {
         var obj = null;
+        if (layer.cluster) {
+          if (layer.lat[i] !== null) current[i] = layer.sub[i];
+          continue;
+        }
         if (layer.geom === "point") {
           if (layer.lat[i] === null) continue;
           obj = L.circleMarker([layer.lat[i], layer.lon[i]], styleOf(layer, layer.sty[i]));
@@ -418,22 +767,22 @@
         members[layer.sub[i]].push(obj);
       }
       var onClick = function (e) {
-        if (state.tool) return;
+        if (state.tool || state.count) return; // (a count: it zooms in)
         var i = e.layer._ict;
         openPopup(layer.geom === "point" ? e.layer.getLatLng() : e.latlng, featureContent(layer, i));
       };
-      if (parent) parent.on("click", onClick);
       var group = {};
       subs.forEach(function (sub, k) {
         members[k].forEach(function (obj) {
           sub.addLayer(obj);
         });
-        if (!parent) sub.on("click", onClick);
+        if (!layer.cluster) sub.on("click", onClick);
         if (layer.subs[k].show) sub.addTo(map);
         group[layer.subs[k].name] = sub;
       });
+      if (layer.cluster) b.clusters = new GridClusters(b, onClick);
       grouped[layer.group] = group;
-      return { data: layer, objs: objs, subs: subs, parent: parent, current: current, index: li };
+      return b;
     }
 
     // Drawing order on the shared canvas, bottom to top: units, coverage areas,
@@ -507,7 +856,7 @@
         var title = b.data.title;
         var alt = b.data.alt;
         for (var i = 0; i < title.length; i++) {
-          if (!b.objs[i]) continue;
+          if (!b.has(i)) continue;
           var text = title[i] === null ? "" : title[i];
           if (alt && alt[i]) text += " – " + alt[i];
           index.push({ key: fold(text), text: text, what: b.data.label, layer: b, i: i });
@@ -523,21 +872,20 @@
         return;
       }
       var b = hit.layer;
-      var obj = b.objs[hit.i];
+      var d = b.data;
       var sub = b.subs[b.current[hit.i]];
       if (!map.hasLayer(sub)) sub.addTo(map);
-      var show = function () {
-        var at = b.data.geom === "point" ? obj.getLatLng() : obj.getBounds().getCenter();
-        openPopup(at, featureContent(b.data, hit.i));
-      };
-      // A point is shown at street level, where clusters have opened up
-      // (markercluster's zoomToShowLayer needs icons, and our points are canvas circles).
-      if (b.data.geom === "point") {
-        map.setView(obj.getLatLng(), Math.max(map.getZoom(), b.parent ? 17 : 16), { animate: false });
+      var at;
+      // A point is shown at street level, where clusters have opened up.
+      if (d.geom === "point") {
+        at = L.latLng(d.lat[hit.i], d.lon[hit.i]);
+        map.setView(at, Math.max(map.getZoom(), b.clusters ? 17 : 16), { animate: false });
       } else {
+        var obj = b.objs[hit.i];
+        at = obj.getBounds().getCenter();
         map.fitBounds(obj.getBounds(), { maxZoom: 17, animate: false });
       }
-      show();
+      openPopup(at, featureContent(d, hit.i));
     }
     var Search = L.Control.extend({
       options: { position: "topleft" },
@@ -713,19 +1061,22 @@
           return { add: [], remove: [] };
         });
         for (var i = 0; i < b.objs.length; i++) {
-          var obj = b.objs[i];
-          if (!obj) continue;
+          if (!b.has(i)) continue;
+          var obj = b.objs[i]; // (a clustered point may have no marker yet)
           var finalSub = d.sub[i];
           var done = finalSub !== time.todo_sub && (time.m[i] === null || time.m[i] <= month);
           var target = done ? finalSub : time.todo_sub;
           if (done) counts[time.count] += time.count === "km" ? d.km[i] : 1;
           if (target !== b.current[i]) {
-            moves[b.current[i]].remove.push(obj);
-            moves[target].add.push(obj);
-            obj.setStyle(styleOf(d, target === finalSub ? d.sty[i] : time.todo_sty));
+            if (!b.clusters) {
+              moves[b.current[i]].remove.push(obj);
+              moves[target].add.push(obj);
+            }
             b.current[i] = target;
+            if (obj) obj.setStyle(b.style(i));
           }
         }
+        if (b.clusters) b.clusters.update();
         moves.forEach(function (mv, k) {
           mv.remove.forEach(function (obj) {
             b.subs[k].removeLayer(obj);
