@@ -89,6 +89,7 @@ __all__ = [
     "coverage",
     "coverage_footprints",
     "radiating_stations",
+    "station_environments",
     "switch_off_gaps",
 ]
 
@@ -402,6 +403,16 @@ def _codes_at(units: gpd.GeoDataFrame, positions: np.ndarray) -> np.ndarray:
     return codes[np.where(positions >= 0, positions, len(units))]
 
 
+def station_environments(stations: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.Series | None:
+    """Return the environment of each station from the ``unit_type`` of the unit it is in.
+
+    What :func:`coverage_footprints` (and the map's footprints) give the
+    footprint model when it fixes no environment; ``None`` when the units
+    have no ``unit_type``.
+    """
+    return _unit_environments(units, _station_units(stations, units))
+
+
 def _unit_environments(units: gpd.GeoDataFrame, unit_pos: np.ndarray) -> pd.Series | None:
     """Environment of each station from the ``unit_type`` of its unit (None if unknown)."""
     if "unit_type" not in units.columns:
@@ -507,9 +518,7 @@ def coverage_footprints(
         if named is not None:
             stations = stations[stations["operator"].isin(named)]
         stations = stations.reset_index(drop=True)
-        envs = None
-        if model.environment is None:
-            envs = _unit_environments(units, _station_units(stations, units))
+        envs = None if model.environment is not None else station_environments(stations, units)
         frames.append(footprints(stations, tech=tech_, model=model, crs=crs, environment=envs))
     out = pd.concat(frames, ignore_index=True)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=crs).to_crs(units.crs)

@@ -1167,7 +1167,7 @@ def _footprint_discs(
     stations = cov.radiating_stations(layers, tech=tech, as_of=as_of).reset_index(drop=True)
     envs = None
     if model.environment is None and len(stations):
-        envs = cov._unit_environments(units, cov._station_units(stations, units))
+        envs = cov.station_environments(stations, units)
     columns, rows = footprint_shapes(stations, tech=tech, model=model, environment=envs)
     arr = np.asarray(_lonlat(stations).array, dtype=object)[rows]
     ok = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
