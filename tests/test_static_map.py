@@ -90,3 +90,13 @@ def test_static_map_of_the_2025_communes(tmp_path):
     ]
     assert len(boxes) > 40
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+
+
+def test_cli_static_map_on_the_2025_communes(tmp_path):
+    out = tmp_path / "xa.pdf"
+    args = ["map", "--units", "communes-2025", "--metric", "switch_off_2g", "-o", str(out)]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"%PDF")
+    refused = CliRunner().invoke(cli, ["map", "--forecast", "6", "-o", str(tmp_path / "m.png")])
+    assert refused.exit_code == 2 and "only with the HTML map" in refused.output

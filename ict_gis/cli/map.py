@@ -156,7 +156,6 @@ def command(
     if output is None:
         output = Path(f"map.{fmt}")
     extras = {
-        "--units": units,
         "--plan": plan_file,
         "--sharing": sharing_file,
         "--forecast": forecast,
@@ -186,6 +185,7 @@ def command(
             model=footprint_model(model, radius, config),
             classes=classes,
             title=title,
+            units=units,
         )
         data = figure_bytes(figure, format=fmt)
         emit(data, None if str(output) == "-" else output)
