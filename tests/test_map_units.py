@@ -189,8 +189,10 @@ def test_bad_units_and_static_formats(tmp_path):
     runner = CliRunner()
     bad = runner.invoke(cli, ["map", "--units", "communes-2099", "-o", str(tmp_path / "m.html")])
     assert bad.exit_code == 2 and "communes-2025" in bad.output
+    assert not list(tmp_path.iterdir())
+    # a static map takes --units (tests/test_static_map.py); --forecast is HTML only
     png = runner.invoke(
-        cli, ["map", "--units", "communes-2025", "--format", "png", "-o", str(tmp_path / "m.png")]
+        cli, ["map", "--units", "communes-2025", "--forecast", "6", "-o", str(tmp_path / "m.png")]
     )
     assert png.exit_code == 2 and "HTML" in png.output
     assert not list(tmp_path.iterdir())
