@@ -334,6 +334,143 @@ def edge_disk_intervals(ex0, ey0, ex1, ey1, edge_unit, x, y, r, group, grid):  #
     )
 
 
+@numba.njit(cache=True, nogil=True)
+def intersect_sorted(k1, a1, b1, k2, a2, b2):  # pragma: no cover - compiled
+    """Intersection of two sets of intervals, key by key, in one pass.
+
+    Each set is sorted by key, then start, its intervals of a key disjoint
+    (they may touch). Returns ``(key, start, end)`` of the non-empty
+    overlaps, sorted the same way.
+    """
+    n1 = k1.shape[0]
+    n2 = k2.shape[0]
+    cap = n1 + n2 + 1
+    out_k = np.empty(cap, dtype=np.int64)
+    out_a = np.empty(cap)
+    out_b = np.empty(cap)
+    i = 0
+    j = 0
+    n = 0
+    while i < n1 and j < n2:
+        if k1[i] < k2[j]:
+            i += 1
+        elif k1[i] > k2[j]:
+            j += 1
+        else:
+            lo = max(a1[i], a2[j])
+            hi = min(b1[i], b2[j])
+            if hi > lo:
+                out_k[n], out_a[n], out_b[n] = k1[i], lo, hi
+                n += 1
+            if b1[i] < b2[j]:
+                i += 1
+            else:
+                j += 1
+    return out_k[:n].copy(), out_a[:n].copy(), out_b[:n].copy()
+
+
+@numba.njit(cache=True, nogil=True)
+def count_at_least(key, a, b, need):  # pragma: no cover - compiled
+    """Where at least ``need`` of the intervals of a key overlap.
+
+    ``key`` is sorted (the intervals of a key in any order). At a tie an
+    interval's end comes before another's start, so touching intervals do
+    not overlap. Returns ``(key, start, end)`` of the non-empty pieces,
+    sorted by key, then start (pieces may touch end to start).
+    """
+    n = key.shape[0]
+    out_k = np.empty(2 * n + 1, dtype=np.int64)
+    out_a = np.empty(2 * n + 1)
+    out_b = np.empty(2 * n + 1)
+    pos = np.empty(2 * n)
+    step = np.empty(2 * n, dtype=np.int64)
+    m = 0
+    s = 0
+    while s < n:
+        e = s
+        while e < n and key[e] == key[s]:
+            e += 1
+        c = e - s
+        for q in range(c):  # the ends first: a stable sort keeps them first at a tie
+            pos[q] = b[s + q]
+            step[q] = -1
+            pos[c + q] = a[s + q]
+            step[c + q] = 1
+        order = np.argsort(pos[: 2 * c], kind="mergesort")
+        count = 0
+        for q in range(2 * c - 1):
+            count += step[order[q]]
+            if count >= need:
+                lo = pos[order[q]]
+                hi = pos[order[q + 1]]
+                if hi > lo:
+                    out_k[m], out_a[m], out_b[m] = key[s], lo, hi
+                    m += 1
+        s = e
+    return out_k[:m].copy(), out_a[:m].copy(), out_b[:m].copy()
+
+
+@numba.njit(cache=True, nogil=True)
+def pair_arc_sums(
+    arc_start, arc_a, arc_b, pair_disk, in_start, in_a, in_b, cx, cy, r
+):  # pragma: no cover - compiled
+    """Integral of ``x dy - y dx`` along each (unit, disk) pair's arcs inside its unit.
+
+    The arcs of disk ``d`` are ``arc_a[k] .. arc_b[k]`` for ``arc_start[d]
+    <= k < arc_start[d + 1]``; the angles of pair ``p``'s circle inside its
+    unit are ``in_a[k] .. in_b[k]`` for ``in_start[p] <= k < in_start[p +
+    1]`` (both sorted, disjoint). ``cx, cy, r``: the pair's circle, its
+    centre relative to the unit's origin. Returns one sum per pair.
+    """
+    n_pairs = pair_disk.shape[0]
+    out = np.zeros(n_pairs)
+    for p in range(n_pairs):
+        d = pair_disk[p]
+        i = arc_start[d]
+        i_end = arc_start[d + 1]
+        j = in_start[p]
+        j_end = in_start[p + 1]
+        if i == i_end or j == j_end:
+            continue
+        rr = r[p]
+        total = 0.0
+        while i < i_end and j < j_end:
+            lo = max(arc_a[i], in_a[j])
+            hi = min(arc_b[i], in_b[j])
+            if hi > lo:
+                total += rr * rr * (hi - lo) + rr * (
+                    cx[p] * (math.sin(hi) - math.sin(lo)) - cy[p] * (math.cos(hi) - math.cos(lo))
+                )
+            if arc_b[i] < in_b[j]:
+                i += 1
+            else:
+                j += 1
+        out[p] = total
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def edge_piece_sums(edge, ta, tb, slot, ex0, ey0, ex1, ey1, ox, oy, n_slots):  # pragma: no cover
+    """Sum ``p.x q.y - q.x p.y`` of the edge pieces ``p(ta) .. p(tb)`` per slot.
+
+    Edge ``edge[k]``'s piece goes to ``slot[k]``; the edge's points are
+    taken relative to ``(ox[k], oy[k])`` (its unit's origin).
+    """
+    out = np.zeros(n_slots)
+    for k in range(edge.shape[0]):
+        e = edge[k]
+        x0 = ex0[e] - ox[k]
+        y0 = ey0[e] - oy[k]
+        dx = ex1[e] - ex0[e]
+        dy = ey1[e] - ey0[e]
+        px = x0 + ta[k] * dx
+        py = y0 + ta[k] * dy
+        qx = x0 + tb[k] * dx
+        qy = y0 + tb[k] * dy
+        out[slot[k]] += px * qy - qx * py
+    return out
+
+
 # --------------------------------------------------------------------------- scan lines (fast mode)
 
 

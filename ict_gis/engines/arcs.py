@@ -71,54 +71,6 @@ def _merge(key: np.ndarray, a: np.ndarray, b: np.ndarray, width: float):
     return key[idx], s[idx] - offset[idx], ends - offset[idx]
 
 
-def _count_at_least(key, a, b, need: int, width: float):
-    """Where at least ``need`` of the given (per-source disjoint) intervals overlap."""
-    if need <= 1:
-        return _merge(key, a, b, width)
-    if not len(key):
-        return _EMPTY_I, _EMPTY_F, _EMPTY_F
-    offset = key.astype(float) * width
-    pos = np.concatenate([a + offset, b + offset])
-    delta = np.concatenate([np.ones(len(a), dtype=np.int64), -np.ones(len(b), dtype=np.int64)])
-    keys = np.concatenate([key, key])
-    order = np.lexsort((delta, pos))  # at a tie, ends (-1) before starts (+1)
-    # (positions are offset by key, so sorting by position sorts by key too)
-    pos, delta, keys = pos[order], delta[order], keys[order]
-    count = np.cumsum(delta)
-    sel = np.flatnonzero(count[:-1] >= need)
-    lo, hi, k = pos[sel], pos[sel + 1], keys[sel]
-    keep = hi > lo
-    lo, hi, k = lo[keep], hi[keep], k[keep]
-    off = k.astype(float) * width
-    # Sorted by key then position, disjoint (pieces may touch end to start).
-    return k, lo - off, hi - off
-
-
-def _intersect(k1, a1, b1, k2, a2, b2, width: float):
-    """Intersection of two sets of merged intervals, key by key."""
-    return _count_at_least(
-        np.concatenate([k1, k2]), np.concatenate([a1, a2]), np.concatenate([b1, b2]), 2, width
-    )
-
-
-def _expand(src_key, src_a, src_b, targets: np.ndarray):
-    """For each target t (a key of the source), copy the source intervals of key t.
-
-    Returns (target position, a, b).
-    """
-    lo = np.searchsorted(src_key, targets, side="left")
-    hi = np.searchsorted(src_key, targets, side="right")
-    counts = hi - lo
-    total = int(counts.sum())
-    if not total:
-        return _EMPTY_I, _EMPTY_F, _EMPTY_F
-    owner = np.repeat(np.arange(len(targets)), counts)
-    starts = np.repeat(lo, counts)
-    within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    idx = starts + within
-    return owner, src_a[idx], src_b[idx]
-
-
 def _angle_intervals(key, centre, half):
     """Intervals ``[centre - half, centre + half]`` on the circle, split at 0."""
     start = np.mod(centre - half, TWO_PI)
@@ -158,11 +110,6 @@ def _cover_of_circles(i, j, x, y, r):
         np.concatenate([np.full(n_full, TWO_PI), b]),
         np.concatenate([j[full], jp[pos]]),
     )
-
-
-def _arc_integral(cx, cy, r, a, b):
-    """Integral of ``x dy - y dx`` along the arc from angle a to b (counter-clockwise)."""
-    return r * r * (b - a) + r * (cx * (np.sin(b) - np.sin(a)) - cy * (np.cos(b) - np.cos(a)))
 
 
 def _unit_edges(units: np.ndarray):
@@ -269,7 +216,7 @@ def disk_coverage_areas(
         other = (group[pi_] != group[pj]) & ~(identical & (group[pj] < group[pi_]))
         ck, ca, cb, cj = _cover_of_circles(pi_[other], pj[other], x, y, r)
         k2, a2, b2 = _merge(ck.astype(np.int64) * groups + group[cj], ca, cb, width)
-        return _count_at_least(k2 // groups, a2, b2, groups - 1, width)
+        return kernels.count_at_least(k2 // groups, a2, b2, groups - 1)
 
     tree: list = []
 
@@ -281,7 +228,7 @@ def disk_coverage_areas(
         workers = min(2, os.cpu_count() or 1, len(cuts) - 1)
 
         def run(k):
-            return kernels[0](x, y, r, group, active, same, grid, cuts[k], cuts[k + 1])
+            return kernels.uncovered_arcs(x, y, r, group, active, same, grid, cuts[k], cuts[k + 1])
 
         if workers > 1:
             with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -294,7 +241,7 @@ def disk_coverage_areas(
     e_unit, ex0, ey0, ex1, ey1 = _unit_edges(units)
     e_unit = np.ascontiguousarray(e_unit, dtype=np.int64)
     (ed_unit, ed_disk, c_edge, c_disk, c_t, *edge_union, ge, gg, ga, gb) = _edges_in_threads(
-        kernels[1], ex0, ey0, ex1, ey1, e_unit, x, y, r, group, grid
+        kernels.edge_disk_intervals, ex0, ey0, ex1, ey1, e_unit, x, y, r, group, grid
     )
     c_unit = e_unit[c_edge]
     px = ex0[c_edge] + c_t * (ex1[c_edge] - ex0[c_edge])
@@ -351,64 +298,55 @@ def disk_coverage_areas(
     in_b = np.concatenate([np.minimum(arc_hi, TWO_PI), arc_hi[wrap] - TWO_PI])
     in_key, in_a, in_b = _merge(in_key, in_a, in_b, TWO_PI + 1)
 
-    def boundary_area(bk, ba, bb_):
-        """Sum per unit of the arcs (keyed by disk) inside their units."""
-        # bk is sorted by disk; pairs are sorted by (unit, disk), so the
-        # expanded intervals come out sorted by pair, then angle.
-        owner, ua, ub = _expand(bk, ba, bb_, p_disk)
-        k, lo, hi = _intersect(owner, ua, ub, in_key, in_a, in_b, width)
-        d = p_disk[k]
-        u = p_unit[k]
-        val = _arc_integral(x[d] - ox[u], y[d] - oy[u], r[d], lo, hi)
-        return u, d, val
+    # The angles inside each pair's unit, by pair (CSR), and each pair's
+    # circle relative to its unit's origin.
+    in_start = np.searchsorted(in_key, np.arange(n_pairs + 1))
+    p_cx = x[p_disk] - ox[p_unit]
+    p_cy = y[p_disk] - oy[p_unit]
+    p_r = r[p_disk]
 
-    def edge_area(key_edge, ta_, tb_):
-        """Sum per unit of the edge pieces ``[ta, tb]`` (keyed by edge)."""
-        e = key_edge
-        u = e_unit[e]
-        x0 = ex0[e] - ox[u]
-        y0 = ey0[e] - oy[u]
-        dx = ex1[e] - ex0[e]
-        dy = ey1[e] - ey0[e]
-        p_x, p_y = x0 + ta_ * dx, y0 + ta_ * dy
-        q_x, q_y = x0 + tb_ * dx, y0 + tb_ * dy
-        return u, p_x * q_y - q_x * p_y
+    def boundary_area(bk, ba, bb_):
+        """Integral along the arcs (keyed by disk, sorted) inside each pair's unit, per pair."""
+        arc_start = np.searchsorted(bk, np.arange(n + 1))
+        return kernels.pair_arc_sums(
+            arc_start, ba, bb_, p_disk, in_start, in_a, in_b, p_cx, p_cy, p_r
+        )
+
+    def edge_area(key_edge, ta_, tb_, slot, n_slots):
+        """Sum per slot of the edge pieces ``[ta, tb]`` (keyed by edge)."""
+        u = e_unit[key_edge]
+        return kernels.edge_piece_sums(
+            key_edge, ta_, tb_, slot, ex0, ey0, ex1, ey1, ox[u], oy[u], n_slots
+        )
 
     # --- any: arcs of unique disks not covered by any other unique disk
     if want_any:
         uk, ua, ub = uncovered(False, dup_any)
-        u, _, val = boundary_area(uk, ua, ub)
-        total = _sum_by(u, val, n_units)
+        total = _sum_by(p_unit, boundary_area(uk, ua, ub), n_units)
         k, a, b = edge_union
-        u, val = edge_area(k, a, b)
-        total += _sum_by(u, val, n_units)
+        total += edge_area(k, a, b, e_unit[k], n_units)
         area_any = total / 2
 
     need_groups = (want_groups or want_all) and groups > 0
     if need_groups:
         own_k, own_a, own_b = uncovered(True, dup_group)
-        # edges covered per (edge, group), merged by the kernel
-        gk = ge * groups + gg
 
     if want_groups and groups > 0:
-        u, d, val = boundary_area(own_k, own_a, own_b)
-        np.add.at(per_group, (u, group[d]), val)
-        eu, val = edge_area(gk // groups, ga, gb)
-        np.add.at(per_group, (eu, gk % groups), val)
-        per_group /= 2
+        slots = n_units * groups
+        total = _sum_by(p_unit * groups + group[p_disk], boundary_area(own_k, own_a, own_b), slots)
+        total += edge_area(ge, ga, gb, e_unit[ge] * groups + gg, slots)
+        per_group = total.reshape(n_units, groups) / 2
 
     if want_all and groups > 0:
         if groups == 1:
-            u, _, val = boundary_area(own_k, own_a, own_b)
-            total = _sum_by(u, val, n_units)
-            eu, val = edge_area(gk, ga, gb)
-            total += _sum_by(eu, val, n_units)
+            total = _sum_by(p_unit, boundary_area(own_k, own_a, own_b), n_units)
+            total += edge_area(ge, ga, gb, e_unit[ge], n_units)
             area_all = total / 2
         else:
             # Arcs of ∂U_g inside every other group's union: only the circles
             # with arcs on ∂U_g (own_k, sorted) matter; a few thousand at a
             # time, so that memory does not grow with the pairs of disks.
-            total = np.zeros(n_units)
+            parts = []
             circles = np.unique(own_k)
             for chunk in np.array_split(circles, max(1, -(-len(circles) // ALL_CHUNK))):
                 if not len(chunk):
@@ -416,15 +354,19 @@ def disk_coverage_areas(
                 k3, a3, b3 = covered_by_others(chunk)
                 lo = np.searchsorted(own_k, chunk[0], side="left")
                 hi = np.searchsorted(own_k, chunk[-1], side="right")
-                bk, ba, bb2 = _intersect(
-                    own_k[lo:hi], own_a[lo:hi], own_b[lo:hi], k3, a3, b3, width
+                parts.append(
+                    kernels.intersect_sorted(own_k[lo:hi], own_a[lo:hi], own_b[lo:hi], k3, a3, b3)
                 )
-                u, _, val = boundary_area(bk, ba, bb2)
-                total += _sum_by(u, val, n_units)
-            # Edge pieces covered by every group.
-            ek, ea, eb = _count_at_least(gk // groups, ga, gb, groups, 2.0)
-            eu, val = edge_area(ek, ea, eb)
-            total += _sum_by(eu, val, n_units)
+            # (the chunks follow each other in circle order: still sorted)
+            bk, ba, bb2 = (
+                (np.concatenate([p[c] for p in parts]) for c in range(3))
+                if parts
+                else (_EMPTY_I, _EMPTY_F, _EMPTY_F)
+            )
+            total = _sum_by(p_unit, boundary_area(bk, ba, bb2), n_units)
+            # Edge pieces covered by every group (ge sorted by edge).
+            ek, ea, eb = kernels.count_at_least(ge, ga, gb, groups)
+            total += edge_area(ek, ea, eb, e_unit[ek], n_units)
             area_all = total / 2
     return per_group, area_any, area_all
 
@@ -465,10 +407,10 @@ def _duplicates(rows: np.ndarray) -> np.ndarray:
 
 
 def _kernels():
-    """Return the numba kernels (uncovered arcs, edge intervals); numba is imported here."""
+    """Return the numba kernels module; numba is imported here."""
     from ict_gis.engines import _kernels
 
-    return _kernels.uncovered_arcs, _kernels.edge_disk_intervals
+    return _kernels
 
 
 def _grid(x: np.ndarray, y: np.ndarray, r: np.ndarray, max_cells: int = 1 << 20):
