@@ -194,15 +194,18 @@ def _grown(values, used):  # pragma: no cover - compiled
 
 
 @numba.njit(inline="always", nogil=True)
-def _merged(e, la, lb, key, m, out_e, out_k, out_a, out_b, n):  # pragma: no cover - compiled
-    """Append edge ``e``'s ``m`` intervals merged per key (sorted by key, then start)."""
-    order = np.argsort(la[:m] + 2.0 * key[:m])  # t is in [0, 1]: key first, then t
+def _merged(e, la, lb, key, by_key, order, m, out_e, out_k, out_a, out_b, n):  # pragma: no cover
+    """Append edge ``e``'s ``m`` intervals merged (per key when ``by_key``, else all as key 0).
+
+    ``order`` lists the intervals sorted by start (by key, then start, when
+    ``by_key``).
+    """
     i = order[0]
-    cur_k, cur_a, cur_b = key[i], la[i], lb[i]
+    cur_k, cur_a, cur_b = key[i] if by_key else 0, la[i], lb[i]
     for q in range(1, m + 1):
         if q < m:
             i = order[q]
-            if key[i] == cur_k and la[i] <= cur_b:
+            if (not by_key or key[i] == cur_k) and la[i] <= cur_b:
                 cur_b = max(cur_b, lb[i])
                 continue
         if n == out_e.shape[0]:
@@ -211,7 +214,7 @@ def _merged(e, la, lb, key, m, out_e, out_k, out_a, out_b, n):  # pragma: no cov
         out_e[n], out_k[n], out_a[n], out_b[n] = e, cur_k, cur_a, cur_b
         n += 1
         if q < m:
-            cur_k, cur_a, cur_b = key[i], la[i], lb[i]
+            cur_k, cur_a, cur_b = key[i] if by_key else 0, la[i], lb[i]
     return out_e, out_k, out_a, out_b, n
 
 
@@ -241,7 +244,11 @@ def edge_disk_intervals(ex0, ey0, ex1, ey1, edge_unit, x, y, r, group, grid):  #
     la = np.empty(64)
     lb = np.empty(64)
     lg = np.empty(64, dtype=np.int64)
-    zero = np.zeros(64, dtype=np.int64)
+    by_group = np.empty(64, dtype=np.int64)
+    n_groups = 0
+    for j in range(group.shape[0]):
+        n_groups = max(n_groups, group[j] + 1)
+    first = np.zeros(n_groups + 1, dtype=np.int64)
     last_unit = np.full(x.shape[0], -1, dtype=np.int64)
     pu = np.empty(n_edges + 16, dtype=np.int64)
     pd_ = np.empty(n_edges + 16, dtype=np.int64)
@@ -297,7 +304,7 @@ def edge_disk_intervals(ex0, ey0, ex1, ey1, edge_unit, x, y, r, group, grid):  #
                     continue
                 if m == la.shape[0]:
                     la, lb, lg = _grown(la, m), _grown(lb, m), _grown(lg, m)
-                    zero = np.zeros(la.shape[0], dtype=np.int64)
+                    by_group = np.empty(la.shape[0], dtype=np.int64)
                 la[m], lb[m], lg[m] = ta, tb, group[j]
                 m += 1
                 if last_unit[j] != edge_unit[e]:
@@ -316,8 +323,19 @@ def edge_disk_intervals(ex0, ey0, ex1, ey1, edge_unit, x, y, r, group, grid):  #
                         nc += 1
         if m == 0:
             continue
-        ue, uk, ua, ub, nu = _merged(e, la, lb, zero, m, ue, uk, ua, ub, nu)
-        ge, gg, ga, gb, ng = _merged(e, la, lb, lg, m, ge, gg, ga, gb, ng)
+        # One sort by t; the groups' order from it by counting (stable).
+        order = np.argsort(la[:m])
+        ue, uk, ua, ub, nu = _merged(e, la, lb, lg, False, order, m, ue, uk, ua, ub, nu)
+        first[:] = 0
+        for q in range(m):
+            first[lg[q] + 1] += 1
+        for g in range(n_groups):
+            first[g + 1] += first[g]
+        for q in range(m):
+            i = order[q]
+            by_group[first[lg[i]]] = i
+            first[lg[i]] += 1
+        ge, gg, ga, gb, ng = _merged(e, la, lb, lg, True, by_group, m, ge, gg, ga, gb, ng)
     return (
         pu[:npair].copy(),
         pd_[:npair].copy(),
