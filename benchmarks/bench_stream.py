@@ -34,7 +34,9 @@ import geopandas as gpd
 from ict_gis.units import count_points
 units = gpd.read_file(sys.argv[1], layer="districts")
 counts = count_points(sys.argv[2], units, batch_rows=100_000)
-print(int(counts.sum()), int(counts["outside"]))
+import re
+peak = int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1))
+print(int(counts.sum()), int(counts["outside"]), "peak_kib", peak)
 """
 
 WHOLE = """
@@ -44,7 +46,9 @@ from ict_gis.units import assign_units
 units = gpd.read_file(sys.argv[1], layer="districts")
 cells = gpd.read_file(sys.argv[2])
 codes = assign_units(cells, units)
-print(len(codes), int(codes.isna().sum()))
+import re
+peak = int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1))
+print(len(codes), int(codes.isna().sum()), "peak_kib", peak)
 """
 
 
@@ -82,17 +86,18 @@ def write_cells(case: Path, rows: int, folder: Path | None = None) -> Path:
 
 #: The command a user runs (the console script next to this Python).
 COMMAND = """
-import subprocess, sys, tempfile
+import resource, subprocess, sys, tempfile
 from pathlib import Path
-import pandas as pd
 ict_gis = Path(sys.executable).with_name("ict-gis")
 with tempfile.TemporaryDirectory() as tmp:
     out = Path(tmp) / "counts.csv"
     subprocess.run([str(ict_gis), "-q", "progress", "count", sys.argv[2], sys.argv[1],
                     "--format", "csv", "-o", str(out)], check=True)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # (this process is small)
+    import pandas as pd
     table = pd.read_csv(out, dtype={"code": str}).set_index("code")
 outside = int(table["points"].get("outside", 0))
-print(int(table.loc["total", "points"]), outside)
+print(int(table.loc["total", "points"]), outside, "peak_kib", peak)
 """
 
 
@@ -106,10 +111,13 @@ def measure(code: str, case: Path, cells: Path) -> dict:
     out = proc.stdout.read().strip()
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError("the measured process failed")
+    # The process reports its own peak (VmHWM; the command: its child's):
+    # os.wait4's includes the memory this (large) process had when it forked.
+    peak_kib = int(out.split("peak_kib")[1]) if "peak_kib" in out else usage.ru_maxrss
     return {
         "seconds": round(time.perf_counter() - start, 2),
-        "peak_mib": round(usage.ru_maxrss / 1024),
-        "output": out,
+        "peak_mib": round(peak_kib / 1024),
+        "output": out.split(" peak_kib")[0],
     }
 
 
