@@ -82,3 +82,28 @@ def test_edge_piece_sums_close_a_square():
         2,
     )
     assert sums.tolist() == pytest.approx([0.0, 2.0])
+
+
+def test_an_edge_shared_by_two_units_is_measured_once_for_both():
+    """A unit disk centred 0.5 right of the edge x = 0 shared by two squares."""
+    import shapely
+
+    from ict_gis.engines.arcs import _twins, _unit_edges, disk_coverage_areas
+
+    left, right = shapely.box(-2, -2, 0, 2), shapely.box(0, -2, 2, 2)
+    units = np.array([left, right], dtype=object)
+    _, x0, y0, x1, y1 = _unit_edges(units)
+    twin = _twins(x0, y0, x1, y1)
+    assert sorted(twin.tolist()).count(-2) == 1  # one pair: the shared edge
+    assert (twin >= 0).sum() == 1
+    # two disks of two groups, the second identical to the first
+    x, y, r = np.array([0.5, 0.5]), np.array([0.0, 0.0]), np.array([1.0, 1.0])
+    per_group, any_, all_ = disk_coverage_areas(
+        units, x, y, r, np.array([0, 1]), 2, unit_of_centre=np.array([1, 1])
+    )
+    segment = math.acos(0.5) - 0.5 * math.sqrt(0.75)  # the part left of the chord x = 0
+    expected = [segment, math.pi - segment]
+    assert any_.tolist() == pytest.approx(expected, rel=1e-12)
+    assert all_.tolist() == pytest.approx(expected, rel=1e-12)
+    assert per_group[:, 0].tolist() == pytest.approx(expected, rel=1e-12)
+    assert per_group[:, 1].tolist() == pytest.approx(expected, rel=1e-12)

@@ -219,28 +219,33 @@ def _merged(e, la, lb, key, by_key, order, m, out_e, out_k, out_a, out_b, n):  #
 
 
 @numba.njit(cache=True, nogil=True)
-def edge_disk_intervals(ex0, ey0, ex1, ey1, edge_unit, x, y, r, group, grid):  # pragma: no cover
+def edge_disk_intervals(
+    ex0, ey0, ex1, ey1, edge_unit, twin, x, y, r, group, grid, lo, hi
+):  # pragma: no cover - compiled
     """Find where the disks cover each edge, where circles cross it, and which units they reach.
 
     An edge is ``p(t) = (ex0, ey0) + t (ex1 - ex0, ey1 - ey0)``, ``0 <= t <= 1``,
     of unit ``edge_unit``; candidate disks come from the grid (``grid`` as for
-    :func:`uncovered_arcs`). Returns, in this order:
+    :func:`uncovered_arcs`). Only edges ``lo`` to ``hi - 1`` are done (so
+    that threads can share the work). An edge shared by two units is
+    measured once: ``twin[e]`` is the other unit's copy of edge ``e`` (the
+    same end points, reversed), done with ``e`` (its ``t`` is ``1 - t``);
+    -2 marks such a copy (skipped in its turn), -1 an edge without one.
+    Each edge's entries are contiguous in each output. Returns, in this order:
 
     - ``pair_unit, pair_disk``: each disk entering an edge of a unit, once
       per run of that unit's edges (the caller makes them unique);
     - ``cross_edge, cross_disk, cross_t``: where a circle crosses an edge
       (``0 < t < 1``);
     - ``union_edge, union_a, union_b``: per edge, the union of the ``t``
-      intervals inside the disks (overlapping or touching ones merged),
-      sorted by edge then ``t``;
+      intervals inside the disks (overlapping or touching ones merged);
     - ``group_edge, group_id, group_a, group_b``: the same per edge and
-      operator group, sorted by edge, group, then ``t``.
+      operator group.
 
     Nothing grows with the number of (edge, disk) pairs: intervals are merged
     edge by edge. Used by :func:`ict_gis.engines.arcs.disk_coverage_areas`.
     """
     gx, gy, cell, nx, ny, rmax, cell_start, cell_disks = grid
-    n_edges = ex0.shape[0]
     la = np.empty(64)
     lb = np.empty(64)
     lg = np.empty(64, dtype=np.int64)
@@ -250,6 +255,8 @@ def edge_disk_intervals(ex0, ey0, ex1, ey1, edge_unit, x, y, r, group, grid):  #
         n_groups = max(n_groups, group[j] + 1)
     first = np.zeros(n_groups + 1, dtype=np.int64)
     last_unit = np.full(x.shape[0], -1, dtype=np.int64)
+    last_twin = np.full(x.shape[0], -1, dtype=np.int64)
+    n_edges = max(hi - lo, 0)
     pu = np.empty(n_edges + 16, dtype=np.int64)
     pd_ = np.empty(n_edges + 16, dtype=np.int64)
     ce = np.empty(2 * n_edges + 16, dtype=np.int64)
@@ -267,7 +274,10 @@ def edge_disk_intervals(ex0, ey0, ex1, ey1, edge_unit, x, y, r, group, grid):  #
     nc = 0
     nu = 0
     ng = 0
-    for e in range(n_edges):
+    for e in range(lo, hi):
+        e2 = twin[e]
+        if e2 == -2:
+            continue
         minx = min(ex0[e], ex1[e])
         maxx = max(ex0[e], ex1[e])
         miny = min(ey0[e], ey1[e])
@@ -313,16 +323,25 @@ def edge_disk_intervals(ex0, ey0, ex1, ey1, edge_unit, x, y, r, group, grid):  #
                         pu, pd_ = _grown(pu, npair), _grown(pd_, npair)
                     pu[npair], pd_[npair] = edge_unit[e], j
                     npair += 1
+                if e2 >= 0 and last_twin[j] != edge_unit[e2]:
+                    last_twin[j] = edge_unit[e2]
+                    if npair == pu.shape[0]:
+                        pu, pd_ = _grown(pu, npair), _grown(pd_, npair)
+                    pu[npair], pd_[npair] = edge_unit[e2], j
+                    npair += 1
                 for t in (t1, t2):
                     if 0.0 < t < 1.0:
-                        if nc == ce.shape[0]:
-                            ce, cd, ct = _grown(ce, nc), _grown(cd, nc), _grown(ct, nc)
-                        ce[nc] = e
-                        cd[nc] = j
-                        ct[nc] = t
-                        nc += 1
+                        for copy in range(2 if e2 >= 0 else 1):
+                            if nc == ce.shape[0]:
+                                ce, cd, ct = _grown(ce, nc), _grown(cd, nc), _grown(ct, nc)
+                            ce[nc] = e if copy == 0 else e2
+                            cd[nc] = j
+                            ct[nc] = t if copy == 0 else 1.0 - t
+                            nc += 1
         if m == 0:
             continue
+        nu0 = nu
+        ng0 = ng
         # One sort by t; the groups' order from it by counting (stable).
         order = np.argsort(la[:m])
         ue, uk, ua, ub, nu = _merged(e, la, lb, lg, False, order, m, ue, uk, ua, ub, nu)
@@ -336,6 +355,19 @@ def edge_disk_intervals(ex0, ey0, ex1, ey1, edge_unit, x, y, r, group, grid):  #
             by_group[first[lg[i]]] = i
             first[lg[i]] += 1
         ge, gg, ga, gb, ng = _merged(e, la, lb, lg, True, by_group, m, ge, gg, ga, gb, ng)
+        if e2 >= 0:  # the twin: the same pieces, t reversed
+            for q in range(nu - 1, nu0 - 1, -1):
+                if nu == ue.shape[0]:
+                    ue, uk = _grown(ue, nu), _grown(uk, nu)
+                    ua, ub = _grown(ua, nu), _grown(ub, nu)
+                ue[nu], uk[nu], ua[nu], ub[nu] = e2, uk[q], 1.0 - ub[q], 1.0 - ua[q]
+                nu += 1
+            for q in range(ng0, ng):
+                if ng == ge.shape[0]:
+                    ge, gg = _grown(ge, ng), _grown(gg, ng)
+                    ga, gb = _grown(ga, ng), _grown(gb, ng)
+                ge[ng], gg[ng], ga[ng], gb[ng] = e2, gg[q], 1.0 - gb[q], 1.0 - ga[q]
+                ng += 1
     return (
         pu[:npair].copy(),
         pd_[:npair].copy(),
@@ -391,10 +423,11 @@ def intersect_sorted(k1, a1, b1, k2, a2, b2):  # pragma: no cover - compiled
 def count_at_least(key, a, b, need):  # pragma: no cover - compiled
     """Where at least ``need`` of the intervals of a key overlap.
 
-    ``key`` is sorted (the intervals of a key in any order). At a tie an
-    interval's end comes before another's start, so touching intervals do
-    not overlap. Returns ``(key, start, end)`` of the non-empty pieces,
-    sorted by key, then start (pieces may touch end to start).
+    The intervals of a key are contiguous (sorted by key, or each edge's
+    run), in any order within the run. At a tie an interval's end comes
+    before another's start, so touching intervals do not overlap. Returns
+    ``(key, start, end)`` of the non-empty pieces, in the keys' order, then
+    by start (pieces may touch end to start).
     """
     n = key.shape[0]
     out_k = np.empty(2 * n + 1, dtype=np.int64)

@@ -364,33 +364,59 @@ def disk_coverage_areas(
                 else (_EMPTY_I, _EMPTY_F, _EMPTY_F)
             )
             total = _sum_by(p_unit, boundary_area(bk, ba, bb2), n_units)
-            # Edge pieces covered by every group (ge sorted by edge).
+            # Edge pieces covered by every group (each edge's pieces contiguous).
             ek, ea, eb = kernels.count_at_least(ge, ga, gb, groups)
             total += edge_area(ek, ea, eb, e_unit[ek], n_units)
             area_all = total / 2
     return per_group, area_any, area_all
 
 
+def _twins(x0, y0, x1, y1) -> np.ndarray:
+    """Pair each edge with the other unit's copy of it (same end points, reversed).
+
+    Returns ``twin`` for :func:`ict_gis.engines._kernels.edge_disk_intervals`:
+    the copy's index at the first edge of a pair, -2 at the copy, -1 where
+    an edge has no (single) reversed copy.
+    """
+    twin = np.full(len(x0), -1, dtype=np.int64)
+    if len(x0) < 2:
+        return twin
+    fwd = (x0 < x1) | ((x0 == x1) & (y0 < y1))
+    ax, ay = np.where(fwd, x0, x1), np.where(fwd, y0, y1)
+    bx, by = np.where(fwd, x1, x0), np.where(fwd, y1, y0)
+    order = np.lexsort((by, bx, ay, ax))
+    key = np.column_stack([ax, ay, bx, by])[order]
+    same = (key[1:] == key[:-1]).all(axis=1)
+    # exactly two copies (not three or more), in opposite directions
+    alone_before = np.concatenate([[True], ~same[:-1]])
+    alone_after = np.concatenate([~same[1:], [True]])
+    k = np.flatnonzero(same & alone_before & alone_after)
+    first, second = order[k], order[k + 1]
+    opposite = fwd[first] != fwd[second]
+    first, second = first[opposite], second[opposite]
+    twin[first] = second
+    twin[second] = -2
+    return twin
+
+
 def _edges_in_threads(kernel, ex0, ey0, ex1, ey1, e_unit, x, y, r, group, grid):
     """Run the edge kernel on two halves of the edges in two threads (it releases the GIL).
 
-    Its outputs are sorted by edge, so the halves' outputs are joined one
-    after the other, the second half's edge numbers shifted.
+    An edge shared by two units is measured once (see :func:`_twins`); the
+    halves' outputs are joined one after the other (each edge's entries stay
+    contiguous).
     """
     n = len(ex0)
+    twin = _twins(ex0, ey0, ex1, ey1)
+
+    def run(lo: int, hi: int):
+        return kernel(ex0, ey0, ex1, ey1, e_unit, twin, x, y, r, group, grid, lo, hi)
+
     if n < 10_000 or (os.cpu_count() or 1) < 2:
-        return kernel(ex0, ey0, ex1, ey1, e_unit, x, y, r, group, grid)
-    halves = (slice(0, n // 2), slice(n // 2, n))
+        return run(0, n)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        first, second = pool.map(
-            lambda h: kernel(ex0[h], ey0[h], ex1[h], ey1[h], e_unit[h], x, y, r, group, grid),
-            halves,
-        )
-    edge_columns = (2, 5, 8)  # cross_edge, union_edge, group_edge
-    return tuple(
-        np.concatenate([a, b + n // 2 if c in edge_columns else b])
-        for c, (a, b) in enumerate(zip(first, second, strict=True))
-    )
+        first, second = pool.map(lambda h: run(*h), ((0, n // 2), (n // 2, n)))
+    return tuple(np.concatenate([a, b]) for a, b in zip(first, second, strict=True))
 
 
 def _duplicates(rows: np.ndarray) -> np.ndarray:
