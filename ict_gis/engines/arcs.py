@@ -37,7 +37,7 @@ import pandas as pd
 import shapely
 
 from ict_gis.engines import FAST_EXTRA, Footprints, Progress, areas_frame, numba_installed
-from ict_gis.geometry import ring_edges
+from ict_gis.geometry import Recent, digest, ring_edges
 
 __all__ = ["ArcsEngine", "disk_coverage_areas"]
 
@@ -46,6 +46,9 @@ _EMPTY_F = np.empty(0)
 _EMPTY_I = np.empty(0, dtype=np.int64)
 #: Circles paired with their neighbours at a time for "all" (bounds memory).
 ALL_CHUNK = 2048
+#: The units' edges and their twins: one command measures the same units
+#: for each technology.
+_EDGES = Recent(2)
 
 
 # --------------------------------------------------------------------------- intervals
@@ -238,10 +241,9 @@ def disk_coverage_areas(
         return tuple(np.concatenate([p[c] for p in parts]) for c in range(3))
 
     # --- unit edges and edge-disk pairs
-    e_unit, ex0, ey0, ex1, ey1 = _unit_edges(units)
-    e_unit = np.ascontiguousarray(e_unit, dtype=np.int64)
+    e_unit, ex0, ey0, ex1, ey1, twin = _edges_of(units)
     (ed_unit, ed_disk, c_edge, c_disk, c_t, *edge_union, ge, gg, ga, gb) = _edges_in_threads(
-        kernels.edge_disk_intervals, ex0, ey0, ex1, ey1, e_unit, x, y, r, group, grid
+        kernels.edge_disk_intervals, ex0, ey0, ex1, ey1, e_unit, twin, x, y, r, group, grid
     )
     c_unit = e_unit[c_edge]
     px = ex0[c_edge] + c_t * (ex1[c_edge] - ex0[c_edge])
@@ -399,7 +401,21 @@ def _twins(x0, y0, x1, y1) -> np.ndarray:
     return twin
 
 
-def _edges_in_threads(kernel, ex0, ey0, ex1, ey1, e_unit, x, y, r, group, grid):
+def _edges_of(units: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Return the units' oriented edges (:func:`_unit_edges`) and their twins (:func:`_twins`).
+
+    Remembered for the last units asked about (not to be modified).
+    """
+
+    def compute() -> tuple[np.ndarray, ...]:
+        e_unit, x0, y0, x1, y1 = _unit_edges(units)
+        e_unit = np.ascontiguousarray(e_unit, dtype=np.int64)
+        return e_unit, x0, y0, x1, y1, _twins(x0, y0, x1, y1)
+
+    return _EDGES.get(digest(units, "arcs edges"), compute)
+
+
+def _edges_in_threads(kernel, ex0, ey0, ex1, ey1, e_unit, twin, x, y, r, group, grid):
     """Run the edge kernel on two halves of the edges in two threads (it releases the GIL).
 
     An edge shared by two units is measured once (see :func:`_twins`); the
@@ -407,7 +423,6 @@ def _edges_in_threads(kernel, ex0, ey0, ex1, ey1, e_unit, x, y, r, group, grid):
     contiguous).
     """
     n = len(ex0)
-    twin = _twins(ex0, ey0, ex1, ey1)
 
     def run(lo: int, hi: int):
         return kernel(ex0, ey0, ex1, ey1, e_unit, twin, x, y, r, group, grid, lo, hi)
