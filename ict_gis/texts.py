@@ -281,6 +281,7 @@ LABELS: dict[str, tuple[str, str]] = {
         ", không kịp hạn {deadline}",
         ", so not by its end date {deadline}",
     ),
+    "points": ("Số điểm theo đơn vị hành chính", "Points per administrative unit"),
 }
 
 #: Names written for the special rows, (Vietnamese, English).
@@ -301,6 +302,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "plan": ("Kế hoạch", "Plan"),
     "month": ("Tháng", "Month"),
     "table": ("Bảng", "Table"),
+    "points": ("Số điểm", "Points"),
     # switch-off
     "stations": ("Số trạm {tech}", "{tech} stations"),
     "switched_off": ("Đã tắt sóng", "Switched off"),

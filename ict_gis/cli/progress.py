@@ -226,3 +226,101 @@ def command() -> None:
       ict-gis progress cables --as-of 2024-12-31 --format xlsx -o cables.xlsx
       ict-gis progress switch-off --as-of 2024-12-31 --units communes-2025
     """
+
+
+@command.command("count")
+@click.argument("points", type=click.Path(exists=True, dir_okay=True, path_type=Path))
+@layers_argument
+@kind_option
+@as_of_option
+@level_option
+@units_option
+@click.option(
+    "--layer", "points_layer", metavar="NAME", help="Layer of POINTS (default: the first)."
+)
+@click.option(
+    "--batch-rows",
+    type=click.IntRange(min=1),
+    default=100_000,
+    show_default=True,
+    help="Points read at a time (memory follows the batch, not the file).",
+)
+@format_option(*TABLE_FORMATS)
+@lang_option("headers and numbers (table, md, xlsx)")
+@output_option
+@click.pass_context
+def count_command(
+    ctx: click.Context,
+    points: Path,
+    layers: Path | None,
+    kind: str | None,
+    as_of: dt.date | None,
+    level: str | None,
+    units: gpd.GeoDataFrame | str | None,
+    points_layer: str | None,
+    batch_rows: int,
+    fmt: str,
+    lang: str,
+    output: Path | None,
+) -> None:
+    """Count the points of a (large) point file per unit, reading it in batches.
+
+    POINTS is a point layer (GeoPackage, GeoJSON, Shapefile, ...) of any
+    size, e.g. a crowdsourced inventory of millions of cells: it is read
+    --batch-rows points at a time, never whole, and each point is placed in
+    the units of LAYERS by the same rule as every other table. One row per
+    unit, a row "outside" for points outside every unit (or without a point
+    geometry; only if there are any), then the total, which is the file's
+    number of features.
+
+    \b
+    Examples:
+      ict-gis progress count cells.gpkg
+      ict-gis progress count cells.gpkg data/ --level commune --format csv -o counts.csv
+    """
+    from ict_gis.cli.coverage import progress_bar
+    from ict_gis.render.tables import render_table
+    from ict_gis.texts import text
+    from ict_gis.units import count_points
+
+    refuse_binary_on_terminal(fmt, output)
+    layer_set = load_valid_layers(layers, kind)
+    chosen = _units(layer_set, as_of, level, units)
+    if chosen is None or isinstance(chosen, str):
+        from ict_gis.crosswalk import report_units
+        from ict_gis.units import unit_frame
+
+        chosen = (
+            unit_frame(layer_set, as_of=as_of)
+            if chosen is None
+            else report_units(layer_set, chosen, as_of=as_of, level=level)
+        )
+    update, close = progress_bar(ctx, "Count")
+    try:
+        counts = count_points(
+            points, chosen, layer=points_layer, batch_rows=batch_rows, progress=update
+        )
+    finally:
+        close()
+    emit(
+        render_table(points_table(counts, chosen), fmt, lang=lang, title=text("points", lang)),
+        output,
+    )
+
+
+def points_table(counts: pd.Series, units: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Build the table of ``ict-gis progress count``: name, points; outside (if any), total."""
+    from ict_gis.metrics.progress import OUTSIDE, OUTSIDE_NAME, TOTAL, TOTAL_NAME
+
+    names = units["name"] if "name" in units.columns else pd.Series(dtype=object)
+    codes = units["code"] if "code" in units.columns else pd.Series(units.index, index=units.index)
+    by_code = dict(zip(codes.astype(str), names.reindex(codes.index), strict=True))
+    rows = [c for c in counts.index if c != OUTSIDE]
+    if counts[OUTSIDE] > 0:
+        rows.append(OUTSIDE)
+    frame = pd.DataFrame({"points": counts.reindex(rows).to_numpy(dtype="int64")}, index=rows)
+    frame.loc[TOTAL] = int(counts.sum())
+    special = {OUTSIDE: OUTSIDE_NAME, TOTAL: TOTAL_NAME}
+    frame.insert(0, "name", [special.get(c, by_code.get(c)) for c in frame.index])
+    frame.index = pd.Index(list(frame.index), name="code", dtype=object)
+    return frame

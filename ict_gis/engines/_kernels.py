@@ -194,15 +194,18 @@ def _grown(values, used):  # pragma: no cover - compiled
 
 
 @numba.njit(inline="always", nogil=True)
-def _merged(e, la, lb, key, m, out_e, out_k, out_a, out_b, n):  # pragma: no cover - compiled
-    """Append edge ``e``'s ``m`` intervals merged per key (sorted by key, then start)."""
-    order = np.argsort(la[:m] + 2.0 * key[:m])  # t is in [0, 1]: key first, then t
+def _merged(e, la, lb, key, by_key, order, m, out_e, out_k, out_a, out_b, n):  # pragma: no cover
+    """Append edge ``e``'s ``m`` intervals merged (per key when ``by_key``, else all as key 0).
+
+    ``order`` lists the intervals sorted by start (by key, then start, when
+    ``by_key``).
+    """
     i = order[0]
-    cur_k, cur_a, cur_b = key[i], la[i], lb[i]
+    cur_k, cur_a, cur_b = key[i] if by_key else 0, la[i], lb[i]
     for q in range(1, m + 1):
         if q < m:
             i = order[q]
-            if key[i] == cur_k and la[i] <= cur_b:
+            if (not by_key or key[i] == cur_k) and la[i] <= cur_b:
                 cur_b = max(cur_b, lb[i])
                 continue
         if n == out_e.shape[0]:
@@ -211,38 +214,49 @@ def _merged(e, la, lb, key, m, out_e, out_k, out_a, out_b, n):  # pragma: no cov
         out_e[n], out_k[n], out_a[n], out_b[n] = e, cur_k, cur_a, cur_b
         n += 1
         if q < m:
-            cur_k, cur_a, cur_b = key[i], la[i], lb[i]
+            cur_k, cur_a, cur_b = key[i] if by_key else 0, la[i], lb[i]
     return out_e, out_k, out_a, out_b, n
 
 
 @numba.njit(cache=True, nogil=True)
-def edge_disk_intervals(ex0, ey0, ex1, ey1, edge_unit, x, y, r, group, grid):  # pragma: no cover
+def edge_disk_intervals(
+    ex0, ey0, ex1, ey1, edge_unit, twin, x, y, r, group, grid, lo, hi
+):  # pragma: no cover - compiled
     """Find where the disks cover each edge, where circles cross it, and which units they reach.
 
     An edge is ``p(t) = (ex0, ey0) + t (ex1 - ex0, ey1 - ey0)``, ``0 <= t <= 1``,
     of unit ``edge_unit``; candidate disks come from the grid (``grid`` as for
-    :func:`uncovered_arcs`). Returns, in this order:
+    :func:`uncovered_arcs`). Only edges ``lo`` to ``hi - 1`` are done (so
+    that threads can share the work). An edge shared by two units is
+    measured once: ``twin[e]`` is the other unit's copy of edge ``e`` (the
+    same end points, reversed), done with ``e`` (its ``t`` is ``1 - t``);
+    -2 marks such a copy (skipped in its turn), -1 an edge without one.
+    Each edge's entries are contiguous in each output. Returns, in this order:
 
     - ``pair_unit, pair_disk``: each disk entering an edge of a unit, once
       per run of that unit's edges (the caller makes them unique);
     - ``cross_edge, cross_disk, cross_t``: where a circle crosses an edge
       (``0 < t < 1``);
     - ``union_edge, union_a, union_b``: per edge, the union of the ``t``
-      intervals inside the disks (overlapping or touching ones merged),
-      sorted by edge then ``t``;
+      intervals inside the disks (overlapping or touching ones merged);
     - ``group_edge, group_id, group_a, group_b``: the same per edge and
-      operator group, sorted by edge, group, then ``t``.
+      operator group.
 
     Nothing grows with the number of (edge, disk) pairs: intervals are merged
     edge by edge. Used by :func:`ict_gis.engines.arcs.disk_coverage_areas`.
     """
     gx, gy, cell, nx, ny, rmax, cell_start, cell_disks = grid
-    n_edges = ex0.shape[0]
     la = np.empty(64)
     lb = np.empty(64)
     lg = np.empty(64, dtype=np.int64)
-    zero = np.zeros(64, dtype=np.int64)
+    by_group = np.empty(64, dtype=np.int64)
+    n_groups = 0
+    for j in range(group.shape[0]):
+        n_groups = max(n_groups, group[j] + 1)
+    first = np.zeros(n_groups + 1, dtype=np.int64)
     last_unit = np.full(x.shape[0], -1, dtype=np.int64)
+    last_twin = np.full(x.shape[0], -1, dtype=np.int64)
+    n_edges = max(hi - lo, 0)
     pu = np.empty(n_edges + 16, dtype=np.int64)
     pd_ = np.empty(n_edges + 16, dtype=np.int64)
     ce = np.empty(2 * n_edges + 16, dtype=np.int64)
@@ -260,7 +274,10 @@ def edge_disk_intervals(ex0, ey0, ex1, ey1, edge_unit, x, y, r, group, grid):  #
     nc = 0
     nu = 0
     ng = 0
-    for e in range(n_edges):
+    for e in range(lo, hi):
+        e2 = twin[e]
+        if e2 == -2:
+            continue
         minx = min(ex0[e], ex1[e])
         maxx = max(ex0[e], ex1[e])
         miny = min(ey0[e], ey1[e])
@@ -297,7 +314,7 @@ def edge_disk_intervals(ex0, ey0, ex1, ey1, edge_unit, x, y, r, group, grid):  #
                     continue
                 if m == la.shape[0]:
                     la, lb, lg = _grown(la, m), _grown(lb, m), _grown(lg, m)
-                    zero = np.zeros(la.shape[0], dtype=np.int64)
+                    by_group = np.empty(la.shape[0], dtype=np.int64)
                 la[m], lb[m], lg[m] = ta, tb, group[j]
                 m += 1
                 if last_unit[j] != edge_unit[e]:
@@ -306,18 +323,51 @@ def edge_disk_intervals(ex0, ey0, ex1, ey1, edge_unit, x, y, r, group, grid):  #
                         pu, pd_ = _grown(pu, npair), _grown(pd_, npair)
                     pu[npair], pd_[npair] = edge_unit[e], j
                     npair += 1
+                if e2 >= 0 and last_twin[j] != edge_unit[e2]:
+                    last_twin[j] = edge_unit[e2]
+                    if npair == pu.shape[0]:
+                        pu, pd_ = _grown(pu, npair), _grown(pd_, npair)
+                    pu[npair], pd_[npair] = edge_unit[e2], j
+                    npair += 1
                 for t in (t1, t2):
                     if 0.0 < t < 1.0:
-                        if nc == ce.shape[0]:
-                            ce, cd, ct = _grown(ce, nc), _grown(cd, nc), _grown(ct, nc)
-                        ce[nc] = e
-                        cd[nc] = j
-                        ct[nc] = t
-                        nc += 1
+                        for copy in range(2 if e2 >= 0 else 1):
+                            if nc == ce.shape[0]:
+                                ce, cd, ct = _grown(ce, nc), _grown(cd, nc), _grown(ct, nc)
+                            ce[nc] = e if copy == 0 else e2
+                            cd[nc] = j
+                            ct[nc] = t if copy == 0 else 1.0 - t
+                            nc += 1
         if m == 0:
             continue
-        ue, uk, ua, ub, nu = _merged(e, la, lb, zero, m, ue, uk, ua, ub, nu)
-        ge, gg, ga, gb, ng = _merged(e, la, lb, lg, m, ge, gg, ga, gb, ng)
+        nu0 = nu
+        ng0 = ng
+        # One sort by t; the groups' order from it by counting (stable).
+        order = np.argsort(la[:m])
+        ue, uk, ua, ub, nu = _merged(e, la, lb, lg, False, order, m, ue, uk, ua, ub, nu)
+        first[:] = 0
+        for q in range(m):
+            first[lg[q] + 1] += 1
+        for g in range(n_groups):
+            first[g + 1] += first[g]
+        for q in range(m):
+            i = order[q]
+            by_group[first[lg[i]]] = i
+            first[lg[i]] += 1
+        ge, gg, ga, gb, ng = _merged(e, la, lb, lg, True, by_group, m, ge, gg, ga, gb, ng)
+        if e2 >= 0:  # the twin: the same pieces, t reversed
+            for q in range(nu - 1, nu0 - 1, -1):
+                if nu == ue.shape[0]:
+                    ue, uk = _grown(ue, nu), _grown(uk, nu)
+                    ua, ub = _grown(ua, nu), _grown(ub, nu)
+                ue[nu], uk[nu], ua[nu], ub[nu] = e2, uk[q], 1.0 - ub[q], 1.0 - ua[q]
+                nu += 1
+            for q in range(ng0, ng):
+                if ng == ge.shape[0]:
+                    ge, gg = _grown(ge, ng), _grown(gg, ng)
+                    ga, gb = _grown(ga, ng), _grown(gb, ng)
+                ge[ng], gg[ng], ga[ng], gb[ng] = e2, gg[q], 1.0 - gb[q], 1.0 - ga[q]
+                ng += 1
     return (
         pu[:npair].copy(),
         pd_[:npair].copy(),
@@ -332,6 +382,144 @@ def edge_disk_intervals(ex0, ey0, ex1, ey1, edge_unit, x, y, r, group, grid):  #
         ga[:ng].copy(),
         gb[:ng].copy(),
     )
+
+
+@numba.njit(cache=True, nogil=True)
+def intersect_sorted(k1, a1, b1, k2, a2, b2):  # pragma: no cover - compiled
+    """Intersection of two sets of intervals, key by key, in one pass.
+
+    Each set is sorted by key, then start, its intervals of a key disjoint
+    (they may touch). Returns ``(key, start, end)`` of the non-empty
+    overlaps, sorted the same way.
+    """
+    n1 = k1.shape[0]
+    n2 = k2.shape[0]
+    cap = n1 + n2 + 1
+    out_k = np.empty(cap, dtype=np.int64)
+    out_a = np.empty(cap)
+    out_b = np.empty(cap)
+    i = 0
+    j = 0
+    n = 0
+    while i < n1 and j < n2:
+        if k1[i] < k2[j]:
+            i += 1
+        elif k1[i] > k2[j]:
+            j += 1
+        else:
+            lo = max(a1[i], a2[j])
+            hi = min(b1[i], b2[j])
+            if hi > lo:
+                out_k[n], out_a[n], out_b[n] = k1[i], lo, hi
+                n += 1
+            if b1[i] < b2[j]:
+                i += 1
+            else:
+                j += 1
+    return out_k[:n].copy(), out_a[:n].copy(), out_b[:n].copy()
+
+
+@numba.njit(cache=True, nogil=True)
+def count_at_least(key, a, b, need):  # pragma: no cover - compiled
+    """Where at least ``need`` of the intervals of a key overlap.
+
+    The intervals of a key are contiguous (sorted by key, or each edge's
+    run), in any order within the run. At a tie an interval's end comes
+    before another's start, so touching intervals do not overlap. Returns
+    ``(key, start, end)`` of the non-empty pieces, in the keys' order, then
+    by start (pieces may touch end to start).
+    """
+    n = key.shape[0]
+    out_k = np.empty(2 * n + 1, dtype=np.int64)
+    out_a = np.empty(2 * n + 1)
+    out_b = np.empty(2 * n + 1)
+    pos = np.empty(2 * n)
+    step = np.empty(2 * n, dtype=np.int64)
+    m = 0
+    s = 0
+    while s < n:
+        e = s
+        while e < n and key[e] == key[s]:
+            e += 1
+        c = e - s
+        for q in range(c):  # the ends first: a stable sort keeps them first at a tie
+            pos[q] = b[s + q]
+            step[q] = -1
+            pos[c + q] = a[s + q]
+            step[c + q] = 1
+        order = np.argsort(pos[: 2 * c], kind="mergesort")
+        count = 0
+        for q in range(2 * c - 1):
+            count += step[order[q]]
+            if count >= need:
+                lo = pos[order[q]]
+                hi = pos[order[q + 1]]
+                if hi > lo:
+                    out_k[m], out_a[m], out_b[m] = key[s], lo, hi
+                    m += 1
+        s = e
+    return out_k[:m].copy(), out_a[:m].copy(), out_b[:m].copy()
+
+
+@numba.njit(cache=True, nogil=True)
+def pair_arc_sums(
+    arc_start, arc_a, arc_b, pair_disk, in_start, in_a, in_b, cx, cy, r
+):  # pragma: no cover - compiled
+    """Integral of ``x dy - y dx`` along each (unit, disk) pair's arcs inside its unit.
+
+    The arcs of disk ``d`` are ``arc_a[k] .. arc_b[k]`` for ``arc_start[d]
+    <= k < arc_start[d + 1]``; the angles of pair ``p``'s circle inside its
+    unit are ``in_a[k] .. in_b[k]`` for ``in_start[p] <= k < in_start[p +
+    1]`` (both sorted, disjoint). ``cx, cy, r``: the pair's circle, its
+    centre relative to the unit's origin. Returns one sum per pair.
+    """
+    n_pairs = pair_disk.shape[0]
+    out = np.zeros(n_pairs)
+    for p in range(n_pairs):
+        d = pair_disk[p]
+        i = arc_start[d]
+        i_end = arc_start[d + 1]
+        j = in_start[p]
+        j_end = in_start[p + 1]
+        if i == i_end or j == j_end:
+            continue
+        rr = r[p]
+        total = 0.0
+        while i < i_end and j < j_end:
+            lo = max(arc_a[i], in_a[j])
+            hi = min(arc_b[i], in_b[j])
+            if hi > lo:
+                total += rr * rr * (hi - lo) + rr * (
+                    cx[p] * (math.sin(hi) - math.sin(lo)) - cy[p] * (math.cos(hi) - math.cos(lo))
+                )
+            if arc_b[i] < in_b[j]:
+                i += 1
+            else:
+                j += 1
+        out[p] = total
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def edge_piece_sums(edge, ta, tb, slot, ex0, ey0, ex1, ey1, ox, oy, n_slots):  # pragma: no cover
+    """Sum ``p.x q.y - q.x p.y`` of the edge pieces ``p(ta) .. p(tb)`` per slot.
+
+    Edge ``edge[k]``'s piece goes to ``slot[k]``; the edge's points are
+    taken relative to ``(ox[k], oy[k])`` (its unit's origin).
+    """
+    out = np.zeros(n_slots)
+    for k in range(edge.shape[0]):
+        e = edge[k]
+        x0 = ex0[e] - ox[k]
+        y0 = ey0[e] - oy[k]
+        dx = ex1[e] - ex0[e]
+        dy = ey1[e] - ey0[e]
+        px = x0 + ta[k] * dx
+        py = y0 + ta[k] * dy
+        qx = x0 + tb[k] * dx
+        qy = y0 + tb[k] * dy
+        out[slot[k]] += px * qy - qx * py
+    return out
 
 
 # --------------------------------------------------------------------------- scan lines (fast mode)

@@ -37,7 +37,7 @@ import pandas as pd
 import shapely
 
 from ict_gis.engines import FAST_EXTRA, Footprints, Progress, areas_frame, numba_installed
-from ict_gis.geometry import ring_edges
+from ict_gis.geometry import Recent, digest, ring_edges
 
 __all__ = ["ArcsEngine", "disk_coverage_areas"]
 
@@ -46,6 +46,9 @@ _EMPTY_F = np.empty(0)
 _EMPTY_I = np.empty(0, dtype=np.int64)
 #: Circles paired with their neighbours at a time for "all" (bounds memory).
 ALL_CHUNK = 2048
+#: The units' edges and their twins: one command measures the same units
+#: for each technology.
+_EDGES = Recent(2)
 
 
 # --------------------------------------------------------------------------- intervals
@@ -69,54 +72,6 @@ def _merge(key: np.ndarray, a: np.ndarray, b: np.ndarray, width: float):
     idx = np.flatnonzero(start)
     ends = np.maximum.reduceat(e, idx)
     return key[idx], s[idx] - offset[idx], ends - offset[idx]
-
-
-def _count_at_least(key, a, b, need: int, width: float):
-    """Where at least ``need`` of the given (per-source disjoint) intervals overlap."""
-    if need <= 1:
-        return _merge(key, a, b, width)
-    if not len(key):
-        return _EMPTY_I, _EMPTY_F, _EMPTY_F
-    offset = key.astype(float) * width
-    pos = np.concatenate([a + offset, b + offset])
-    delta = np.concatenate([np.ones(len(a), dtype=np.int64), -np.ones(len(b), dtype=np.int64)])
-    keys = np.concatenate([key, key])
-    order = np.lexsort((delta, pos))  # at a tie, ends (-1) before starts (+1)
-    # (positions are offset by key, so sorting by position sorts by key too)
-    pos, delta, keys = pos[order], delta[order], keys[order]
-    count = np.cumsum(delta)
-    sel = np.flatnonzero(count[:-1] >= need)
-    lo, hi, k = pos[sel], pos[sel + 1], keys[sel]
-    keep = hi > lo
-    lo, hi, k = lo[keep], hi[keep], k[keep]
-    off = k.astype(float) * width
-    # Sorted by key then position, disjoint (pieces may touch end to start).
-    return k, lo - off, hi - off
-
-
-def _intersect(k1, a1, b1, k2, a2, b2, width: float):
-    """Intersection of two sets of merged intervals, key by key."""
-    return _count_at_least(
-        np.concatenate([k1, k2]), np.concatenate([a1, a2]), np.concatenate([b1, b2]), 2, width
-    )
-
-
-def _expand(src_key, src_a, src_b, targets: np.ndarray):
-    """For each target t (a key of the source), copy the source intervals of key t.
-
-    Returns (target position, a, b).
-    """
-    lo = np.searchsorted(src_key, targets, side="left")
-    hi = np.searchsorted(src_key, targets, side="right")
-    counts = hi - lo
-    total = int(counts.sum())
-    if not total:
-        return _EMPTY_I, _EMPTY_F, _EMPTY_F
-    owner = np.repeat(np.arange(len(targets)), counts)
-    starts = np.repeat(lo, counts)
-    within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    idx = starts + within
-    return owner, src_a[idx], src_b[idx]
 
 
 def _angle_intervals(key, centre, half):
@@ -158,11 +113,6 @@ def _cover_of_circles(i, j, x, y, r):
         np.concatenate([np.full(n_full, TWO_PI), b]),
         np.concatenate([j[full], jp[pos]]),
     )
-
-
-def _arc_integral(cx, cy, r, a, b):
-    """Integral of ``x dy - y dx`` along the arc from angle a to b (counter-clockwise)."""
-    return r * r * (b - a) + r * (cx * (np.sin(b) - np.sin(a)) - cy * (np.cos(b) - np.cos(a)))
 
 
 def _unit_edges(units: np.ndarray):
@@ -269,7 +219,7 @@ def disk_coverage_areas(
         other = (group[pi_] != group[pj]) & ~(identical & (group[pj] < group[pi_]))
         ck, ca, cb, cj = _cover_of_circles(pi_[other], pj[other], x, y, r)
         k2, a2, b2 = _merge(ck.astype(np.int64) * groups + group[cj], ca, cb, width)
-        return _count_at_least(k2 // groups, a2, b2, groups - 1, width)
+        return kernels.count_at_least(k2 // groups, a2, b2, groups - 1)
 
     tree: list = []
 
@@ -281,7 +231,7 @@ def disk_coverage_areas(
         workers = min(2, os.cpu_count() or 1, len(cuts) - 1)
 
         def run(k):
-            return kernels[0](x, y, r, group, active, same, grid, cuts[k], cuts[k + 1])
+            return kernels.uncovered_arcs(x, y, r, group, active, same, grid, cuts[k], cuts[k + 1])
 
         if workers > 1:
             with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -291,10 +241,9 @@ def disk_coverage_areas(
         return tuple(np.concatenate([p[c] for p in parts]) for c in range(3))
 
     # --- unit edges and edge-disk pairs
-    e_unit, ex0, ey0, ex1, ey1 = _unit_edges(units)
-    e_unit = np.ascontiguousarray(e_unit, dtype=np.int64)
+    e_unit, ex0, ey0, ex1, ey1, twin = _edges_of(units)
     (ed_unit, ed_disk, c_edge, c_disk, c_t, *edge_union, ge, gg, ga, gb) = _edges_in_threads(
-        kernels[1], ex0, ey0, ex1, ey1, e_unit, x, y, r, group, grid
+        kernels.edge_disk_intervals, ex0, ey0, ex1, ey1, e_unit, twin, x, y, r, group, grid
     )
     c_unit = e_unit[c_edge]
     px = ex0[c_edge] + c_t * (ex1[c_edge] - ex0[c_edge])
@@ -351,64 +300,55 @@ def disk_coverage_areas(
     in_b = np.concatenate([np.minimum(arc_hi, TWO_PI), arc_hi[wrap] - TWO_PI])
     in_key, in_a, in_b = _merge(in_key, in_a, in_b, TWO_PI + 1)
 
-    def boundary_area(bk, ba, bb_):
-        """Sum per unit of the arcs (keyed by disk) inside their units."""
-        # bk is sorted by disk; pairs are sorted by (unit, disk), so the
-        # expanded intervals come out sorted by pair, then angle.
-        owner, ua, ub = _expand(bk, ba, bb_, p_disk)
-        k, lo, hi = _intersect(owner, ua, ub, in_key, in_a, in_b, width)
-        d = p_disk[k]
-        u = p_unit[k]
-        val = _arc_integral(x[d] - ox[u], y[d] - oy[u], r[d], lo, hi)
-        return u, d, val
+    # The angles inside each pair's unit, by pair (CSR), and each pair's
+    # circle relative to its unit's origin.
+    in_start = np.searchsorted(in_key, np.arange(n_pairs + 1))
+    p_cx = x[p_disk] - ox[p_unit]
+    p_cy = y[p_disk] - oy[p_unit]
+    p_r = r[p_disk]
 
-    def edge_area(key_edge, ta_, tb_):
-        """Sum per unit of the edge pieces ``[ta, tb]`` (keyed by edge)."""
-        e = key_edge
-        u = e_unit[e]
-        x0 = ex0[e] - ox[u]
-        y0 = ey0[e] - oy[u]
-        dx = ex1[e] - ex0[e]
-        dy = ey1[e] - ey0[e]
-        p_x, p_y = x0 + ta_ * dx, y0 + ta_ * dy
-        q_x, q_y = x0 + tb_ * dx, y0 + tb_ * dy
-        return u, p_x * q_y - q_x * p_y
+    def boundary_area(bk, ba, bb_):
+        """Integral along the arcs (keyed by disk, sorted) inside each pair's unit, per pair."""
+        arc_start = np.searchsorted(bk, np.arange(n + 1))
+        return kernels.pair_arc_sums(
+            arc_start, ba, bb_, p_disk, in_start, in_a, in_b, p_cx, p_cy, p_r
+        )
+
+    def edge_area(key_edge, ta_, tb_, slot, n_slots):
+        """Sum per slot of the edge pieces ``[ta, tb]`` (keyed by edge)."""
+        u = e_unit[key_edge]
+        return kernels.edge_piece_sums(
+            key_edge, ta_, tb_, slot, ex0, ey0, ex1, ey1, ox[u], oy[u], n_slots
+        )
 
     # --- any: arcs of unique disks not covered by any other unique disk
     if want_any:
         uk, ua, ub = uncovered(False, dup_any)
-        u, _, val = boundary_area(uk, ua, ub)
-        total = _sum_by(u, val, n_units)
+        total = _sum_by(p_unit, boundary_area(uk, ua, ub), n_units)
         k, a, b = edge_union
-        u, val = edge_area(k, a, b)
-        total += _sum_by(u, val, n_units)
+        total += edge_area(k, a, b, e_unit[k], n_units)
         area_any = total / 2
 
     need_groups = (want_groups or want_all) and groups > 0
     if need_groups:
         own_k, own_a, own_b = uncovered(True, dup_group)
-        # edges covered per (edge, group), merged by the kernel
-        gk = ge * groups + gg
 
     if want_groups and groups > 0:
-        u, d, val = boundary_area(own_k, own_a, own_b)
-        np.add.at(per_group, (u, group[d]), val)
-        eu, val = edge_area(gk // groups, ga, gb)
-        np.add.at(per_group, (eu, gk % groups), val)
-        per_group /= 2
+        slots = n_units * groups
+        total = _sum_by(p_unit * groups + group[p_disk], boundary_area(own_k, own_a, own_b), slots)
+        total += edge_area(ge, ga, gb, e_unit[ge] * groups + gg, slots)
+        per_group = total.reshape(n_units, groups) / 2
 
     if want_all and groups > 0:
         if groups == 1:
-            u, _, val = boundary_area(own_k, own_a, own_b)
-            total = _sum_by(u, val, n_units)
-            eu, val = edge_area(gk, ga, gb)
-            total += _sum_by(eu, val, n_units)
+            total = _sum_by(p_unit, boundary_area(own_k, own_a, own_b), n_units)
+            total += edge_area(ge, ga, gb, e_unit[ge], n_units)
             area_all = total / 2
         else:
             # Arcs of ∂U_g inside every other group's union: only the circles
             # with arcs on ∂U_g (own_k, sorted) matter; a few thousand at a
             # time, so that memory does not grow with the pairs of disks.
-            total = np.zeros(n_units)
+            parts = []
             circles = np.unique(own_k)
             for chunk in np.array_split(circles, max(1, -(-len(circles) // ALL_CHUNK))):
                 if not len(chunk):
@@ -416,39 +356,82 @@ def disk_coverage_areas(
                 k3, a3, b3 = covered_by_others(chunk)
                 lo = np.searchsorted(own_k, chunk[0], side="left")
                 hi = np.searchsorted(own_k, chunk[-1], side="right")
-                bk, ba, bb2 = _intersect(
-                    own_k[lo:hi], own_a[lo:hi], own_b[lo:hi], k3, a3, b3, width
+                parts.append(
+                    kernels.intersect_sorted(own_k[lo:hi], own_a[lo:hi], own_b[lo:hi], k3, a3, b3)
                 )
-                u, _, val = boundary_area(bk, ba, bb2)
-                total += _sum_by(u, val, n_units)
-            # Edge pieces covered by every group.
-            ek, ea, eb = _count_at_least(gk // groups, ga, gb, groups, 2.0)
-            eu, val = edge_area(ek, ea, eb)
-            total += _sum_by(eu, val, n_units)
+            # (the chunks follow each other in circle order: still sorted)
+            bk, ba, bb2 = (
+                (np.concatenate([p[c] for p in parts]) for c in range(3))
+                if parts
+                else (_EMPTY_I, _EMPTY_F, _EMPTY_F)
+            )
+            total = _sum_by(p_unit, boundary_area(bk, ba, bb2), n_units)
+            # Edge pieces covered by every group (each edge's pieces contiguous).
+            ek, ea, eb = kernels.count_at_least(ge, ga, gb, groups)
+            total += edge_area(ek, ea, eb, e_unit[ek], n_units)
             area_all = total / 2
     return per_group, area_any, area_all
 
 
-def _edges_in_threads(kernel, ex0, ey0, ex1, ey1, e_unit, x, y, r, group, grid):
+def _twins(x0, y0, x1, y1) -> np.ndarray:
+    """Pair each edge with the other unit's copy of it (same end points, reversed).
+
+    Returns ``twin`` for :func:`ict_gis.engines._kernels.edge_disk_intervals`:
+    the copy's index at the first edge of a pair, -2 at the copy, -1 where
+    an edge has no (single) reversed copy.
+    """
+    twin = np.full(len(x0), -1, dtype=np.int64)
+    if len(x0) < 2:
+        return twin
+    fwd = (x0 < x1) | ((x0 == x1) & (y0 < y1))
+    ax, ay = np.where(fwd, x0, x1), np.where(fwd, y0, y1)
+    bx, by = np.where(fwd, x1, x0), np.where(fwd, y1, y0)
+    order = np.lexsort((by, bx, ay, ax))
+    key = np.column_stack([ax, ay, bx, by])[order]
+    same = (key[1:] == key[:-1]).all(axis=1)
+    # exactly two copies (not three or more), in opposite directions
+    alone_before = np.concatenate([[True], ~same[:-1]])
+    alone_after = np.concatenate([~same[1:], [True]])
+    k = np.flatnonzero(same & alone_before & alone_after)
+    first, second = order[k], order[k + 1]
+    opposite = fwd[first] != fwd[second]
+    first, second = first[opposite], second[opposite]
+    twin[first] = second
+    twin[second] = -2
+    return twin
+
+
+def _edges_of(units: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Return the units' oriented edges (:func:`_unit_edges`) and their twins (:func:`_twins`).
+
+    Remembered for the last units asked about (not to be modified).
+    """
+
+    def compute() -> tuple[np.ndarray, ...]:
+        e_unit, x0, y0, x1, y1 = _unit_edges(units)
+        e_unit = np.ascontiguousarray(e_unit, dtype=np.int64)
+        return e_unit, x0, y0, x1, y1, _twins(x0, y0, x1, y1)
+
+    return _EDGES.get(digest(units, "arcs edges"), compute)
+
+
+def _edges_in_threads(kernel, ex0, ey0, ex1, ey1, e_unit, twin, x, y, r, group, grid):
     """Run the edge kernel on two halves of the edges in two threads (it releases the GIL).
 
-    Its outputs are sorted by edge, so the halves' outputs are joined one
-    after the other, the second half's edge numbers shifted.
+    An edge shared by two units is measured once (see :func:`_twins`); the
+    halves' outputs are joined one after the other (each edge's entries stay
+    contiguous).
     """
     n = len(ex0)
+
+    def run(lo: int, hi: int):
+        return kernel(ex0, ey0, ex1, ey1, e_unit, twin, x, y, r, group, grid, lo, hi)
+
     if n < 10_000 or (os.cpu_count() or 1) < 2:
-        return kernel(ex0, ey0, ex1, ey1, e_unit, x, y, r, group, grid)
-    halves = (slice(0, n // 2), slice(n // 2, n))
+        return run(0, n)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        first, second = pool.map(
-            lambda h: kernel(ex0[h], ey0[h], ex1[h], ey1[h], e_unit[h], x, y, r, group, grid),
-            halves,
-        )
-    edge_columns = (2, 5, 8)  # cross_edge, union_edge, group_edge
-    return tuple(
-        np.concatenate([a, b + n // 2 if c in edge_columns else b])
-        for c, (a, b) in enumerate(zip(first, second, strict=True))
-    )
+        first, second = pool.map(lambda h: run(*h), ((0, n // 2), (n // 2, n)))
+    return tuple(np.concatenate([a, b]) for a, b in zip(first, second, strict=True))
 
 
 def _duplicates(rows: np.ndarray) -> np.ndarray:
@@ -465,10 +448,10 @@ def _duplicates(rows: np.ndarray) -> np.ndarray:
 
 
 def _kernels():
-    """Return the numba kernels (uncovered arcs, edge intervals); numba is imported here."""
+    """Return the numba kernels module; numba is imported here."""
     from ict_gis.engines import _kernels
 
-    return _kernels.uncovered_arcs, _kernels.edge_disk_intervals
+    return _kernels
 
 
 def _grid(x: np.ndarray, y: np.ndarray, r: np.ndarray, max_cells: int = 1 << 20):

@@ -6,8 +6,11 @@ units are put in Hilbert order (dask-geopandas' ``hilbert_distance`` of their
 centres), cut into partitions of about equal work (the number of footprints
 whose bounding box meets each unit's), and each partition is sent, with only
 the footprints whose bounding box meets one of its units, to the engine as a
-dask task. The answers are put back in the units' order: the figures are
-those of the single-machine run.
+dask task. On a dask.distributed cluster the units and the footprints are
+sent to every worker once (``Client.scatter``) and each task carries only
+its positions in them, so the task graph stays small however many
+partitions there are. The answers are put back in the units' order: the
+figures are those of the single-machine run.
 
 Schedulers (``scheduler=`` of :func:`ict_gis.metrics.coverage.coverage`,
 ``--scheduler`` on the command line):
@@ -202,6 +205,23 @@ def _measure(
     )
 
 
+def _measure_near(
+    engine: Engine,
+    units: gpd.GeoSeries,
+    footprints: Footprints,
+    unit_positions: np.ndarray,
+    footprint_positions: np.ndarray,
+    options: dict,
+) -> tuple[np.ndarray, float, float, int]:
+    """Run one partition's task from the data every worker holds: its units and footprints."""
+    return _measure(
+        engine,
+        units.iloc[unit_positions],
+        footprints_near(footprints, footprint_positions),
+        options,
+    )
+
+
 def _workers_of(scheduler: object) -> int:
     if isinstance(scheduler, str) and scheduler in LOCAL_SCHEDULERS:
         return 1 if scheduler == "synchronous" else os.cpu_count() or 1
@@ -301,13 +321,26 @@ def partitioned_areas(
             "want_all": want_all,
             "resolution_m": resolution_m,
         }
-        measure = dask.delayed(_measure, pure=False)
-        tasks = [
-            measure(
-                engine, units.iloc[p.positions], footprints_near(footprints, p.footprints), options
+        if client is None:
+            measure = dask.delayed(_measure, pure=False)
+            tasks = [
+                measure(
+                    engine,
+                    units.iloc[p.positions],
+                    footprints_near(footprints, p.footprints),
+                    options,
+                )
+                for p in plan
+            ]
+        else:
+            # Every worker gets the units and footprints once; a task, its positions.
+            shared_units, shared_fp = client.scatter(
+                [units, footprints], broadcast=True, hash=False
             )
-            for p in plan
-        ]
+            tasks = [
+                (_measure_near, engine, shared_units, shared_fp, p.positions, p.footprints, options)
+                for p in plan
+            ]
         results = _run(dask, tasks, client, scheduler, progress)
     finally:
         if owned:
@@ -342,7 +375,7 @@ def _run(dask, tasks: list, client, scheduler: object, progress: Progress | None
     else:
         from distributed import as_completed
 
-        futures = client.compute(tasks)
+        futures = [client.submit(*task, pure=False) for task in tasks]
         for done, _ in enumerate(as_completed(futures, loop=client.loop), start=1):
             if progress is not None:
                 progress(done, total)

@@ -1,0 +1,85 @@
+"""``ict-gis progress count``: points of a point file per unit, read in batches."""
+
+import json
+
+import geopandas as gpd
+import pytest
+from click.testing import CliRunner
+from shapely.geometry import Point, box
+
+from ict_gis import io as ict_io
+from ict_gis.cli.main import cli
+
+
+@pytest.fixture
+def layers_and_points(tmp_path):
+    """Two 0.1° squares A and B; 7 points: 4 in A, 2 in B, 1 far outside (hand-placed)."""
+    folder = tmp_path / "layers"
+    folder.mkdir()
+    units = gpd.GeoDataFrame(
+        {"code": ["A", "B"], "name": ["Xã Ân", "Xã Bình"], "level": ["commune", "commune"]},
+        geometry=[box(106.0, 20.0, 106.1, 20.1), box(106.1, 20.0, 106.2, 20.1)],
+        crs=4326,
+    )
+    ict_io.write_layer(units, folder / "districts.geojson")
+    lonlat = [
+        (106.01, 20.05),  # A
+        (106.05, 20.05),  # A
+        (106.09, 20.02),  # A
+        (106.03, 20.08),  # A
+        (106.15, 20.05),  # B
+        (106.19, 20.09),  # B
+        (110.0, 10.0),  # outside every unit
+    ]
+    points = gpd.GeoDataFrame(
+        {"operator": ["Viettel"] * 7}, geometry=[Point(xy) for xy in lonlat], crs=4326
+    )
+    path = tmp_path / "cells.gpkg"
+    points.to_file(path, layer="cells")
+    return folder, path
+
+
+def run(*args):
+    return CliRunner().invoke(cli, ["-q", "progress", "count", *args], catch_exceptions=False)
+
+
+@pytest.mark.parametrize("batch", ["3", "100000"])
+def test_counts_per_unit_with_an_outside_row_and_the_total(layers_and_points, batch):
+    folder, path = layers_and_points
+    result = run(str(path), str(folder), "--batch-rows", batch, "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = {r["code"]: r for r in json.loads(result.output)}
+    assert {c: r["points"] for c, r in rows.items()} == {
+        "A": 4,
+        "B": 2,
+        "outside": 1,
+        "total": 7,
+    }
+    assert rows["A"]["name"] == "Xã Ân"
+    assert list(rows) == ["A", "B", "outside", "total"]
+
+
+def test_csv_to_a_file_and_no_outside_row_when_every_point_is_inside(tmp_path, layers_and_points):
+    folder, path = layers_and_points
+    inside = gpd.read_file(path).iloc[:6]
+    inside_path = tmp_path / "inside.geojson"
+    inside.to_file(inside_path)
+    out = tmp_path / "counts.csv"
+    result = run(
+        str(inside_path), str(folder), "--batch-rows", "4", "--format", "csv", "-o", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0].split(",")[-1] == "points"
+    assert [line.split(",")[0] for line in lines[1:]] == ["A", "B", "total"]
+    assert [line.split(",")[-1] for line in lines[1:]] == ["4", "2", "6"]
+
+
+def test_a_missing_points_file_is_a_clear_error(layers_and_points, tmp_path):
+    folder, _ = layers_and_points
+    result = CliRunner().invoke(
+        cli, ["progress", "count", str(tmp_path / "nope.gpkg"), str(folder)]
+    )
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    assert "nope.gpkg" in result.output
