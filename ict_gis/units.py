@@ -917,7 +917,13 @@ def count_points(
         if to_units is not None:
             x, y = (np.asarray(v, dtype=float) for v in to_units(x, y))
         pos = place_points(
-            x, y, geoms, codes.astype(str), to_metres, tolerance_m=PLACEMENT_TOLERANCE_M
+            x,
+            y,
+            geoms,
+            codes.astype(str),
+            to_metres,
+            tolerance_m=PLACEMENT_TOLERANCE_M,
+            nearest_of_outside=False,  # a count needs no "nearest unit" message
         )[0]
         counts += np.bincount(np.where(pos >= 0, pos, len(codes)), minlength=len(codes) + 1)
         done += len(x)

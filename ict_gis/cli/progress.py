@@ -231,7 +231,6 @@ def command() -> None:
 @command.command("count")
 @click.argument("points", type=click.Path(exists=True, dir_okay=True, path_type=Path))
 @layers_argument
-@kind_option
 @as_of_option
 @level_option
 @units_option
@@ -253,7 +252,6 @@ def count_command(
     ctx: click.Context,
     points: Path,
     layers: Path | None,
-    kind: str | None,
     as_of: dt.date | None,
     level: str | None,
     units: gpd.GeoDataFrame | str | None,
@@ -278,13 +276,13 @@ def count_command(
       ict-gis progress count cells.gpkg
       ict-gis progress count cells.gpkg data/ --level commune --format csv -o counts.csv
     """
-    from ict_gis.cli.coverage import progress_bar
+    from ict_gis.cli.options import progress_bar
     from ict_gis.render.tables import render_table
     from ict_gis.texts import text
     from ict_gis.units import count_points
 
     refuse_binary_on_terminal(fmt, output)
-    layer_set = load_valid_layers(layers, kind)
+    layer_set = load_valid_layers(layers)
     chosen = _units(layer_set, as_of, level, units)
     if chosen is None or isinstance(chosen, str):
         from ict_gis.crosswalk import report_units
