@@ -207,3 +207,15 @@ def test_tables_per_units_of_a_vintage_carry_it_in_files_only():
     assert "vintage" not in render_table(frame, "md", lang="en")  # people see the heading
     frame.attrs = {}
     assert render_table(frame, "csv").splitlines()[0] == "code,name,n"
+
+
+def test_csv_of_pandas_own_dtypes_is_written_column_wise_and_exactly():
+    frame = pd.DataFrame(
+        {
+            "name": pd.array(["Xã A", None], dtype="str"),
+            "n": pd.array([5, None], dtype="Int64"),
+            "x": pd.array([0.1, None], dtype="Float64"),
+        },
+        index=pd.Index(["1", "2"], name="code"),
+    )
+    assert render_table(frame, "csv").splitlines() == ["code,name,n,x", "1,Xã A,5,0.1", "2,,,"]

@@ -388,6 +388,13 @@ def _csv_column(values: pd.Series) -> list[object]:
     Plain numpy columns are converted column-wise (a country table has
     hundreds of thousands of cells); any other goes value by value.
     """
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype):  # text (pandas' own string type)
+        return values.to_numpy(dtype=object, na_value="").tolist()
+    if not isinstance(dtype, np.dtype) and pd.api.types.is_float_dtype(dtype):  # Float64
+        values = pd.Series(values.to_numpy(dtype=float, na_value=np.nan))
+    elif not isinstance(dtype, np.dtype) and pd.api.types.is_integer_dtype(dtype):  # Int64
+        return [int(v) if v is not None else "" for v in values.to_numpy(object, na_value=None)]
     kind = values.dtype.kind if isinstance(values.dtype, np.dtype) else "O"
     if kind == "f":
         return ["" if v != v else repr(v) for v in values.tolist()]
