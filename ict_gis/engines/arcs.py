@@ -140,6 +140,7 @@ def disk_coverage_areas(
     want_groups: bool = True,
     want_any: bool = True,
     want_all: bool = True,
+    threads: int = 2,
 ):
     """Areas of ``unit ∩ union of disks`` per unit: per group, any, all.
 
@@ -158,6 +159,9 @@ def disk_coverage_areas(
         when none (from the caller's point-in-polygon, so it is not redone).
     want_groups, want_any, want_all
         Which unions to compute.
+    threads
+        Threads the kernels run in (they release the GIL); 1 in a partition
+        of a distributed run, where the workers are the parallelism.
 
     Returns
     -------
@@ -228,7 +232,7 @@ def disk_coverage_areas(
         # The kernel releases the GIL: chunks of the disks in a thread pool.
         active = ~dup
         cuts = np.linspace(0, n, 9 if n > 20_000 else 2).astype(np.int64)
-        workers = min(2, os.cpu_count() or 1, len(cuts) - 1)
+        workers = min(threads, len(cuts) - 1)
 
         def run(k):
             return kernels.uncovered_arcs(x, y, r, group, active, same, grid, cuts[k], cuts[k + 1])
@@ -243,8 +247,9 @@ def disk_coverage_areas(
     # --- unit edges and edge-disk pairs
     e_unit, ex0, ey0, ex1, ey1, twin = _edges_of(units)
     (ed_unit, ed_disk, c_edge, c_disk, c_t, *edge_union, ge, gg, ga, gb) = _edges_in_threads(
-        kernels.edge_disk_intervals, ex0, ey0, ex1, ey1, e_unit, twin, x, y, r, group, grid
-    )
+        kernels.edge_disk_intervals, ex0, ey0, ex1, ey1, e_unit, twin, x, y, r, group, grid,
+        threads=threads,
+    )  # fmt: skip
     c_unit = e_unit[c_edge]
     px = ex0[c_edge] + c_t * (ex1[c_edge] - ex0[c_edge])
     py = ey0[c_edge] + c_t * (ey1[c_edge] - ey0[c_edge])
@@ -415,7 +420,7 @@ def _edges_of(units: np.ndarray) -> tuple[np.ndarray, ...]:
     return _EDGES.get(digest(units, "arcs edges"), compute)
 
 
-def _edges_in_threads(kernel, ex0, ey0, ex1, ey1, e_unit, twin, x, y, r, group, grid):
+def _edges_in_threads(kernel, ex0, ey0, ex1, ey1, e_unit, twin, x, y, r, group, grid, *, threads):
     """Run the edge kernel on two halves of the edges in two threads (it releases the GIL).
 
     An edge shared by two units is measured once (see :func:`_twins`); the
@@ -427,7 +432,7 @@ def _edges_in_threads(kernel, ex0, ey0, ex1, ey1, e_unit, twin, x, y, r, group, 
     def run(lo: int, hi: int):
         return kernel(ex0, ey0, ex1, ey1, e_unit, twin, x, y, r, group, grid, lo, hi)
 
-    if n < 10_000 or (os.cpu_count() or 1) < 2:
+    if n < 10_000 or threads < 2:
         return run(0, n)
     with ThreadPoolExecutor(max_workers=2) as pool:
         first, second = pool.map(lambda h: run(*h), ((0, n // 2), (n // 2, n)))
@@ -529,6 +534,7 @@ class ArcsEngine:
             want_groups=groups,
             want_any=want_any,
             want_all=want_all,
+            threads=workers or min(2, os.cpu_count() or 1),
         )
         if progress is not None:
             progress(1, 1)

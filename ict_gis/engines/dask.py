@@ -41,6 +41,7 @@ import shapely
 
 from ict_gis.engines import Engine, Footprints, Progress, areas_frame
 from ict_gis.errors import SchedulerError
+from ict_gis.geometry import digest
 
 __all__ = [
     "DASK_EXTRA",
@@ -58,7 +59,7 @@ DASK_EXTRA = "dask"
 LOCAL_SCHEDULERS: tuple[str, ...] = ("threads", "processes", "synchronous")
 #: Partitions per worker by default: enough for the fast workers to take over
 #: the slow ones' share, few enough that the per-task overhead stays small.
-PARTITIONS_PER_WORKER = 8
+PARTITIONS_PER_WORKER = 3
 
 
 @dataclass(frozen=True)
@@ -334,9 +335,8 @@ def partitioned_areas(
             ]
         else:
             # Every worker gets the units and footprints once; a task, its positions.
-            shared_units, shared_fp = client.scatter(
-                [units, footprints], broadcast=True, hash=False
-            )
+            shared_units = _scattered_units(client, units)
+            shared_fp = client.scatter(footprints, broadcast=True, hash=False)
             tasks = [
                 (_measure_near, engine, shared_units, shared_fp, p.positions, p.footprints, options)
                 for p in plan
@@ -364,6 +364,27 @@ def partitioned_areas(
     return areas_frame(
         units, footprints.operators, out[:, :n_ops], out[:, n_ops], out[:, n_ops + 1]
     )
+
+
+def _scattered_units(client, units: gpd.GeoSeries):
+    """Scatter the units to every worker, once per client: each technology reuses them.
+
+    The last scatter is kept with its client and a digest of the units'
+    geometries and codes; a closed or other client, or other units, scatter again.
+    """
+    key = digest(np.asarray(units.values, dtype=object), tuple(map(str, units.index)))
+    known = _SCATTERED.get("last")
+    if known is not None:
+        known_client, known_key, future = known
+        if known_client is client and known_key == key and client.status == "running":
+            return future
+    future = client.scatter(units, broadcast=True, hash=False)
+    _SCATTERED["last"] = (client, key, future)
+    return future
+
+
+#: The last units scattered (see :func:`_scattered_units`).
+_SCATTERED: dict[str, tuple] = {}
 
 
 def _run(dask, tasks: list, client, scheduler: object, progress: Progress | None) -> list:

@@ -97,6 +97,7 @@ def scanline_areas(
     want_groups: bool = True,
     want_any: bool = True,
     want_all: bool = True,
+    threads: int = 2,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Return the sampled and covered lengths per unit, summed over its scan lines.
 
@@ -117,6 +118,8 @@ def scanline_areas(
         ``MIN_LINES_PER_UNIT`` lines high gets that many lines.
     want_groups, want_any, want_all
         Which covered lengths to compute (the others stay 0).
+    threads
+        Threads the kernels run in (1 in a partition of a distributed run).
 
     Returns
     -------
@@ -137,14 +140,16 @@ def scanline_areas(
 
     flags = (want_groups, True, want_all)
     sampled, per, a_any, a_all = _areas_by_kernels(
-        _kernels, lines, *as_float, group, n, groups, flags
+        _kernels, lines, *as_float, group, n, groups, flags, threads
     )
     # Units near smaller footprints and not (nearly) fully covered: again,
     # with their closer lines.
     redo = _to_refine(unit_geoms, lines, sampled, per, a_any, a_all, *as_float[:3], spacing)
     if len(redo):
         closer = _unit_lines(unit_geoms[redo], spacing, as_float[:3])
-        again = _areas_by_kernels(_kernels, closer, *as_float, group, len(redo), groups, flags)
+        again = _areas_by_kernels(
+            _kernels, closer, *as_float, group, len(redo), groups, flags, threads
+        )
         for whole, part in zip((sampled, per, a_any, a_all), again, strict=True):
             whole[redo] = part
     if not want_any:
@@ -351,7 +356,9 @@ def _split_wide_sectors(x, y, radius, azimuth, half_beam, group):
     )
 
 
-def _areas_by_kernels(kernels, lines, x, y, radius, azimuth, half_beam, group, n, groups, flags):
+def _areas_by_kernels(
+    kernels, lines, x, y, radius, azimuth, half_beam, group, n, groups, flags, threads
+):
     """:func:`scanline_areas` by the compiled kernels (``scan_chords``, ``scan_cover``)."""
     x, y, radius, azimuth, half_beam, group = _split_wide_sectors(
         x, y, radius, azimuth, half_beam, group
@@ -366,7 +373,7 @@ def _areas_by_kernels(kernels, lines, x, y, radius, azimuth, half_beam, group, n
     # release the GIL).
     n_lines = int(lines.count.sum())
     ranges = [(0, n_lines)]
-    if len(x) > 1000:
+    if len(x) > 1000 and threads > 1:
         ranges = [(0, lines.split), (lines.split, n_lines)]
 
     def chords_and_cover(first_and_stop):
@@ -433,6 +440,7 @@ class ScanlinesEngine:
             want_groups=groups,
             want_any=want_any,
             want_all=want_all,
+            threads=workers or 2,
         )
         scale = np.divide(area, sampled, out=np.zeros_like(area), where=sampled > 0)
         if progress is not None:
