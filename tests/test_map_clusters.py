@@ -115,12 +115,12 @@ def _screen(page, lat: float, lon: float) -> list[float]:
     )
 
 
-def _count_drawn(page, lat: float, lon: float) -> int:
-    """Opacity (0-255) of the counts' canvas at a place."""
+def _canvas_alpha(page, canvas: str, lat: float, lon: float) -> int:
+    """Opacity (0-255) of the pixel of a canvas (CSS selector) at a place."""
     return page.evaluate(
-        """([lat, lon]) => {
+        """([canvas, lat, lon]) => {
             const map = ictMap.map;
-            const c = document.querySelector("canvas.ict-counts");
+            const c = document.querySelector(canvas);
             const p = map.latLngToContainerPoint([lat, lon]);
             const m = map.getContainer().getBoundingClientRect();
             const r = c.getBoundingClientRect();
@@ -129,8 +129,13 @@ def _count_drawn(page, lat: float, lon: float) -> int:
             const y = Math.round((m.top + p.y - r.top) * k);
             return c.getContext("2d").getImageData(x, y, 1, 1).data[3];
         }""",
-        [lat, lon],
+        [canvas, lat, lon],
     )
+
+
+def _count_drawn(page, lat: float, lon: float) -> int:
+    """Opacity (0-255) of the counts' canvas at a place."""
+    return _canvas_alpha(page, "canvas.ict-counts", lat, lon)
 
 
 def test_clusters_show_hand_counted_groups_and_follow_the_toggles(open_map, five):
@@ -194,20 +199,7 @@ def test_month_slider_still_filters_the_switch_offs(open_map, five):
 
 def _alpha(page, lon: float, lat: float) -> int:
     """Opacity (0-255) of the footprint canvas at a place."""
-    return page.evaluate(
-        """([lat, lon]) => {
-            const map = ictMap.map;
-            const c = document.querySelector("canvas.ict-footprints");
-            const p = map.latLngToContainerPoint([lat, lon]);
-            const m = map.getContainer().getBoundingClientRect();
-            const r = c.getBoundingClientRect();
-            const k = c.width / r.width;
-            const x = Math.round((m.left + p.x - r.left) * k);
-            const y = Math.round((m.top + p.y - r.top) * k);
-            return c.getContext("2d").getImageData(x, y, 1, 1).data[3];
-        }""",
-        [lat, lon],
-    )
+    return _canvas_alpha(page, "canvas.ict-footprints", lat, lon)
 
 
 def test_footprints_are_drawn_where_the_stations_reach(open_map, five):
