@@ -1061,7 +1061,7 @@ def coverage_with_data(table: pd.DataFrame, units: gpd.GeoDataFrame) -> pd.DataF
             )
     out.attrs = {
         **table.attrs,
-        "units_vintage": units.attrs.get("vintage") or unit_vintage(units),
+        "units_vintage": unit_vintage(units),
         "units_with_data": int(units["has_data"].sum()),
         "units_count": len(units),
     }

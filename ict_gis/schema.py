@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ict_gis.errors import LayerKindError, TechnologyError
+from ict_gis.io.sheets import fold
 from ict_gis.problems import Problem
 from ict_gis.settings import (
     BTS_STATUSES,
@@ -396,7 +397,7 @@ def _to_date(value: object) -> pd.Timestamp | None:
 
 
 #: Usual other names of required columns in files as agencies publish them
-#: (folded: lower case, no diacritics, letters and digits only): a unit layer
+#: (as :func:`ict_gis.io.sheets.fold` folds them, without spaces): a unit layer
 #: with "Mã xã" / "TenXa" / "ma_dvhc" is read without renaming.
 COLUMN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "districts": {
@@ -414,18 +415,13 @@ COLUMN_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
 GSO_CODE_DIGITS: dict[str, int] = {"province": 2, "district": 3, "commune": 5}
 
 
-def _folded(name: object) -> str:
-    text = unicodedata.normalize("NFD", str(name)).replace("đ", "d").replace("Đ", "D")
-    return "".join(c for c in text.lower() if c.isascii() and c.isalnum())
-
-
 def _synonym_columns(kind: str, frame: pd.DataFrame) -> dict[str, str]:
     """Return the required columns missing from ``frame`` that one other column stands for."""
     found = {}
     for column, names in COLUMN_SYNONYMS.get(kind, {}).items():
         if column in frame.columns:
             continue
-        matches = [c for c in frame.columns if _folded(c) in names]
+        matches = [c for c in frame.columns if fold(c).replace(" ", "") in names]
         if len(matches) == 1:
             found[column] = matches[0]
     return found

@@ -25,6 +25,7 @@ from ict_gis.cli.options import (
     load_valid_layers,
     output_option,
     parse_date,
+    progress_bar,
     refuse_binary_on_terminal,
     report_problems,
     units_option,
@@ -276,7 +277,6 @@ def count_command(
       ict-gis progress count cells.gpkg
       ict-gis progress count cells.gpkg data/ --level commune --format csv -o counts.csv
     """
-    from ict_gis.cli.options import progress_bar
     from ict_gis.render.tables import render_table
     from ict_gis.texts import text
     from ict_gis.units import count_points

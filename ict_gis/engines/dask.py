@@ -41,7 +41,7 @@ import shapely
 
 from ict_gis.engines import Engine, Footprints, Progress, areas_frame
 from ict_gis.errors import SchedulerError
-from ict_gis.geometry import digest
+from ict_gis.geometry import Recent, digest
 
 __all__ = [
     "DASK_EXTRA",
@@ -369,22 +369,15 @@ def partitioned_areas(
 def _scattered_units(client, units: gpd.GeoSeries):
     """Scatter the units to every worker, once per client: each technology reuses them.
 
-    The last scatter is kept with its client and a digest of the units'
-    geometries and codes; a closed or other client, or other units, scatter again.
+    Remembered under the client and a digest of the units' geometries and
+    codes: another client, or other units, scatter again.
     """
-    key = digest(np.asarray(units.values, dtype=object), tuple(map(str, units.index)))
-    known = _SCATTERED.get("last")
-    if known is not None:
-        known_client, known_key, future = known
-        if known_client is client and known_key == key and client.status == "running":
-            return future
-    future = client.scatter(units, broadcast=True, hash=False)
-    _SCATTERED["last"] = (client, key, future)
-    return future
+    key = (client, digest(np.asarray(units.values, dtype=object), tuple(map(str, units.index))))
+    return _SCATTERED.get(key, lambda: client.scatter(units, broadcast=True, hash=False))
 
 
 #: The last units scattered (see :func:`_scattered_units`).
-_SCATTERED: dict[str, tuple] = {}
+_SCATTERED = Recent(1)
 
 
 def _run(dask, tasks: list, client, scheduler: object, progress: Progress | None) -> list:

@@ -264,6 +264,10 @@ def unreadable(path: str | os.PathLike, what: str, exc: Exception) -> LayerReadE
     return LayerReadError(f"{path}: {what} ({exc}).")
 
 
+_WEB_PAGE = (
+    "it is a web page (HTML), not data: a download that saved an error or login page? "
+    "Download the file again."
+)
 #: What a file seems to be, from its first bytes, and what to do with it.
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"%PDF", "it is a PDF document: ask for the layer as GeoJSON, GeoPackage or Shapefile."),
@@ -276,16 +280,8 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
         "it is an old Excel or Word file (.xls/.doc): save a station "
         "list as .xlsx or .csv and read it with `ict-gis import sheet`.",
     ),
-    (
-        b"<!doctype html",
-        "it is a web page (HTML), not data: a download that saved an error "
-        "or login page? Download the file again.",
-    ),
-    (
-        b"<html",
-        "it is a web page (HTML), not data: a download that saved an error or login "
-        "page? Download the file again.",
-    ),
+    (b"<!doctype html", _WEB_PAGE),
+    (b"<html", _WEB_PAGE),
     (
         b"<?xml",
         "it is an XML document that GDAL does not know (KML and GML are read): export "
@@ -342,14 +338,15 @@ def what_it_seems(path: Path) -> str | None:
     for signature, sentence in _SIGNATURES:
         if start[: len(signature)].lower() == signature.lower():
             return sentence
-    if start[:1] in (b"{", b"["):
-        broken = _json_error(path)
-        if broken is not None:
-            return (
-                f"it is not valid JSON ({broken}): a truncated download or an edit by hand? "
-                "Download or export it again."
-            )
-    if start[:1] in (b"{", b"[") and b'"Feature' not in head:
+    if start[:1] not in (b"{", b"["):
+        return None
+    broken = _json_error(path)
+    if broken is not None:
+        return (
+            f"it is not valid JSON ({broken}): a truncated download or an edit by hand? "
+            "Download or export it again."
+        )
+    if b'"Feature' not in head:
         if b'"polygons"' in head and (b'"wards"' in head or b'"provinceId"' in head):
             return (
                 "it is a JSON document with polygons as lists of rings (the published 2025 "
@@ -368,31 +365,41 @@ def what_it_seems(path: Path) -> str | None:
     return None
 
 
-def _shapefile_sidecar(path: Path, suffix: str, layer: str | None = None) -> bytes | None:
-    """Return the bytes of a Shapefile's ``.dbf`` or ``.cpg`` (``suffix``), also zipped.
+def _sidecar_member(path: Path, suffix: str, layer: str | None = None) -> str | None:
+    """Return where a Shapefile's ``.dbf`` or ``.cpg`` (``suffix``) is, also in a ZIP.
 
-    For a ``.zip``, the Shapefile is the one named ``layer``, else the only
-    one in the archive; ``None`` when there is no such file (or several
-    Shapefiles and no ``layer``).
+    For a ``.shp``, the sidecar's path; for a ``.zip``, its member name, of
+    the Shapefile named ``layer``, else of the only one in the archive.
+    ``None`` when there is no such file (or several Shapefiles and no ``layer``).
     """
     if path.suffix.lower() == ".shp":
         sidecar = path.with_suffix(suffix)
-        return sidecar.read_bytes() if sidecar.exists() else None
+        return str(sidecar) if sidecar.exists() else None
     if path.suffix.lower() != ".zip":
         return None
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
-            shapes = [n for n in names if n.lower().endswith(".shp")]
-            if layer is not None:
-                shapes = [n for n in shapes if Path(n).stem == layer]
-            if len(shapes) != 1:
-                return None
-            wanted = shapes[0][:-4].lower() + suffix
-            member = next((n for n in names if n.lower() == wanted), None)
-            return archive.read(member) if member is not None else None
     except (OSError, zipfile.BadZipFile):
         return None
+    shapes = [n for n in names if n.lower().endswith(".shp")]
+    if layer is not None:
+        shapes = [n for n in shapes if Path(n).stem == layer]
+    if len(shapes) != 1:
+        return None
+    wanted = shapes[0][:-4].lower() + suffix
+    return next((n for n in names if n.lower() == wanted), None)
+
+
+def _shapefile_sidecar(path: Path, suffix: str, layer: str | None = None) -> bytes | None:
+    """Return the bytes of a Shapefile's ``.dbf`` or ``.cpg`` (see :func:`_sidecar_member`)."""
+    member = _sidecar_member(path, suffix, layer)
+    if member is None:
+        return None
+    if path.suffix.lower() == ".shp":
+        return Path(member).read_bytes()
+    with zipfile.ZipFile(path) as archive:
+        return archive.read(member)
 
 
 def _declared_encoding(path: Path, layer: str | None = None) -> str | None:
@@ -420,7 +427,7 @@ def _legacy_shapefile(path: Path, encoding: str | None = None, layer: str | None
     ``.dbf`` is read byte for byte (as Latin-1, which maps every byte) and
     decoded by :func:`_legacy_text`.
     """
-    if _shapefile_sidecar(path, ".dbf", layer) is None:
+    if _sidecar_member(path, ".dbf", layer) is None:
         return False
     return encoding is not None or _declared_encoding(path, layer) != "utf-8"
 

@@ -181,7 +181,6 @@ _TECH_WORDS = {
 #: The columns a row needs: an id and a position, in degrees or in metres.
 _POSITIONS = (("lon", "lat"), ("latlon",), ("x", "y"))
 _COORDINATES = ("lon", "lat", "latlon", "x", "y")
-_REQUIRED = ("site_id", "lon", "lat")
 _HEADER_ROWS = 20  # rows searched for the header
 _SUFFIXES = (".xlsx", ".xlsm", ".csv", ".txt")
 
@@ -606,7 +605,7 @@ def _convert(
 
 
 def _pair(positions: Mapping[str, int]) -> tuple[str, str]:
-    """Return the coordinate columns of a sheet: longitude and latitude, else X and Y."""
+    """Return the coordinate columns a sheet is read by: the first of :data:`_POSITIONS` it has."""
     return next(pair for pair in _POSITIONS if set(pair) <= set(positions))
 
 
