@@ -387,7 +387,18 @@ def test_a_header_on_two_rows_with_merged_cells(tmp_path):
 
 @pytest.mark.parametrize(
     "cell",
-    ["20.42, 106.17", "106.17, 20.42", "20,42; 106,17", "20°25'12\"N 106°10'12\"E", "20.42 106.17"],
+    [
+        "20.42, 106.17",
+        "106.17, 20.42",
+        "20,42; 106,17",
+        "20°25'12\"N 106°10'12\"E",
+        "20.42 106.17",
+        # spaces inside each coordinate too, as typed by hand
+        "20° 25' 12\" N 106° 10' 12\" E",
+        "N 20° 25' 12\"  E 106° 10' 12\"",
+        "20 25 12 106 10 12",
+        "20° 25,2' N 106° 10,2' E",  # 25.2' = 0.42°, 10.2' = 0.17°
+    ],
 )
 def test_both_coordinates_in_one_cell(tmp_path, cell):
     """A "Tọa độ" cell holding "lat, lon" as a web map copies it.
@@ -410,6 +421,14 @@ def test_both_coordinates_in_one_cell(tmp_path, cell):
     assert (point.x, point.y) == (pytest.approx(106.17), pytest.approx(20.42))
     (bad,) = [p for p in report.problems if p.dropped]
     assert (bad.row, bad.column) == (3, "Tọa độ") and "two coordinates" in bad.message
+
+
+def test_spaced_coordinates_read_two_ways_are_refused():
+    """ "10 20 30 40" is 10; 20°30'40", 10°20'; 30°40' or 10°20'30"; 40: no guess."""
+    from ict_gis.io.sheets import lat_lon
+
+    with pytest.raises(ValueError, match="more than one way"):
+        lat_lon("10 20 30 40")
 
 
 def test_excel_date_serials_and_two_digit_years_are_dates():

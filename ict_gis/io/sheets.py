@@ -863,18 +863,38 @@ def lat_lon(raw: object) -> tuple[float, float]:
     elif ", " in text or text.count(",") == 1:
         parts = text.split(", " if ", " in text else ",")
     else:
-        parts = re.split(r"(?<=[NSEWnsew\"'])\s+|\s+(?=\d)", text) if " " in text else [text]
-    parts = [p.strip() for p in parts if p.strip()]
-    if len(parts) != 2:
+        # Separated by spaces only, which may also sit inside each coordinate
+        # (20° 25' 12" N 106° 10' 25" E): every split at a space is tried, and
+        # exactly one must give two coordinates.
+        words = text.split()
+        found = {
+            pair
+            for k in range(1, len(words))
+            if (pair := _two_coordinates(" ".join(words[:k]), " ".join(words[k:]))) is not None
+        }
+        if len(found) == 1:
+            return found.pop()
+        if found:
+            raise ValueError(
+                "can be read as two coordinates in more than one way; separate them with "
+                "a semicolon (latitude; longitude)."
+            )
         raise ValueError("is not two coordinates (latitude, longitude).")
-    first, second = parts
-    try:
-        return coordinate(second, axis="lon"), coordinate(first, axis="lat")
-    except ValueError:
+    parts = [p.strip() for p in parts if p.strip()]
+    pair = _two_coordinates(*parts) if len(parts) == 2 else None
+    if pair is None:
+        raise ValueError("is not two coordinates (latitude, longitude).")
+    return pair
+
+
+def _two_coordinates(first: str, second: str) -> tuple[float, float] | None:
+    """``(longitude, latitude)`` from two texts in either order, or ``None``."""
+    for lon, lat in ((second, first), (first, second)):
         try:
-            return coordinate(first, axis="lon"), coordinate(second, axis="lat")
+            return coordinate(lon, axis="lon"), coordinate(lat, axis="lat")
         except ValueError:
-            raise ValueError("is not two coordinates (latitude, longitude).") from None
+            continue
+    return None
 
 
 _DATE_FORMATS = (
