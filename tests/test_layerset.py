@@ -112,3 +112,35 @@ def test_kml_layers_are_read(tmp_path):
     stations[["site_id", "geometry"]].to_file(folder / "bts_stations.kml", driver="KML")
     layers = read_layers(folder)
     assert len(layers["bts_stations"]) == 3
+
+
+def test_kml_driver_fields_nobody_set_are_not_columns(tmp_path):
+    """A placemark written by hand: GDAL adds id, tessellate (-1), extrude (0), visibility (-1)...
+
+    Only the author's fields (Name, description, the ExtendedData) are kept,
+    and a driver field that a placemark does set (visibility 0) stays.
+    """
+    from ict_gis.io.files import read_layer
+
+    path = tmp_path / "bts_stations.kml"
+    placemark = (
+        "<Placemark><name>{0}</name><description>Trạm {0}</description>"
+        '<ExtendedData><Data name="site_id"><value>{0}</value></Data></ExtendedData>'
+        "<Point><coordinates>106.17,20.42,0</coordinates></Point></Placemark>"
+    )
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
+        f"<Document>{placemark.format('ND001')}{placemark.format('ND002')}</Document></kml>",
+        encoding="utf-8",
+    )
+    frame = read_layer(path)
+    assert sorted(frame.columns) == ["Name", "description", "geometry", "site_id"]
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "</name><description>Trạm ND002",
+            "</name><visibility>0</visibility><description>Trạm ND002",
+        ),
+        encoding="utf-8",
+    )
+    frame = read_layer(path)
+    assert "visibility" in frame.columns and list(frame["visibility"]) == [-1, 0]

@@ -253,7 +253,30 @@ def read_layer(
         raise unreadable(path, f"cannot read layer {layer or ''}", exc) from exc
     if raw_text:
         frame = _legacy_text(path, frame, encoding, layer)
+    if path.suffix.lower() == ".kml":
+        frame = _without_kml_fields(frame)
     return frame
+
+
+#: The fields GDAL's KML driver gives every placemark, with the value meaning
+#: "not set" (``None``: only empty); ``Name`` and ``description`` are the
+#: author's text and stay.
+_KML_FIELDS: dict[str, object] = {
+    "id": None, "timestamp": None, "begin": None, "end": None, "altitudeMode": None,
+    "tessellate": -1, "extrude": 0, "visibility": -1, "drawOrder": None, "icon": None,
+    "snippet": None,
+}  # fmt: skip
+
+
+def _without_kml_fields(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop the KML driver's own fields where no placemark sets them (not the author's data)."""
+    unset = [
+        name
+        for name, default in _KML_FIELDS.items()
+        if name in frame.columns
+        and (frame[name].isna() | (frame[name] == default if default is not None else False)).all()
+    ]
+    return frame.drop(columns=unset)
 
 
 def unreadable(path: str | os.PathLike, what: str, exc: Exception) -> LayerReadError:
