@@ -91,7 +91,8 @@ def test_sheet_with_encoding_over_detection(tmp_path):
     # "Ho\xe0ng": Windows-1258 "Hoàng", VNI "Hồng"; the header says VNI, the row is ambiguous
     path.write_bytes(header + b"\r\nND-1;106,17;20,42;Ho\xe0ng\r\n")
     out = tmp_path / "bts_stations.geojson"
-    result = run("import", "sheet", path, "--encoding", "vni", "-o", out)
+    every_row = ("--set", "operator=Viettel", "--set", "technologies=4G", "--set", "status=on_air")
+    result = run("import", "sheet", path, "--encoding", "vni", *every_row, "-o", out)
     assert "read as VNI-Windows" in result.stderr, result.output
     assert read_layer(out)["name"].tolist() == ["Hồng"]
     out2 = tmp_path / "bts2.geojson"

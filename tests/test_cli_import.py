@@ -127,7 +127,7 @@ def test_sheet_from_a_workbook(tmp_path):
     path = tmp_path / "list.xlsx"
     book.save(path)
     out = tmp_path / "bts.gpkg"
-    result = run("import", "sheet", path, "-o", out)
+    result = run("import", "sheet", path, "--set", "technologies=2G", "-o", out)
     assert result.exit_code == 1
     assert "Trạm row 3, column 'Vĩ độ': 'abc' is not a coordinate." in result.stderr
     assert list(read_layer(out)["site_id"]) == ["X1"]
@@ -169,3 +169,79 @@ def test_opencellid_units_may_be_a_bundled_unit_layer(tmp_path):
     assert result.exit_code == 0, result.output
     assert sorted(read_layer(by_name)["site_id"]) == sorted(read_layer(by_folder)["site_id"])
     assert run("import", "opencellid", source, "--units", "nope", "-o", by_name).exit_code == 2
+
+
+def _official_list(path, header, rows):
+    """A workbook as a department receives it: title rows, the list, a total, signatures."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Danh sách"
+    sheet.append(["CÔNG TY VIỄN THÔNG NAM ĐỊNH"])
+    sheet.append(["DANH SÁCH TRẠM BTS NĂM 2024"])
+    sheet.append([])
+    sheet.append(header)  # row 4
+    for row in rows:
+        sheet.append(row)
+    sheet.append(["Tổng cộng", f"{len(rows)} trạm"])
+    sheet.append([])
+    sheet.append([None, None, None, None, "Người lập biểu", None, "Giám đốc"])
+    sheet.append([None, None, None, None, "Nguyễn Văn An", None, "Trần Thị Bình"])
+    book.save(path)
+
+
+def test_sheet_lacking_a_needed_column_is_refused_and_set_fills_it(tmp_path):
+    """An operator's list of its own stations on air: no operator, no status column.
+
+    Rows 5-7 are stations (row 6 with an empty 'Công nghệ' cell and row 7
+    with an unreadable one); row 8 is the total, rows 10-11 the signatures.
+    """
+    path = tmp_path / "tram.xlsx"
+    _official_list(
+        path,
+        ["STT", "Mã trạm", "Kinh độ", "Vĩ độ", "Công nghệ", "Độ cao (m)", "Ngày phát sóng"],
+        [
+            [1, "ND001", 106.17, 20.42, "2G/4G", 30, "01/03/2020"],
+            [2, "ND002", 106.18, 20.43, None, 25, "15/06/2021"],
+            [3, "ND003", 106.19, 20.44, "6G", 25, "15/06/2021"],
+        ],
+    )
+    out = tmp_path / "bts_stations.gpkg"
+    refused = run("import", "sheet", path, "-o", out)
+    assert refused.exit_code == 1 and not out.exists()
+    assert "no column 'operator', 'status'" in refused.output
+    assert "--set operator=Viettel --set status=on_air" in refused.output
+    result = run(
+        "import", "sheet", path, "--set", "operator=MBF", "--set", "status=Đang phát sóng",
+        "--set", "technologies=4G", "-o", out,
+    )  # fmt: skip
+    assert result.exit_code == 1  # row 7's '6G' is reported, not replaced by --set
+    assert "row 7, column 'Công nghệ': '6G'" in result.stderr
+    assert "3 row(s) skipped as titles, totals or signatures" in result.stderr
+    assert "Danh sách row(s) 8, 10, 11" in result.stderr
+    stations = read_layer(out)
+    assert stations["site_id"].tolist() == ["ND001", "ND002", "ND003"]
+    assert stations["operator"].tolist() == ["MobiFone"] * 3
+    assert stations["status"].tolist() == ["on_air"] * 3
+    assert stations["technologies"].tolist()[:2] == ["2G,4G", "4G"]
+    assert stations["technologies"].isna().tolist()[2]
+
+
+def test_set_values_are_read_as_cells_or_refused(tmp_path):
+    path = tmp_path / "tram.xlsx"
+    _official_list(path, ["Mã trạm", "Kinh độ", "Vĩ độ"], [["ND001", 106.17, 20.42]])
+    out = tmp_path / "bts_stations.gpkg"
+    bad = run("import", "sheet", path, "--set", "status=maybe", "-o", out)
+    assert bad.exit_code == 1 and "--set status: 'maybe' is not a status" in bad.output
+    not_settable = run("import", "sheet", path, "--set", "site_id=X", "-o", out)
+    assert not_settable.exit_code == 1 and "'site_id' cannot be given for every row" in (
+        not_settable.output
+    )
+    assert not out.exists()
+    result = run(
+        "import", "sheet", path, "--set", "operator=Viettel", "--set", "technologies=4G",
+        "--set", "status=on_air", "-o", out,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert run("validate", out).exit_code == 0

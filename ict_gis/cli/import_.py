@@ -19,15 +19,31 @@ from ict_gis.cli.options import (
     parsed,
     units_value,
 )
+from ict_gis.errors import ImporterError
 from ict_gis.settings import MCC, OPERATORS
 
 _OUTPUT_SUFFIXES = (".gpkg", ".geojson", ".json")
+#: A value to show in the hint of ``--set`` for a column a list lacks.
+_SET_EXAMPLES = {"status": "on_air", "operator": "Viettel", "technologies": "4G"}
 
 
 def _output(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
     if value.suffix.lower() not in _OUTPUT_SUFFIXES:
         raise click.BadParameter(f"{value}: write a GeoPackage (.gpkg) or GeoJSON (.geojson).")
     return value
+
+
+def _lacking(file: Path, kind: str, lacking: list[str]) -> str:
+    """Return the message for a list without columns every row of ``kind`` needs."""
+    from ict_gis.io.sheets import FIELDS
+
+    headers = "; ".join(f"{c}: {FIELDS[c][1][0].capitalize()!r}" for c in lacking)
+    options = " ".join(f"--set {c}={_SET_EXAMPLES.get(c, 'VALUE')}" for c in lacking)
+    return (
+        f"{file}: the list has no column {', '.join(map(repr, lacking))}, which every {kind} "
+        f"row needs; nothing written. Add the column ({headers}) or give one value for every "
+        f"row: {options}."
+    )
 
 
 def _mnc(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[int, str]:
@@ -201,6 +217,15 @@ def _outline(units: object):
     help="Coordinate system of the list: needed for X/Y in metres (VN-2000 UTM 48N: 3405; "
     "a province's TM-3 zone: 9205-9218); for degrees, VN-2000 (else WGS 84).",
 )
+@click.option(
+    "--set",
+    "fill",
+    multiple=True,
+    metavar="COLUMN=VALUE",
+    help="A value for every row whose list has no such column or leaves the cell empty, "
+    "read as a cell is (repeatable): e.g. --set status=on_air --set operator=Viettel for an "
+    "operator's list of its own stations on air.",
+)
 @encoding_option
 @_output_option
 def sheet(
@@ -209,6 +234,7 @@ def sheet(
     columns: str | None,
     sheets: tuple[str, ...],
     crs: object,
+    fill: tuple[str, ...],
     output: Path,
 ) -> None:
     """Read an operator's list of stations (.xlsx or .csv) as a layer.
@@ -221,8 +247,11 @@ def sheet(
     in either order), headers on two rows, dates dd/mm/yyyy, every sheet
     of a workbook, and CSV as Vietnamese Excel writes it (';', decimal
     commas, Windows-1258 or UTF-8; also TCVN3 or VNI text, detected, or
-    named with --encoding). Lists every row not imported and every value
-    left empty, with sheet, row and reason, on stderr.
+    named with --encoding). Title, total ("Tổng cộng") and signature rows
+    are skipped and listed. Lists every row not imported and every value
+    left empty, with sheet, row and reason, on stderr. A list without a
+    column every station needs (an operator's own list has no operator,
+    often no status) is refused unless --set gives one value for all rows.
 
     Exit status: 0 when every row was imported whole, 1 when some row or
     value could not be converted (the rest is written), 2 on usage errors.
@@ -232,6 +261,8 @@ def sheet(
       ict-gis import sheet tram_bts_2024.xlsx -o bts_stations.gpkg
       ict-gis import sheet ds_tram.csv --columns 'site_id=Mã CSHT' -o bts.geojson
       ict-gis import sheet tram_vn2000.xlsx --crs 9209 -o bts_stations.gpkg
+      ict-gis import sheet tram_viettel.xlsx --set operator=Viettel \\
+          --set status=on_air -o bts_stations.gpkg
     """
     from ict_gis import io
     from ict_gis.schema import coerce, schema_for
@@ -243,7 +274,15 @@ def sheet(
         sheets=list(sheets) or None,
         encoding=given_encoding(),
         crs=crs,
+        fill=",".join(fill) or None,
     )
+    lacking = [
+        c.name
+        for c in schema_for(kind).columns
+        if c.required and not c.nullable and c.name not in stations.columns
+    ]
+    if lacking:
+        raise ImporterError(_lacking(file, kind, lacking))
     # A column the list does not have, and that may be empty, is unknown: empty.
     absent = [
         c.name

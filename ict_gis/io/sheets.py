@@ -181,6 +181,9 @@ _TECH_WORDS = {
 #: The columns a row needs: an id and a position, in degrees or in metres.
 _POSITIONS = (("lon", "lat"), ("latlon",), ("x", "y"))
 _COORDINATES = ("lon", "lat", "latlon", "x", "y")
+#: First words (folded) of the cell that makes a row without coordinates a
+#: total ("Tổng cộng", "Cộng", "Tổng số trạm").
+_TOTAL_WORDS = ("tong", "cong", "total")
 _HEADER_ROWS = 20  # rows searched for the header
 _SUFFIXES = (".xlsx", ".xlsm", ".csv", ".txt")
 
@@ -239,6 +242,12 @@ class SheetReport:
         Rows imported.
     blank_rows
         Rows with no value at all, skipped.
+    skipped
+        ``(sheet, row)`` of the rows with values but neither a station id
+        nor a coordinate (titles, totals, signatures), skipped.
+    filled
+        Values given for every row whose list has no such column or leaves
+        the cell empty (``{column: value}``).
     unused
         Headers not imported, by sheet.
     problems
@@ -255,6 +264,8 @@ class SheetReport:
     rows: int = 0
     imported: int = 0
     blank_rows: int = 0
+    skipped: list[tuple[str, int]] = field(default_factory=list)
+    filled: dict[str, object] = field(default_factory=dict)
     unused: dict[str, list[str]] = field(default_factory=dict)
     problems: list[SheetProblem] = field(default_factory=list)
     encoding: str | None = None
@@ -271,12 +282,24 @@ class SheetReport:
             f"{self.imported:,} imported as {self.kind}, {self.dropped:,} not imported"
             + (f", {self.blank_rows:,} blank row(s) skipped." if self.blank_rows else ".")
         ]
+        if self.skipped:
+            where = "; ".join(
+                f"{sheet} row(s) {', '.join(str(r) for s, r in self.skipped if s == sheet)}"
+                for sheet in dict.fromkeys(s for s, _ in self.skipped)
+            )
+            out.append(
+                f"  {len(self.skipped):,} row(s) skipped as titles, totals or signatures (no "
+                f"coordinates, and no station id or a 'Tổng'/'Cộng' cell): {where}."
+            )
         if self.encoding not in (None, "utf-8", "utf-16"):
             name = ENCODING_NAMES.get(self.encoding, self.encoding)
             out.append(f"  the text was read as {name} and converted to Unicode (NFC).")
         for sheet, columns in self.sheets.items():
             mapping = ", ".join(f"{c} <- {h!r}" for c, h in columns.items())
             out.append(f"  {sheet}: {mapping}")
+        if self.filled:
+            given = ", ".join(f"{c} = {_shown(v)}" for c, v in self.filled.items())
+            out.append(f"  where the list has no value: {given} (--set)")
             if self.unused.get(sheet):
                 unused = ", ".join(repr(h) for h in self.unused[sheet])
                 out.append(f"  {sheet}: not imported: {unused} (map them with --columns)")
@@ -313,6 +336,7 @@ def read_sheet(
     sheets: list[str] | None = None,
     encoding: str | None = None,
     crs: object = None,
+    fill: Mapping[str, object] | str | None = None,
 ) -> tuple[gpd.GeoDataFrame, SheetReport]:
     r"""Read an operator's list of stations (``.xlsx`` or ``.csv``) as one layer.
 
@@ -342,6 +366,13 @@ def read_sheet(
         province's TM-3 zone), given in either order (the larger is the
         northing, as everywhere in Viet Nam); longitudes and latitudes are
         in WGS 84 unless a geographic ``crs`` (``VN-2000``) is given.
+    fill
+        Values for the rows whose list has no such column or leaves the cell
+        empty, ``{"status": "on_air"}`` or the text
+        ``"status=on_air,operator=Viettel"`` (an operator's list of its own
+        stations on air often says neither); read as the cells are
+        (``"Đang phát sóng"``, ``"MBF"`` work). A cell that holds a value
+        that cannot be read is still left empty and reported.
 
     Returns
     -------
@@ -379,6 +410,7 @@ def read_sheet(
             f"cannot import a list as {kind!r}; use one of {', '.join(KIND_FIELDS)}."
         )
     wanted = _parse_columns(columns, kind)
+    report = SheetReport(source=str(path), kind=kind, filled=_parse_fill(fill, kind))
     suffix = path.suffix.lower()
     if suffix == ".xls":
         raise ImporterError(f"{path}: old .xls workbooks are not read; save it as .xlsx in Excel.")
@@ -387,7 +419,6 @@ def read_sheet(
             f"{path}: cannot read {suffix or 'files without a suffix'}; use .xlsx or .csv."
         )
     _remember_input(path)
-    report = SheetReport(source=str(path), kind=kind)
     if suffix in (".xlsx", ".xlsm"):
         tables = _read_workbook(path, sheets)
     else:
@@ -412,19 +443,44 @@ def read_sheet(
     return _frame(table, kind), report
 
 
+def _pairs(text: str, option: str, what: str) -> dict[str, str]:
+    """Parse ``"NAME=VALUE,NAME=VALUE"`` (the text of ``option``)."""
+    pairs = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        name, sep, value = part.partition("=")
+        if not sep or not value.strip():
+            raise ImporterError(f"{option}: {part.strip()!r} is not COLUMN={what}.")
+        pairs[name.strip()] = value.strip()
+    return pairs
+
+
+def _parse_fill(fill: Mapping[str, object] | str | None, kind: str) -> dict[str, object]:
+    """Return the values of ``--set``, read as cells are (only columns a list may lack)."""
+    if not fill:
+        return {}
+    given = _pairs(fill, "--set", "VALUE") if isinstance(fill, str) else dict(fill)
+    allowed = [c for c in KIND_FIELDS[kind] if c not in _WHO_AND_WHERE]
+    out = {}
+    for name, raw in given.items():
+        if name not in allowed:
+            raise ImporterError(
+                f"--set: {name!r} cannot be given for every row of {kind}; "
+                f"use {', '.join(allowed)}."
+            )
+        try:
+            out[name] = _value(raw, FIELDS[name][0])
+        except ValueError as exc:
+            raise ImporterError(f"--set {name}: {_shown(raw)} {exc}") from None
+    return out
+
+
 def _parse_columns(columns: Mapping[str, str] | str | None, kind: str) -> dict[str, str]:
     if columns is None:
         return {}
     if isinstance(columns, str):
-        pairs = {}
-        for part in columns.split(","):
-            if not part.strip():
-                continue
-            name, sep, header = part.partition("=")
-            if not sep or not header.strip():
-                raise ImporterError(f"--columns: {part.strip()!r} is not COLUMN=HEADER.")
-            pairs[name.strip()] = header.strip()
-        columns = pairs
+        columns = _pairs(columns, "--columns", "HEADER")
     out = {}
     for name, header in columns.items():
         if name not in KIND_FIELDS[kind]:
@@ -583,6 +639,9 @@ def _convert(
         if not any(_filled(c) for c in row):
             report.blank_rows += 1
             continue
+        if _not_a_station(row, positions):
+            report.skipped.append((sheet, i))
+            continue
         report.rows += 1
         extra = [c for c in row[len(header) :] if _filled(c)]
         if extra:
@@ -598,10 +657,37 @@ def _convert(
         record = _row(sheet, i, row, positions, header, report)
         if record is not None:
             records.append(record)
-    names = [n for n in positions if n not in _COORDINATES]
+    names = [n for n in {**positions, **report.filled} if n not in _COORDINATES]
     frame = pd.DataFrame(records, columns=["_lon", "_lat", *names])
     frame.attrs["metres"] = _pair(positions) == ("x", "y")
     return frame
+
+
+def _not_a_station(row: tuple | list, positions: Mapping[str, int]) -> bool:
+    """Whether a row is a title, a total or a signature, not a station.
+
+    A row without a station id and without any coordinate; or a row whose
+    first value starts with "Tổng" or "Cộng" (a total: its counts may sit
+    in any column) and that has no readable coordinate.
+    """
+    cells = {name: row[j] for name, j in positions.items() if j < len(row)}
+    places = [name for name in _COORDINATES if _filled(cells.get(name))]
+    if not places:
+        return not _filled(cells.get("site_id")) or _starts_a_total(row)
+    return _starts_a_total(row) and not any(_readable(cells[name], name) for name in places)
+
+
+def _starts_a_total(row: tuple | list) -> bool:
+    first = next((c for c in row if _filled(c)), None)
+    return first is not None and fold(str(first)).split(" ")[0] in _TOTAL_WORDS
+
+
+def _readable(raw: object, name: str) -> bool:
+    try:
+        _value(raw, FIELDS[name][0])
+    except ValueError:
+        return False
+    return True
 
 
 def _pair(positions: Mapping[str, int]) -> tuple[str, str]:
@@ -659,6 +745,9 @@ def _row(
             continue  # other coordinate columns (the first of _POSITIONS given is used)
         raw = row[j] if j < len(row) else None
         how = FIELDS[name][0]
+        if not _filled(raw) and name in report.filled:
+            record[name] = report.filled[name]
+            continue
         if not _filled(raw):
             if name in required:
                 problems.append(SheetProblem(sheet, number, header[j], "no value.", True))
@@ -678,6 +767,8 @@ def _row(
         ]
         return None
     report.problems += problems
+    for name, value in report.filled.items():
+        record.setdefault(name, value)
     if pair == ("x", "y"):
         # In Viet Nam a northing (0.9-2.6 million m) is always the larger of
         # the two (eastings of UTM and TM-3 zones are under 0.9 million m):
