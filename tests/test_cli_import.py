@@ -245,3 +245,34 @@ def test_set_values_are_read_as_cells_or_refused(tmp_path):
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert run("validate", out).exit_code == 0
+
+
+def test_a_workbook_with_a_sheet_per_operator(tmp_path):
+    """Sheets 'Viettel' and 'VNPT' without an operator column: the sheet names say it."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    header = ["Mã trạm", "Kinh độ", "Vĩ độ", "Công nghệ", "Trạng thái"]
+    for k, name in enumerate(["Viettel", "VNPT-Vinaphone", "Ghi chú"]):
+        sheet = book.active if k == 0 else book.create_sheet()
+        sheet.title = name
+        if name != "Ghi chú":
+            sheet.append(header)
+            sheet.append([f"{name[:2]}1", 106.17 + k / 100, 20.42, "4G", "Đang phát sóng"])
+        else:
+            sheet.append(["Số liệu đến 31/12/2024"])
+    path = tmp_path / "tong_hop.xlsx"
+    book.save(path)
+    out = tmp_path / "bts_stations.gpkg"
+    result = run("import", "sheet", path, "-o", out)
+    assert result.exit_code == 1, result.output  # the notes sheet has no header: said
+    assert "Viettel: operator Viettel, from the sheet's name" in result.stderr
+    assert "VNPT-Vinaphone: operator VNPT, from the sheet's name" in result.stderr
+    stations = read_layer(out)
+    assert stations["site_id"].tolist() == ["Vi1", "VN1"]
+    assert stations["operator"].tolist() == ["Viettel", "VNPT"]
+    # --set wins over the sheets' names
+    out = tmp_path / "forced.gpkg"
+    forced = run("import", "sheet", path, "--set", "operator=MobiFone", "-o", out)
+    assert "from the sheet's name" not in forced.stderr
+    assert read_layer(out)["operator"].tolist() == ["MobiFone", "MobiFone"]

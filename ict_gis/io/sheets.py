@@ -248,6 +248,9 @@ class SheetReport:
     filled
         Values given for every row whose list has no such column or leaves
         the cell empty (``{column: value}``).
+    named_operator
+        The operator of each sheet without an operator column whose name
+        names one (a workbook with a sheet per operator), ``{sheet: operator}``.
     unused
         Headers not imported, by sheet.
     problems
@@ -266,6 +269,7 @@ class SheetReport:
     blank_rows: int = 0
     skipped: list[tuple[str, int]] = field(default_factory=list)
     filled: dict[str, object] = field(default_factory=dict)
+    named_operator: dict[str, str] = field(default_factory=dict)
     unused: dict[str, list[str]] = field(default_factory=dict)
     problems: list[SheetProblem] = field(default_factory=list)
     encoding: str | None = None
@@ -297,6 +301,11 @@ class SheetReport:
         for sheet, columns in self.sheets.items():
             mapping = ", ".join(f"{c} <- {h!r}" for c, h in columns.items())
             out.append(f"  {sheet}: {mapping}")
+            if sheet in self.named_operator:
+                out.append(
+                    f"  {sheet}: operator {self.named_operator[sheet]}, from the sheet's name "
+                    "(it has no operator column)"
+                )
         if self.filled:
             given = ", ".join(f"{c} = {_shown(v)}" for c, v in self.filled.items())
             out.append(f"  where the list has no value: {given} (--set)")
@@ -632,6 +641,7 @@ def _convert(
         elif text:
             unused.append(text)
     report.sheets[sheet] = {name: header[j] for name, j in positions.items()}
+    named = _operator_of_sheet(sheet, kind, positions, report)
     if unused:
         report.unused[sheet] = unused
     records = []
@@ -657,10 +667,33 @@ def _convert(
         record = _row(sheet, i, row, positions, header, report)
         if record is not None:
             records.append(record)
+    if named is not None:
+        for record in records:
+            record["operator"] = named
     names = [n for n in {**positions, **report.filled} if n not in _COORDINATES]
+    if named is not None and "operator" not in names:
+        names.append("operator")
     frame = pd.DataFrame(records, columns=["_lon", "_lat", *names])
     frame.attrs["metres"] = _pair(positions) == ("x", "y")
     return frame
+
+
+def _operator_of_sheet(
+    sheet: str, kind: str, positions: Mapping[str, int], report: SheetReport
+) -> str | None:
+    """Return the operator a sheet's name names (no operator column, none --set), or None."""
+    if (
+        "operator" not in KIND_FIELDS[kind]
+        or "operator" in positions
+        or "operator" in (report.filled)
+    ):
+        return None
+    try:
+        named = operator(Path(sheet).stem)
+    except ValueError:
+        return None
+    report.named_operator[sheet] = named
+    return named
 
 
 def _not_a_station(row: tuple | list, positions: Mapping[str, int]) -> bool:
