@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ict_gis.errors import LayerKindError, TechnologyError
+from ict_gis.io.encodings import nfc
 from ict_gis.io.sheets import fold
 from ict_gis.problems import Problem
 from ict_gis.settings import (
@@ -245,11 +246,6 @@ def kind_from_name(name: str) -> str | None:
         if stem.startswith(kind) or stem.endswith(kind):
             return kind
     return None
-
-
-def nfc(text: str) -> str:
-    """Return ``text`` stripped and in Unicode NFC ("Thủy" and "Thuỷ" alike)."""
-    return unicodedata.normalize("NFC", text).strip()
 
 
 def split_list(value: object) -> list[str]:

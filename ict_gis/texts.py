@@ -303,6 +303,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "month": ("Tháng", "Month"),
     "table": ("Bảng", "Table"),
     "points": ("Số điểm", "Points"),
+    "no_value": ("(không có giá trị)", "(no value)"),
     # switch-off
     "stations": ("Số trạm {tech}", "{tech} stations"),
     "switched_off": ("Đã tắt sóng", "Switched off"),

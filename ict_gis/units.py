@@ -861,7 +861,8 @@ def count_points(
     layer: str | None = None,
     batch_rows: int = 100_000,
     progress: Callable[[int, int], None] | None = None,
-) -> pd.Series:
+    by: str | None = None,
+) -> pd.Series | pd.DataFrame:
     """Count the points of a file per unit, streaming it: never loaded whole.
 
     An inventory of tens of millions of cells (OpenCelliD, an operator's
@@ -883,24 +884,28 @@ def count_points(
         Points per batch.
     progress
         Called as ``progress(done, total)`` after each batch (points).
+    by
+        A column of the file (e.g. ``radio`` of an OpenCelliD export,
+        ``operator``): count per unit and per value of it too.
 
     Returns
     -------
-    pandas.Series
+    pandas.Series or pandas.DataFrame
         Points per unit code (every unit, 0 included), then ``outside``
         (outside every unit, or without a point geometry): they add up to
-        the file's feature count.
+        the file's feature count. With ``by``, a frame with one column per
+        value (sorted; ``None``, points without a value, last) instead.
 
     Raises
     ------
     LayerReadError
-        If the file cannot be read.
+        If the file cannot be read, or has no column ``by``.
     UnitError
         If the file or the units have no CRS.
     """
     from ict_gis import io
 
-    crs, batches = io.iter_point_batches(path, layer=layer, batch_rows=batch_rows)
+    crs, batches = io.iter_point_batches(path, layer=layer, batch_rows=batch_rows, column=by)
     _check_crs(crs, units.crs, f"points of {path}")
     codes = _unit_codes(units).to_numpy(dtype=object)
     geoms = _geometry_array(units.geometry)
@@ -910,10 +915,12 @@ def count_points(
         else pyproj.Transformer.from_crs(crs, units.crs, always_xy=True).transform
     )
     to_metres = _to_metres(units)
-    counts = np.zeros(len(codes) + 1, dtype=np.int64)  # the last: outside
+    rows = len(codes) + 1  # the last: outside
+    values: dict[object, int] = {}  # each value's column
+    counts = np.zeros((rows, 1), dtype=np.int64)
     total = io.feature_count(path, layer=layer) if progress is not None else 0
     done = 0
-    for x, y in batches:
+    for x, y, *value in batches:
         if to_units is not None:
             x, y = (np.asarray(v, dtype=float) for v in to_units(x, y))
         pos = place_points(
@@ -925,11 +932,36 @@ def count_points(
             tolerance_m=PLACEMENT_TOLERANCE_M,
             nearest_of_outside=False,  # a count needs no "nearest unit" message
         )[0]
-        counts += np.bincount(np.where(pos >= 0, pos, len(codes)), minlength=len(codes) + 1)
+        row = np.where(pos >= 0, pos, len(codes))
+        column = np.zeros(len(x), dtype=np.int64)
+        if value:
+            column = _value_columns(value[0], values)
+            if len(values) > counts.shape[1]:
+                counts = np.pad(counts, ((0, 0), (0, len(values) - counts.shape[1])))
+        width = counts.shape[1]
+        counts += np.bincount(row * width + column, minlength=rows * width).reshape(rows, width)
         done += len(x)
         if progress is not None:
             progress(done, max(total, done))
-    return pd.Series(counts, index=pd.Index([*codes, "outside"], name="code"), name="points")
+    index = pd.Index([*codes, "outside"], name="code")
+    if by is None:
+        return pd.Series(counts[:, 0], index=index, name="points")
+    order = sorted(values, key=lambda v: (v is None, str(v)))
+    return pd.DataFrame(
+        counts[:, [values[value] for value in order]],
+        index=index,
+        columns=pd.Index(order, dtype=object),
+    )
+
+
+def _value_columns(batch: np.ndarray, values: dict[object, int]) -> np.ndarray:
+    """Each value's column in the counts, new values given the next columns."""
+    inverse, present = pd.factorize(pd.Series(batch, dtype=object), use_na_sentinel=False)
+    for value in present:
+        key = None if pd.isna(value) else value
+        values.setdefault(key, len(values))
+    ids = np.array([values[None if pd.isna(v) else v] for v in present], dtype=np.int64)
+    return ids[inverse]
 
 
 def assign_units(features: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> pd.Series:

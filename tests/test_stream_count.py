@@ -83,3 +83,32 @@ def test_a_missing_points_file_is_a_clear_error(layers_and_points, tmp_path):
     assert result.exit_code != 0
     assert "Traceback" not in result.output
     assert "nope.gpkg" in result.output
+
+
+def test_by_a_column_gives_a_column_per_value(tmp_path, layers_and_points):
+    """Operators of the 7 points: A Viettel x2, VNPT, none; B VNPT x2; outside Viettel."""
+    folder, path = layers_and_points
+    cells = gpd.read_file(path)
+    cells["operator"] = ["Viettel", "VNPT", "Viettel", None, "VNPT", "VNPT", "Viettel"]
+    by_path = tmp_path / "by.gpkg"
+    cells.to_file(by_path, layer="cells")
+    result = run(str(by_path), str(folder), "--by", "operator", "--batch-rows", "3")
+    assert result.exit_code == 0, result.output
+    rows = {
+        r["code"]: r
+        for r in json.loads(
+            run(str(by_path), str(folder), "--by", "operator", "--format", "json").output
+        )
+    }
+    assert {c: (r["VNPT"], r["Viettel"], r["no_value"], r["points"]) for c, r in rows.items()} == {
+        "A": (1, 2, 1, 4),
+        "B": (2, 0, 0, 2),
+        "outside": (0, 1, 0, 1),
+        "total": (3, 3, 1, 7),
+    }
+    english = run(str(by_path), str(folder), "--by", "operator", "--lang", "en")
+    assert "(no value)" in english.output and "Viettel" in english.output
+    missing = CliRunner().invoke(
+        cli, ["progress", "count", str(by_path), str(folder), "--by", "radio"]
+    )
+    assert missing.exit_code == 1 and "no column 'radio' to count by" in missing.output

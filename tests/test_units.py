@@ -711,3 +711,34 @@ def test_count_points_streams_in_batches_and_counts_by_the_placement_rule(tmp_pa
     # the same as placing the whole layer at once
     whole = assign_units(gpd.read_file(path), units)
     assert whole.value_counts().to_dict() == {"A": 3, "B": 2}
+
+
+def test_count_points_by_a_column_counts_each_value_per_unit(tmp_path):
+    """The same 7 points with a radio each, counted 2 at a time (values met batch by batch).
+
+    A: LTE, GSM, LTE; B: none, NR; outside: LTE (far away), GSM (no geometry).
+    """
+    from shapely.geometry import Point, box
+
+    from ict_gis.errors import LayerReadError
+    from ict_gis.units import count_points
+
+    units = gpd.GeoDataFrame(
+        {"code": ["A", "B"]},
+        geometry=[box(106.0, 20.0, 106.1, 20.1), box(106.1, 20.0, 106.2, 20.1)],
+        crs=4326,
+    )
+    lonlat = [(106.01, 20.05), (106.05, 20.05), (106.09, 20.02), (106.15, 20.05), (106.19, 20.09)]
+    points = gpd.GeoSeries([Point(xy) for xy in lonlat] + [Point(110.0, 10.0), None], crs=4326)
+    radio = ["LTE", "GSM", "LTE", None, "NR", "LTE", "GSM"]
+    path = tmp_path / "cells.gpkg"
+    gpd.GeoDataFrame({"radio": radio}, geometry=points).to_file(path, layer="cells")
+    counts = count_points(path, units, batch_rows=2, by="radio")
+    assert counts.columns.tolist() == ["GSM", "LTE", "NR", None]
+    assert counts.to_dict("index") == {
+        "A": {"GSM": 1, "LTE": 2, "NR": 0, None: 0},
+        "B": {"GSM": 0, "LTE": 0, "NR": 1, None: 1},
+        "outside": {"GSM": 1, "LTE": 1, "NR": 0, None: 0},
+    }
+    with pytest.raises(LayerReadError, match="no column 'band' to count by; its columns: radio"):
+        count_points(path, units, by="band")

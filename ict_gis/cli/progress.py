@@ -245,6 +245,12 @@ def command() -> None:
     show_default=True,
     help="Points read at a time (memory follows the batch, not the file).",
 )
+@click.option(
+    "--by",
+    metavar="COLUMN",
+    help="Count per value of this column of POINTS too (e.g. radio of an OpenCelliD "
+    "export: GSM, UMTS, LTE, NR; or operator): one column per value, then the points.",
+)
 @format_option(*TABLE_FORMATS)
 @lang_option("headers and numbers (table, md, xlsx)")
 @output_option
@@ -258,6 +264,7 @@ def count_command(
     units: gpd.GeoDataFrame | str | None,
     points_layer: str | None,
     batch_rows: int,
+    by: str | None,
     fmt: str,
     lang: str,
     output: Path | None,
@@ -270,11 +277,12 @@ def count_command(
     the units of LAYERS by the same rule as every other table. One row per
     unit, a row "outside" for points outside every unit (or without a point
     geometry; only if there are any), then the total, which is the file's
-    number of features.
+    number of features. With --by, a column per value of that column.
 
     \b
     Examples:
       ict-gis progress count cells.gpkg
+      ict-gis progress count cells.gpkg --by radio --units communes-2025
       ict-gis progress count cells.gpkg data/ --level commune --format csv -o counts.csv
     """
     from ict_gis.render.tables import render_table
@@ -296,7 +304,7 @@ def count_command(
     update, close = progress_bar(ctx, "Count")
     try:
         counts = count_points(
-            points, chosen, layer=points_layer, batch_rows=batch_rows, progress=update
+            points, chosen, layer=points_layer, batch_rows=batch_rows, progress=update, by=by
         )
     finally:
         close()
@@ -306,18 +314,27 @@ def count_command(
     )
 
 
-def points_table(counts: pd.Series, units: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Build the table of ``ict-gis progress count``: name, points; outside (if any), total."""
+def points_table(counts: pd.Series | pd.DataFrame, units: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Build the table of ``ict-gis progress count``: name, points; outside (if any), total.
+
+    Counts per value of a column (a frame, see ``count_points(by=...)``)
+    give a column per value (``no_value`` for points without one) before
+    the points.
+    """
     from ict_gis.metrics.progress import OUTSIDE, OUTSIDE_NAME, TOTAL, TOTAL_NAME
 
     names = units["name"] if "name" in units.columns else pd.Series(dtype=object)
     codes = units["code"] if "code" in units.columns else pd.Series(units.index, index=units.index)
     by_code = dict(zip(codes.astype(str), names.reindex(codes.index), strict=True))
-    rows = [c for c in counts.index if c != OUTSIDE]
-    if counts[OUTSIDE] > 0:
+    per_value = counts if isinstance(counts, pd.DataFrame) else counts.to_frame("points")
+    per_value = per_value.rename(columns=lambda v: "no_value" if v is None else str(v))
+    points = per_value.sum(axis=1)
+    rows = [c for c in points.index if c != OUTSIDE]
+    if points[OUTSIDE] > 0:
         rows.append(OUTSIDE)
-    frame = pd.DataFrame({"points": counts.reindex(rows).to_numpy(dtype="int64")}, index=rows)
-    frame.loc[TOTAL] = int(counts.sum())
+    frame = per_value.reindex(rows).astype("int64")
+    frame["points"] = points.reindex(rows).to_numpy(dtype="int64")
+    frame.loc[TOTAL] = frame.sum()
     special = {OUTSIDE: OUTSIDE_NAME, TOTAL: TOTAL_NAME}
     frame.insert(0, "name", [special.get(c, by_code.get(c)) for c in frame.index])
     frame.index = pd.Index(list(frame.index), name="code", dtype=object)

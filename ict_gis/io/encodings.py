@@ -39,8 +39,15 @@ __all__ = [
     "decode_file",
     "decode_text",
     "detect_encoding",
+    "nfc",
     "read_dbf_text",
 ]
+
+
+def nfc(text: object) -> str:
+    """Return ``text`` stripped and in Unicode NFC (composed and decomposed "ủ" alike)."""
+    return unicodedata.normalize("NFC", str(text)).strip()
+
 
 #: The encodings this module decodes (names as ``--encoding`` takes them).
 ENCODINGS: tuple[str, ...] = ("utf-8", "tcvn3", "vni", "cp1258")

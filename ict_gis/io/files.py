@@ -33,6 +33,7 @@ from ict_gis.io.encodings import (
     decode_file,
     decode_text,
     detect_encoding,
+    nfc,
     read_dbf_text,
 )
 
@@ -131,13 +132,17 @@ def feature_count(path: str | os.PathLike, *, layer: str | None = None) -> int:
 
 
 def iter_point_batches(
-    path: str | os.PathLike, *, layer: str | None = None, batch_rows: int = 100_000
-) -> tuple[object, Iterator[tuple[np.ndarray, np.ndarray]]]:
+    path: str | os.PathLike,
+    *,
+    layer: str | None = None,
+    batch_rows: int = 100_000,
+    column: str | None = None,
+) -> tuple[object, Iterator[tuple[np.ndarray, ...]]]:
     """Stream the coordinates of a point layer, ``batch_rows`` features at a time.
 
     For inventories larger than memory (tens of millions of cells): only one
     batch's coordinates are held at once (GDAL's Arrow stream, through
-    pyogrio); no attribute column is read.
+    pyogrio); no attribute column is read but ``column``.
 
     Parameters
     ----------
@@ -147,18 +152,20 @@ def iter_point_batches(
         The layer (default: the first).
     batch_rows
         Features per batch.
+    column
+        An attribute read along, as text (NFC; ``None`` where empty).
 
     Returns
     -------
     tuple
         The layer's CRS (as GDAL writes it; ``None`` without one) and an
         iterator of ``(x, y)`` arrays (NaN where a feature has no point
-        geometry).
+        geometry), ``(x, y, values)`` with ``column``.
 
     Raises
     ------
     LayerReadError
-        If the file cannot be read.
+        If the file cannot be read, or has no such column.
     """
     path = Path(path)
     _check_exists(path)
@@ -168,29 +175,52 @@ def iter_point_batches(
         info = pyogrio.read_info(_gdal_path(path), layer=layer)
     except failures as exc:
         raise unreadable(path, "cannot read the layer", exc) from exc
+    fields = [str(f) for f in info.get("fields", [])]
+    if column is not None and column not in fields:
+        raise LayerReadError(
+            f"{path}: no column {column!r} to count by; its columns: {', '.join(fields) or 'none'}."
+        )
 
-    def batches() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    def batches() -> Iterator[tuple[np.ndarray, ...]]:
         try:
             with pyogrio.open_arrow(
                 _gdal_path(path),
                 layer=layer,
-                columns=[],
+                columns=[] if column is None else [column],
                 batch_size=int(batch_rows),
                 use_pyarrow=True,
             ) as (meta, reader):
-                column = meta["geometry_name"] or "wkb_geometry"
+                geometry = meta["geometry_name"] or "wkb_geometry"
                 for batch in reader:
-                    geoms = shapely.from_wkb(batch.column(column).to_numpy(zero_copy_only=False))
+                    wkb = batch.column(geometry).to_numpy(zero_copy_only=False)
+                    geoms = shapely.from_wkb(wkb)
                     points = shapely.get_type_id(geoms) == int(shapely.GeometryType.POINT)
                     x = np.full(len(geoms), np.nan)
                     y = np.full(len(geoms), np.nan)
                     x[points] = shapely.get_x(geoms[points])
                     y[points] = shapely.get_y(geoms[points])
-                    yield x, y
+                    if column is None:
+                        yield x, y
+                    else:
+                        yield x, y, _texts(batch.column(column))
         except failures as exc:  # a file that breaks while streamed
             raise unreadable(path, "cannot read the features", exc) from exc
 
     return info.get("crs"), batches()
+
+
+def _texts(values) -> np.ndarray:
+    """Return a pyarrow array's values as NFC text (``None`` if empty) in an object array.
+
+    Each distinct value is converted once (a batch of an inventory holds a
+    few: the radios, the operators).
+    """
+    import pyarrow as pa
+
+    encoded = values.cast(pa.string()).dictionary_encode()
+    words = [nfc(v) or None for v in encoded.dictionary.to_pylist()]
+    table = np.array([*words, None], dtype=object)
+    return table[encoded.indices.fill_null(len(words)).to_numpy(zero_copy_only=False)]
 
 
 def read_layer(

@@ -32,7 +32,7 @@ import shapely
 
 from ict_gis.errors import ImporterError, LayerReadError
 from ict_gis.io.crs import parse_crs
-from ict_gis.io.encodings import ENCODING_NAMES, decode_file
+from ict_gis.io.encodings import ENCODING_NAMES, decode_file, nfc
 from ict_gis.io.files import _check_exists, _remember_input
 from ict_gis.settings import BTS_STATUSES, OPERATOR_ALIASES, OPERATORS, TECHNOLOGIES
 
@@ -526,11 +526,6 @@ def _read_workbook(path: Path, only: list[str] | None) -> list[tuple[str, list[t
         raise
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
         raise LayerReadError(f"{path}: cannot read as an Excel workbook ({exc}).") from exc
-
-
-def nfc(text: str) -> str:
-    """Return ``text`` in Unicode NFC, stripped."""
-    return unicodedata.normalize("NFC", str(text)).strip()
 
 
 def _decode(path: Path, encoding: str | None = None) -> tuple[str, str]:
