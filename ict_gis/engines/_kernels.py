@@ -21,16 +21,14 @@ import numpy as np
 
 @numba.njit(inline="always", nogil=True)
 def _fully_covered(la, lb, k):  # pragma: no cover - compiled
-    """Whether the ``k`` intervals cover the whole circle."""
-    order = np.argsort(la[:k])
+    """Whether the ``k`` intervals cover the whole circle (sorts them by start, in place)."""
+    _sort_pairs(la, lb, k)
     cursor = 0.0
     for q in range(k):
-        a = la[order[q]]
-        if a > cursor:
+        if la[q] > cursor:
             return False
-        b = lb[order[q]]
-        if b > cursor:
-            cursor = b
+        if lb[q] > cursor:
+            cursor = lb[q]
     return cursor >= 2.0 * math.pi
 
 
@@ -43,11 +41,11 @@ def _gaps(la, lb, k, i, out_k, out_a, out_b, pos):  # pragma: no cover - compile
         out_a[pos] = 0.0
         out_b[pos] = two_pi
         return pos + 1
-    order = np.argsort(la[:k])
+    _sort_pairs(la, lb, k)
     cursor = 0.0
     for q in range(k):
-        a = la[order[q]]
-        b = lb[order[q]]
+        a = la[q]
+        b = lb[q]
         if a > cursor:
             out_k[pos] = i
             out_a[pos] = cursor
@@ -138,7 +136,10 @@ def uncovered_arcs(x, y, r, group, active, same_group, grid, lo, hi):  # pragma:
                     continue
                 dx = x[j] - x[i]
                 dy = y[j] - y[i]
-                d = math.hypot(dx, dy)
+                d2 = dx * dx + dy * dy
+                if d2 >= (r[i] + r[j]) * (r[i] + r[j]):
+                    continue  # apart (without a square root)
+                d = math.sqrt(d2)
                 if d + r[i] <= r[j]:
                     full = True
                     break
@@ -723,6 +724,9 @@ def scan_chords(
 @numba.njit(inline="always", nogil=True)
 def _sort_pairs(values, ids, m):  # pragma: no cover - compiled
     """Sort ``values[:m]`` (and ``ids`` with them): insertion sort, fast when nearly sorted.
+
+    The intervals of a circle are sorted again as more are found: the first
+    ones are then already in order.
 
     Gives up on insertion (too many moves) for ``numpy.argsort``.
     """
