@@ -144,20 +144,22 @@ def _footprint_boxes(fp: Footprints) -> np.ndarray:
     return boxes
 
 
-def _unit_tree(units: gpd.GeoSeries) -> tuple[shapely.STRtree, np.ndarray]:
-    """Return an STRtree of the envelopes of the units with a geometry, and their positions."""
+def _unit_envelopes(units: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
+    """Return the envelopes of the units with a geometry, and their positions."""
     geoms = np.asarray(units.values, dtype=object)
     valid = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
-    return shapely.STRtree(shapely.envelope(geoms[valid])), np.flatnonzero(valid)
+    return shapely.envelope(geoms[valid]), np.flatnonzero(valid)
 
 
 def _pairs(
-    tree: shapely.STRtree, valid: np.ndarray, fp: Footprints
+    envelopes: np.ndarray, valid: np.ndarray, fp: Footprints
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return (unit position, footprint position) of every pair whose bounding boxes meet."""
     if not len(fp.x) or not len(valid):
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    fp_pos, unit_pos = tree.query(shapely.box(*_footprint_boxes(fp).T), predicate="intersects")
+    tree = shapely.STRtree(shapely.box(*_footprint_boxes(fp).T))
+    # Without a predicate the tree compares bounding boxes: those of boxes are exact.
+    unit_pos, fp_pos = tree.query(envelopes)
     return valid[unit_pos], fp_pos
 
 
@@ -196,8 +198,8 @@ def plan_partitions(
     """
     if len(units) == 0:
         return []
-    tree, valid = _unit_tree(units)
-    return _cut(_hilbert_order(units), *_pairs(tree, valid, footprints), npartitions)
+    envelopes, valid = _unit_envelopes(units)
+    return _cut(_hilbert_order(units), *_pairs(envelopes, valid, footprints), npartitions)
 
 
 def _plan_many(units: gpd.GeoSeries, jobs: list[Job], npartitions: int) -> list[list[Partition]]:
@@ -205,8 +207,8 @@ def _plan_many(units: gpd.GeoSeries, jobs: list[Job], npartitions: int) -> list[
     if len(units) == 0:
         return [[] for _ in jobs]
     order = _hilbert_order(units)
-    tree, valid = _unit_tree(units)
-    pairs = [_pairs(tree, valid, job.footprints) for job in jobs]
+    envelopes, valid = _unit_envelopes(units)
+    pairs = [_pairs(envelopes, valid, job.footprints) for job in jobs]
     work = np.array([len(unit_pos) + len(units) for unit_pos, _ in pairs], dtype=float)
     shares = np.maximum(1, np.round(npartitions * work / work.sum())).astype(int)
     return [_cut(order, *pair, int(k)) for pair, k in zip(pairs, shares, strict=True)]
