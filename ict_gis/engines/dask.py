@@ -64,9 +64,11 @@ DASK_EXTRA = "dask"
 #: dask's local schedulers, by name.
 LOCAL_SCHEDULERS: tuple[str, ...] = ("threads", "processes", "synchronous")
 #: Partitions per worker and measure by default (shared between the measures
-#: of one graph by their estimated work): enough for the fast workers to take
-#: over the slow ones' share, few enough that the per-task overhead stays small.
-PARTITIONS_PER_WORKER = 3
+#: of one graph by their estimated work). Few: each partition is sent, and
+#: measures, every footprint that can touch one of its units, so smaller
+#: partitions repeat more work along their edges; with the largest sent
+#: first, the last tasks are small enough to keep the workers even.
+PARTITIONS_PER_WORKER = 2
 
 
 @dataclass(frozen=True)
