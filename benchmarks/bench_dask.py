@@ -85,8 +85,11 @@ def run_once(layers, techs: str, scheduler=None) -> tuple[pd.DataFrame, float, l
     return table, wall, rec.calls
 
 
-def summary(calls: list[dict]) -> dict:
+def summary(calls: list[dict], techs: list[str]) -> dict:
     parts = [p for call in calls for p in call["partitions"]]
+    per_tech: dict[str, float] = {}
+    for p in parts:  # one call: its jobs are the technologies, in order
+        per_tech[techs[p["job"]]] = per_tech.get(techs[p["job"]], 0.0) + p["seconds"]
     per_worker: dict[int, float] = {}
     cpu_per_worker: dict[int, float] = {}
     for p in parts:
@@ -108,6 +111,7 @@ def summary(calls: list[dict]) -> dict:
         "work_vs_seconds_corr": float(np.corrcoef(work, seconds)[0, 1]) if len(parts) > 2 else None,
         "footprints_sent": int(sum(p["footprints"] for p in parts)),
         "units": int(sum(p["units"] for p in parts)),
+        "task_s_per_tech": per_tech,
     }
 
 
@@ -160,7 +164,7 @@ def main() -> None:
         numbers = reference.select_dtypes("number").columns
         diff = (table[numbers] - reference[numbers]).abs().max()
         row = {"workers": n, "wall_s": wall, "load_before": load, "max_abs_diff": diff.to_dict()}
-        row.update(summary(calls))
+        row.update(summary(calls, args.tech.split(",")))
         results["dask"].append(row)
         print(
             f"{n} worker(s): {wall:.2f} s whole, {row['distributed_s']:.2f} s distributed, "
