@@ -10,10 +10,10 @@ dask task. Several measures of the same units (one per technology, say)
 run as one graph (:func:`partitioned_areas_many`): the Hilbert order is
 computed once, every partition of every measure is submitted at once, the
 largest (by estimated work) first, so that the last tasks are small and the
-workers finish together. On a dask.distributed cluster the units and the footprints are
-sent to every worker once (``Client.scatter``) and each task carries only
-its positions in them, so the task graph stays small however many
-partitions there are. The answers are put back in the units' order: the
+workers finish together. On a dask.distributed cluster the units and the
+footprints are sent to every worker once (``Client.scatter``) and each task
+carries only its positions in them, so the task graph stays small however
+many partitions there are. The answers are put back in the units' order: the
 figures are those of the single-machine run.
 
 Schedulers (``scheduler=`` of :func:`ict_gis.metrics.coverage.coverage`,
@@ -401,9 +401,10 @@ def partitioned_areas_many(
     scheduler
         See the module docstring.
     npartitions
-        Partitions over all the jobs, shared between them by estimated work
-        (at least one each); default :data:`PARTITIONS_PER_WORKER` per
-        worker thread of the scheduler and per job.
+        About how many partitions over all the jobs, shared between them by
+        estimated work (each job's share rounded, at least one); default
+        :data:`PARTITIONS_PER_WORKER` per worker thread of the scheduler and
+        per job.
     progress
         Called as ``progress(done, total)`` per partition done, over all the
         jobs (on a dask.distributed cluster; at the end on a local scheduler).
