@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/generate.py country DIR          # country-3300.gpkg (and -700)
     python benchmarks/bench_dask.py DIR/country-3300.gpkg [--workers 1,2] [--out FILE.json]
+        [--per-worker N]
 
 The task is the breakdown of ``ict-gis coverage``: 2G, 4G and 5G (radii 4,
 2 and 0.5 km; ``--tech`` to choose), each operator, ``any`` and ``all``, per unit, exact mode
@@ -18,14 +19,18 @@ For each run it records the wall time of the whole ``coverage()`` call, the
 CPU time of each partition's thread (on a machine shared with other work the
 wall times stretch, the CPU times much less: the CPU time of the busiest
 worker against the total tells the speed-up on free cores), the
-time of its distributed part (from the first partition sent to the last
-received, summed over the three technologies), and per partition its units,
-footprints, estimated work and seconds, and the worker process that ran it;
+time of its distributed part (the call of
+:func:`ict_gis.engines.dask.partitioned_areas_many`, which plans, sends and
+gathers the partitions of all the technologies as one graph), and per
+partition its technology (``job``), units, footprints, estimated work and
+seconds, and the worker process that ran it (in the order submitted);
 the figures must equal the reference's (the largest difference of each
 column is recorded and must stay below 1e-3 km², people or %: the order of
 the arcs engine's float sums depends on the footprints it is given). The load of the
 machine (``os.getloadavg``) is recorded before each run: the machine may be
 shared. Results go to ``--out`` (JSON) and a Markdown table to stdout.
+``--per-worker`` sets :data:`ict_gis.engines.dask.PARTITIONS_PER_WORKER`
+(partitions per worker and technology).
 """
 
 from __future__ import annotations
@@ -50,11 +55,11 @@ AS_OF = "2024-12-31"
 
 
 class Recorder:
-    """Wraps :func:`ict_gis.engines.dask.partitioned_areas` to keep each call's timings."""
+    """Wraps :func:`ict_gis.engines.dask.partitioned_areas_many` to keep each call's timings."""
 
     def __init__(self) -> None:
         self.calls: list[dict] = []
-        self._original = dask_engine.partitioned_areas
+        self._original = dask_engine.partitioned_areas_many
 
     def __enter__(self) -> Recorder:
         def recording(*args, **kwargs):
@@ -64,11 +69,11 @@ class Recorder:
             self.calls.append({"seconds": time.perf_counter() - start, "partitions": timings})
             return result
 
-        dask_engine.partitioned_areas = recording
+        dask_engine.partitioned_areas_many = recording
         return self
 
     def __exit__(self, *exc) -> None:
-        dask_engine.partitioned_areas = self._original
+        dask_engine.partitioned_areas_many = self._original
 
 
 def run_once(layers, techs: str, scheduler=None) -> tuple[pd.DataFrame, float, list[dict]]:
@@ -80,8 +85,11 @@ def run_once(layers, techs: str, scheduler=None) -> tuple[pd.DataFrame, float, l
     return table, wall, rec.calls
 
 
-def summary(calls: list[dict]) -> dict:
+def summary(calls: list[dict], techs: list[str]) -> dict:
     parts = [p for call in calls for p in call["partitions"]]
+    per_tech: dict[str, float] = {}
+    for p in parts:  # one call: its jobs are the technologies, in order
+        per_tech[techs[p["job"]]] = per_tech.get(techs[p["job"]], 0.0) + p["seconds"]
     per_worker: dict[int, float] = {}
     cpu_per_worker: dict[int, float] = {}
     for p in parts:
@@ -103,6 +111,7 @@ def summary(calls: list[dict]) -> dict:
         "work_vs_seconds_corr": float(np.corrcoef(work, seconds)[0, 1]) if len(parts) > 2 else None,
         "footprints_sent": int(sum(p["footprints"] for p in parts)),
         "units": int(sum(p["units"] for p in parts)),
+        "task_s_per_tech": per_tech,
     }
 
 
@@ -112,7 +121,10 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--tech", default=TECHS, help="technologies (default 2G,4G,5G)")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--per-worker", type=int, default=None, help="partitions per worker")
     args = parser.parse_args()
+    if args.per_worker is not None:
+        dask_engine.PARTITIONS_PER_WORKER = args.per_worker
     from distributed import Client, LocalCluster
 
     start = time.perf_counter()
@@ -122,6 +134,7 @@ def main() -> None:
     stations = len(layers["bts_stations"])
     results: dict = {"case": args.gpkg.name, "units": units, "sites": stations, "read_s": read_s}
     results["cpus"] = os.cpu_count()
+    results["partitions_per_worker"] = dask_engine.PARTITIONS_PER_WORKER
 
     results["tech"] = args.tech
     run_once(layers, "5G")  # numba's cache loaded in this process too
@@ -151,7 +164,7 @@ def main() -> None:
         numbers = reference.select_dtypes("number").columns
         diff = (table[numbers] - reference[numbers]).abs().max()
         row = {"workers": n, "wall_s": wall, "load_before": load, "max_abs_diff": diff.to_dict()}
-        row.update(summary(calls))
+        row.update(summary(calls, args.tech.split(",")))
         results["dask"].append(row)
         print(
             f"{n} worker(s): {wall:.2f} s whole, {row['distributed_s']:.2f} s distributed, "

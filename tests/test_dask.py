@@ -119,7 +119,8 @@ def test_partitioned_run_gives_the_figures_of_the_whole_run(name, scheduler):
     np.testing.assert_allclose(parts.to_numpy(), whole.to_numpy(), rtol=1e-9, atol=1e-6)
     assert len(timings) == 5 and sum(t["units"] for t in timings) == len(units)
     for t in timings:
-        assert set(t) == {"units", "footprints", "work", "seconds", "cpu_seconds", "pid"}
+        assert set(t) == {"job", "units", "footprints", "work", "seconds", "cpu_seconds", "pid"}
+        assert t["job"] == 0
         assert t["cpu_seconds"] >= 0 and t["seconds"] >= 0
 
 

@@ -6,10 +6,14 @@ units are put in Hilbert order (dask-geopandas' ``hilbert_distance`` of their
 centres), cut into partitions of about equal work (the number of footprints
 whose bounding box meets each unit's), and each partition is sent, with only
 the footprints whose bounding box meets one of its units, to the engine as a
-dask task. On a dask.distributed cluster the units and the footprints are
-sent to every worker once (``Client.scatter``) and each task carries only
-its positions in them, so the task graph stays small however many
-partitions there are. The answers are put back in the units' order: the
+dask task. Several measures of the same units (one per technology, say)
+run as one graph (:func:`partitioned_areas_many`): the Hilbert order is
+computed once, every partition of every measure is submitted at once, the
+largest (by estimated work) first, so that the last tasks are small and the
+workers finish together. On a dask.distributed cluster the units and the
+footprints are sent to every worker once (``Client.scatter``) and each task
+carries only its positions in them, so the task graph stays small however
+many partitions there are. The answers are put back in the units' order: the
 figures are those of the single-machine run.
 
 Schedulers (``scheduler=`` of :func:`ict_gis.metrics.coverage.coverage`,
@@ -31,7 +35,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import geopandas as gpd
@@ -46,10 +50,12 @@ from ict_gis.geometry import Recent, digest
 __all__ = [
     "DASK_EXTRA",
     "LOCAL_SCHEDULERS",
+    "Job",
     "Partition",
     "footprints_near",
     "partitioned",
     "partitioned_areas",
+    "partitioned_areas_many",
     "plan_partitions",
 ]
 
@@ -57,9 +63,12 @@ __all__ = [
 DASK_EXTRA = "dask"
 #: dask's local schedulers, by name.
 LOCAL_SCHEDULERS: tuple[str, ...] = ("threads", "processes", "synchronous")
-#: Partitions per worker by default: enough for the fast workers to take over
-#: the slow ones' share, few enough that the per-task overhead stays small.
-PARTITIONS_PER_WORKER = 3
+#: Partitions per worker and measure by default (shared between the measures
+#: of one graph by their estimated work). Few: each partition is sent, and
+#: measures, every footprint that can touch one of its units, so smaller
+#: partitions repeat more work along their edges; with the largest sent
+#: first, the last tasks are small enough to keep the workers even.
+PARTITIONS_PER_WORKER = 2
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,37 @@ class Partition:
     positions: np.ndarray
     footprints: np.ndarray
     work: int
+
+
+@dataclass(frozen=True)
+class Job:
+    """One measure of the units: an engine's areas of one set of footprints.
+
+    Attributes
+    ----------
+    engine
+        A coverage engine of :mod:`ict_gis.engines`.
+    footprints
+        The footprints to measure (e.g. those of one technology).
+    groups, want_any, want_all, resolution_m
+        As for :meth:`~ict_gis.engines.Engine.areas`.
+    """
+
+    engine: Engine
+    footprints: Footprints
+    groups: bool = True
+    want_any: bool = True
+    want_all: bool = True
+    resolution_m: float = 200.0
+
+    def options(self) -> dict:
+        """Return the keyword arguments of :meth:`~ict_gis.engines.Engine.areas` but ``workers``."""
+        return {
+            "groups": self.groups,
+            "want_any": self.want_any,
+            "want_all": self.want_all,
+            "resolution_m": self.resolution_m,
+        }
 
 
 def _require_dask():
@@ -106,17 +146,23 @@ def _footprint_boxes(fp: Footprints) -> np.ndarray:
     return boxes
 
 
-def _pairs(units: gpd.GeoSeries, fp: Footprints) -> tuple[np.ndarray, np.ndarray]:
-    """Return (unit position, footprint position) of every pair whose bounding boxes meet."""
+def _unit_envelopes(units: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
+    """Return the envelopes of the units with a geometry, and their positions."""
     geoms = np.asarray(units.values, dtype=object)
     valid = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
-    if not len(fp.x) or not valid.any():
+    return shapely.envelope(geoms[valid]), np.flatnonzero(valid)
+
+
+def _pairs(
+    envelopes: np.ndarray, valid: np.ndarray, fp: Footprints
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (unit position, footprint position) of every pair whose bounding boxes meet."""
+    if not len(fp.x) or not len(valid):
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    boxes = shapely.box(*_footprint_boxes(fp).T)
-    tree = shapely.STRtree(boxes)
-    envelopes = shapely.envelope(np.where(valid, geoms, None))
-    unit_pos, fp_pos = tree.query(envelopes[valid], predicate="intersects")
-    return np.flatnonzero(valid)[unit_pos], fp_pos
+    tree = shapely.STRtree(shapely.box(*_footprint_boxes(fp).T))
+    # Without a predicate the tree compares bounding boxes: those of boxes are exact.
+    unit_pos, fp_pos = tree.query(envelopes)
+    return valid[unit_pos], fp_pos
 
 
 def _hilbert_order(units: gpd.GeoSeries) -> np.ndarray:
@@ -152,11 +198,29 @@ def plan_partitions(
     list of Partition
         Non-empty partitions covering every unit once.
     """
-    n = len(units)
-    if n == 0:
+    if len(units) == 0:
         return []
+    envelopes, valid = _unit_envelopes(units)
+    return _cut(_hilbert_order(units), *_pairs(envelopes, valid, footprints), npartitions)
+
+
+def _plan_many(units: gpd.GeoSeries, jobs: list[Job], npartitions: int) -> list[list[Partition]]:
+    """Partitions of each job: the Hilbert order once, ``npartitions`` shared by estimated work."""
+    if len(units) == 0:
+        return [[] for _ in jobs]
     order = _hilbert_order(units)
-    unit_pos, fp_pos = _pairs(units, footprints)
+    envelopes, valid = _unit_envelopes(units)
+    pairs = [_pairs(envelopes, valid, job.footprints) for job in jobs]
+    work = np.array([len(unit_pos) + len(units) for unit_pos, _ in pairs], dtype=float)
+    shares = np.maximum(1, np.round(npartitions * work / work.sum())).astype(int)
+    return [_cut(order, *pair, int(k)) for pair, k in zip(pairs, shares, strict=True)]
+
+
+def _cut(
+    order: np.ndarray, unit_pos: np.ndarray, fp_pos: np.ndarray, npartitions: int
+) -> list[Partition]:
+    """Cut the units in ``order`` where the cumulative work passes each share of the total."""
+    n = len(order)
     cost = np.bincount(unit_pos, minlength=n) + 1
     cumulative = np.cumsum(cost[order])
     parts = max(1, min(int(npartitions), n))
@@ -276,6 +340,8 @@ def partitioned_areas(
 ) -> pd.DataFrame:
     """Run the engine's :meth:`~ict_gis.engines.Engine.areas` partition by partition on dask.
 
+    The one-measure case of :func:`partitioned_areas_many`.
+
     Parameters
     ----------
     engine
@@ -283,20 +349,11 @@ def partitioned_areas(
         engine of :mod:`ict_gis.engines` does).
     units, footprints, groups, want_any, want_all, resolution_m
         As for :meth:`~ict_gis.engines.Engine.areas`.
-    scheduler
-        See the module docstring.
-    npartitions
-        Partitions (default: 8 per worker thread of the scheduler).
+    scheduler, npartitions, progress, timings
+        As for :func:`partitioned_areas_many`.
     workers
         Ignored: each partition runs on one thread; the scheduler's workers
         give the parallelism.
-    progress
-        Called as ``progress(done, total)`` per partition done (on a
-        dask.distributed cluster; at the end on a local scheduler).
-    timings
-        When a list, one dict per partition is appended: ``units``,
-        ``footprints``, ``work``, ``seconds`` (wall), ``cpu_seconds`` (of the
-        thread that ran it) and the ``pid`` of its process.
 
     Returns
     -------
@@ -308,50 +365,119 @@ def partitioned_areas(
     SchedulerError
         If the scheduler is unknown or unreachable, or dask is not installed.
     """
+    job = Job(engine, footprints, groups, want_any, want_all, resolution_m)
+    (frame,) = partitioned_areas_many(
+        [job],
+        units,
+        scheduler=scheduler,
+        npartitions=npartitions,
+        progress=progress,
+        timings=timings,
+    )
+    return frame
+
+
+def partitioned_areas_many(
+    jobs: Sequence[Job],
+    units: gpd.GeoSeries,
+    *,
+    scheduler: object = "threads",
+    npartitions: int | None = None,
+    progress: Progress | None = None,
+    timings: list[dict] | None = None,
+) -> list[pd.DataFrame]:
+    """Run several measures of the same units partition by partition, as one dask graph.
+
+    The units are put in Hilbert order once; each job's units are cut into
+    partitions of about equal estimated work; every partition of every job
+    is submitted at once, the largest first.
+
+    Parameters
+    ----------
+    jobs
+        The measures (e.g. one per technology).
+    units
+        Unit polygons in the footprints' metric CRS.
+    scheduler
+        See the module docstring.
+    npartitions
+        About how many partitions over all the jobs, shared between them by
+        estimated work (each job's share rounded, at least one); default
+        :data:`PARTITIONS_PER_WORKER` per worker thread of the scheduler and
+        per job.
+    progress
+        Called as ``progress(done, total)`` per partition done, over all the
+        jobs (on a dask.distributed cluster; at the end on a local scheduler).
+    timings
+        When a list, one dict per partition is appended, in the order they
+        were submitted: ``job`` (its position in ``jobs``), ``units``,
+        ``footprints``, ``work``, ``seconds`` (wall), ``cpu_seconds`` (of the
+        thread that ran it) and the ``pid`` of its process.
+
+    Returns
+    -------
+    list of pandas.DataFrame
+        One per job, as :meth:`~ict_gis.engines.Engine.areas`: the same figures.
+
+    Raises
+    ------
+    SchedulerError
+        If the scheduler is unknown or unreachable, or dask is not installed.
+    """
     dask, _ = _require_dask()
+    jobs = list(jobs)
+    if not jobs:
+        return []
     client = _client(scheduler)
     owned = client is not None
     if client is None and not isinstance(scheduler, str):
         client = scheduler
     try:
-        count = npartitions or PARTITIONS_PER_WORKER * _workers_of(client or scheduler)
-        plan = plan_partitions(units, footprints, count)
-        options = {
-            "groups": groups,
-            "want_any": want_any,
-            "want_all": want_all,
-            "resolution_m": resolution_m,
-        }
+        count = npartitions or PARTITIONS_PER_WORKER * _workers_of(client or scheduler) * len(jobs)
+        plans = _plan_many(units, jobs, count)
+        # Largest first, over all the jobs: the last tasks are the small ones.
+        queue = sorted(
+            ((k, part) for k, plan in enumerate(plans) for part in plan),
+            key=lambda item: -item[1].work,
+        )
         if client is None:
             measure = dask.delayed(_measure, pure=False)
             tasks = [
                 measure(
-                    engine,
-                    units.iloc[p.positions],
-                    footprints_near(footprints, p.footprints),
-                    options,
+                    jobs[k].engine,
+                    units.iloc[part.positions],
+                    footprints_near(jobs[k].footprints, part.footprints),
+                    jobs[k].options(),
                 )
-                for p in plan
+                for k, part in queue
             ]
         else:
             # Every worker gets the units and footprints once; a task, its positions.
             shared_units = _scattered_units(client, units)
-            shared_fp = client.scatter(footprints, broadcast=True, hash=False)
+            shared_fp = client.scatter([j.footprints for j in jobs], broadcast=True, hash=False)
             tasks = [
-                (_measure_near, engine, shared_units, shared_fp, p.positions, p.footprints, options)
-                for p in plan
+                (
+                    _measure_near,
+                    jobs[k].engine,
+                    shared_units,
+                    shared_fp[k],
+                    part.positions,
+                    part.footprints,
+                    jobs[k].options(),
+                )
+                for k, part in queue
             ]
         results = _run(dask, tasks, client, scheduler, progress)
     finally:
         if owned:
             client.close()
-    columns = len(footprints.operators) + 2
-    out = np.zeros((len(units), columns))
-    for part, (values, seconds, cpu, pid) in zip(plan, results, strict=True):
-        out[part.positions] = values
+    out = [np.zeros((len(units), len(job.footprints.operators) + 2)) for job in jobs]
+    for (k, part), (values, seconds, cpu, pid) in zip(queue, results, strict=True):
+        out[k][part.positions] = values
         if timings is not None:
             timings.append(
                 {
+                    "job": k,
                     "units": len(part.positions),
                     "footprints": len(part.footprints),
                     "work": part.work,
@@ -360,10 +486,19 @@ def partitioned_areas(
                     "pid": pid,
                 }
             )
-    n_ops = len(footprints.operators)
-    return areas_frame(
-        units, footprints.operators, out[:, :n_ops], out[:, n_ops], out[:, n_ops + 1]
-    )
+    frames = []
+    for job, values in zip(jobs, out, strict=True):
+        n_ops = len(job.footprints.operators)
+        frames.append(
+            areas_frame(
+                units,
+                job.footprints.operators,
+                values[:, :n_ops],
+                values[:, n_ops],
+                values[:, n_ops + 1],
+            )
+        )
+    return frames
 
 
 def _scattered_units(client, units: gpd.GeoSeries):
@@ -389,7 +524,11 @@ def _run(dask, tasks: list, client, scheduler: object, progress: Progress | None
     else:
         from distributed import as_completed
 
-        futures = [client.submit(*task, pure=False) for task in tasks]
+        # Submitted in order, each with a priority to match: the first runs first.
+        futures = [
+            client.submit(*task, pure=False, priority=total - rank)
+            for rank, task in enumerate(tasks)
+        ]
         for done, _ in enumerate(as_completed(futures, loop=client.loop), start=1):
             if progress is not None:
                 progress(done, total)

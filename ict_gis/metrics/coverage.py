@@ -50,6 +50,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -58,7 +60,7 @@ import pyproj
 import shapely
 
 from ict_gis.crosswalk import coverage_with_data, report_units
-from ict_gis.engines import Footprints, default_engine, engine_names, get_engine
+from ict_gis.engines import Engine, Footprints, default_engine, engine_names, get_engine
 from ict_gis.engines.polygons import covered_geometries, pairs, reduce, run
 from ict_gis.errors import CoverageError
 from ict_gis.footprints import (
@@ -719,103 +721,42 @@ def coverage(
         values = pd.to_numeric(units["population"], errors="coerce").to_numpy(dtype=float)
         if np.isfinite(values).any():
             unit_pop = values
-    keep_geoms = pop_polygons is not None
 
-    per_tech = []
-    engines = set()
-    for k, tech_ in enumerate(techs):
-        stations = radiating_stations(layers, tech=tech_, as_of=as_of)
+    setting = _Setting(
+        units=units,
+        crs=crs,
+        projecting=projecting,
+        groups=row_ops is None or bool(row_ops),
+        row_ops=row_ops,
+        want_any=want_any,
+        want_all=want_all,
+        resolution_m=resolution_m,
+        workers=workers,
+        unit_pop=unit_pop,
+        pop_points=pop_points,
+        pop_polygons=pop_polygons,
+    )
 
-        def build(polygons: bool, _stations: gpd.GeoDataFrame = stations, _tech: str = tech_):
-            # Every operator's stations: "any" and "all" are across all of them.
-            return _build_footprints(
-                _stations,
-                tech=_tech,
-                model=model,
-                crs=crs,
-                units=units,
-                operators=None,
-                polygons=polygons,
-                layer=_layer(layers, "bts_stations"),
+    def prepare(tech_: str) -> _TechRun:
+        return _tech_footprints(layers, tech_, model, crs, units, chosen, mode, as_of)
+
+    if scheduler is None:
+        # One technology after the other: its footprints, its areas, its rows.
+        per_tech, engines = [], set()
+        for k, tech_ in enumerate(techs):
+            run_ = prepare(tech_)
+            engines.add(run_.runner.name)
+            stage = _stage_progress(progress, k, len(techs), n_units)
+            measured = run_.runner.areas(
+                setting.unit_series, run_.fp, **setting.options(), workers=workers, progress=stage
             )
-
-        # Without polygons first when an accelerated engine may take them.
-        fp = build(
-            chosen.needs_polygons
-            if chosen is not None
-            else not _accelerated(mode) or (mode == "exact" and model.kind == "sector")
-        )
-        runner = chosen or default_engine(mode, fp)
-        if not runner.supports(fp):
-            raise CoverageError(
-                f"The {runner.name!r} engine measures circles only; use the 'polygons' "
-                "engine for sectors."
-            )
-        if runner.needs_polygons and not fp.drawn:
-            fp = build(True)
-        unit_geoms = projecting.result()
-        area_m2 = np.nan_to_num(shapely.area(unit_geoms))
-        groups = len(fp.operators)
-        if groups > 60:
-            raise CoverageError("Too many operators (more than 60) for one table.")
-        per_group = row_ops is None or bool(row_ops)
-
-        def report(done: int, total: int, _k: int = k) -> None:
-            if progress is not None:
-                progress(_k * n_units + done * n_units // max(total, 1), len(techs) * n_units)
-
-        engines.add(runner.name)
-        unit_series = gpd.GeoSeries(unit_geoms, index=units.index, crs=crs)
-        measure = runner.areas
-        if scheduler is not None:
-            from ict_gis.engines.dask import partitioned
-
-            measure = partitioned(runner, scheduler)
-        measured = measure(
-            unit_series,
-            fp,
-            groups=per_group,
-            want_any=want_any,
-            want_all=want_all,
-            resolution_m=resolution_m,
-            workers=workers,
-            progress=report,
-        ).to_numpy()
-        per, a_any, a_all = measured[:, :groups], measured[:, groups], measured[:, groups + 1]
-        covered_geoms = None
-        if keep_geoms:
-            covered_geoms = covered_geometries(
-                unit_series, fp if fp.drawn else build(True), workers=workers
-            )
-        if not want_all or groups == 0:
-            a_all = np.zeros(n_units)
-
-        pop = None
-        if unit_pop is not None:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                density = np.where(area_m2 > 0, unit_pop / np.where(area_m2 > 0, area_m2, 1), 0.0)
-            pop = (unit_pop, per * density[:, None], a_any * density, a_all * density)
-        elif pop_points is not None:
-            pop = _population_from_points(pop_points, fp, n_units)
-        elif pop_polygons is not None:
-            pop = _population_polygons(
-                pop_polygons, unit_geoms, covered_geoms, groups, want_any, want_all, workers
-            )
-        per_tech.append(
-            _rows(
-                units,
-                tech_,
-                fp.operators if row_ops is None else row_ops,
-                fp.operators,
-                area_m2 / 1e6,
-                per / 1e6,
-                a_any / 1e6,
-                a_all / 1e6,
-                want_any,
-                want_all,
-                pop,
-            )
-        )
+            per_tech.append(_tech_rows(run_, measured.to_numpy(), setting))
+    else:
+        # Every technology's footprints, then all their partitions as one dask graph.
+        runs = [prepare(tech_) for tech_ in techs]
+        engines = {run_.runner.name for run_ in runs}
+        measured = _measured_on_dask(runs, setting, scheduler, progress, len(techs) * n_units)
+        per_tech = [_tech_rows(run_, m, setting) for run_, m in zip(runs, measured, strict=True)]
     table = _assemble(units, per_tech)
     table.attrs = {
         "as_of": _day(as_of).date().isoformat(),
@@ -826,6 +767,178 @@ def coverage(
         "resolution_m": resolution_m if mode == "fast" else None,
     }
     return coverage_with_data(table, units)  # units of another vintage: no data is not 0
+
+
+@dataclass
+class _Setting:
+    """What the measures and rows of every technology of one :func:`coverage` share."""
+
+    units: gpd.GeoDataFrame
+    crs: pyproj.CRS
+    projecting: Future
+    groups: bool
+    row_ops: list[str] | None
+    want_any: bool
+    want_all: bool
+    resolution_m: float
+    workers: int | None
+    unit_pop: np.ndarray | None
+    pop_points: tuple | None
+    pop_polygons: gpd.GeoDataFrame | None
+
+    @cached_property
+    def unit_geoms(self) -> np.ndarray:
+        """The unit polygons in metres (waits for the projection)."""
+        return self.projecting.result()
+
+    @cached_property
+    def unit_series(self) -> gpd.GeoSeries:
+        """The unit polygons in metres, indexed by code."""
+        return gpd.GeoSeries(self.unit_geoms, index=self.units.index, crs=self.crs)
+
+    @cached_property
+    def area_m2(self) -> np.ndarray:
+        """The units' areas (m²; 0 without geometry)."""
+        return np.nan_to_num(shapely.area(self.unit_geoms))
+
+    def options(self) -> dict:
+        """Return the engine's options but ``workers`` and ``progress``."""
+        return {
+            "groups": self.groups,
+            "want_any": self.want_any,
+            "want_all": self.want_all,
+            "resolution_m": self.resolution_m,
+        }
+
+
+@dataclass(frozen=True)
+class _TechRun:
+    """One technology's footprints, the engine that measures them, and how to redraw them."""
+
+    tech: str
+    fp: Footprints
+    runner: Engine
+    build: Callable[[bool], Footprints]
+
+
+def _tech_footprints(
+    layers: Mapping[str, pd.DataFrame],
+    tech: str,
+    model: FootprintModel,
+    crs: pyproj.CRS,
+    units: gpd.GeoDataFrame,
+    chosen: Engine | None,
+    mode: str,
+    as_of: object,
+) -> _TechRun:
+    """Select the stations radiating ``tech``, build their footprints and choose the engine."""
+    stations = radiating_stations(layers, tech=tech, as_of=as_of)
+
+    def build(polygons: bool) -> Footprints:
+        # Every operator's stations: "any" and "all" are across all of them.
+        return _build_footprints(
+            stations,
+            tech=tech,
+            model=model,
+            crs=crs,
+            units=units,
+            operators=None,
+            polygons=polygons,
+            layer=_layer(layers, "bts_stations"),
+        )
+
+    # Without polygons first when an accelerated engine may take them.
+    fp = build(
+        chosen.needs_polygons
+        if chosen is not None
+        else not _accelerated(mode) or (mode == "exact" and model.kind == "sector")
+    )
+    runner = chosen or default_engine(mode, fp)
+    if not runner.supports(fp):
+        raise CoverageError(
+            f"The {runner.name!r} engine measures circles only; use the 'polygons' "
+            "engine for sectors."
+        )
+    if runner.needs_polygons and not fp.drawn:
+        fp = build(True)
+    if len(fp.operators) > 60:
+        raise CoverageError("Too many operators (more than 60) for one table.")
+    return _TechRun(tech, fp, runner, build)
+
+
+def _stage_progress(progress: Progress | None, k: int, stages: int, n_units: int) -> Progress:
+    """Report stage ``k`` of ``stages`` (of ``n_units`` each) as units done over all."""
+
+    def report(done: int, total: int) -> None:
+        if progress is not None:
+            progress(k * n_units + done * n_units // max(total, 1), stages * n_units)
+
+    return report
+
+
+def _measured_on_dask(
+    runs: list[_TechRun],
+    setting: _Setting,
+    scheduler: object,
+    progress: Progress | None,
+    total: int,
+) -> list[np.ndarray]:
+    """Measure every technology on dask as one graph (see :mod:`ict_gis.engines.dask`)."""
+    from ict_gis.engines import dask as dask_engine
+
+    jobs = [dask_engine.Job(run_.runner, run_.fp, **setting.options()) for run_ in runs]
+    frames = dask_engine.partitioned_areas_many(
+        jobs,
+        setting.unit_series,
+        scheduler=scheduler,
+        progress=_stage_progress(progress, 0, 1, total),
+    )
+    return [frame.to_numpy() for frame in frames]
+
+
+def _tech_rows(run_: _TechRun, measured: np.ndarray, setting: _Setting) -> pd.DataFrame:
+    """Build one technology's rows from its measured areas (and its people covered)."""
+    fp, n_units = run_.fp, len(setting.units)
+    groups = len(fp.operators)
+    per, a_any, a_all = measured[:, :groups], measured[:, groups], measured[:, groups + 1]
+    if not setting.want_all or groups == 0:
+        a_all = np.zeros(n_units)
+    area_m2 = setting.area_m2
+    pop = None
+    if setting.unit_pop is not None:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            density = np.where(
+                area_m2 > 0, setting.unit_pop / np.where(area_m2 > 0, area_m2, 1), 0.0
+            )
+        pop = (setting.unit_pop, per * density[:, None], a_any * density, a_all * density)
+    elif setting.pop_points is not None:
+        pop = _population_from_points(setting.pop_points, fp, n_units)
+    elif setting.pop_polygons is not None:
+        covered_geoms = covered_geometries(
+            setting.unit_series, fp if fp.drawn else run_.build(True), workers=setting.workers
+        )
+        pop = _population_polygons(
+            setting.pop_polygons,
+            setting.unit_geoms,
+            covered_geoms,
+            groups,
+            setting.want_any,
+            setting.want_all,
+            setting.workers,
+        )
+    return _rows(
+        setting.units,
+        run_.tech,
+        fp.operators if setting.row_ops is None else setting.row_ops,
+        fp.operators,
+        area_m2 / 1e6,
+        per / 1e6,
+        a_any / 1e6,
+        a_all / 1e6,
+        setting.want_any,
+        setting.want_all,
+        pop,
+    )
 
 
 def _accelerated(mode: str) -> bool:
