@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/generate.py country DIR          # country-3300.gpkg (and -700)
     python benchmarks/bench_dask.py DIR/country-3300.gpkg [--workers 1,2] [--out FILE.json]
-        [--per-worker N]
+        [--per-worker N] [--repeat N]
 
 The task is the breakdown of ``ict-gis coverage``: 2G, 4G and 5G (radii 4,
 2 and 0.5 km; ``--tech`` to choose), each operator, ``any`` and ``all``, per unit, exact mode
@@ -28,7 +28,17 @@ the figures must equal the reference's (the largest difference of each
 column is recorded and must stay below 1e-3 km², people or %: the order of
 the arcs engine's float sums depends on the footprints it is given). The load of the
 machine (``os.getloadavg``) is recorded before each run: the machine may be
-shared. Results go to ``--out`` (JSON) and a Markdown table to stdout.
+shared. Because it is, and because this machine's two cores do not always
+give two cores' work (they are virtual, and the host's other guests take
+their share), the run also measures what two cores give now, in the same
+run: the arcs engine's main kernel on the case's 4G circles, run twice one
+after the other, then twice side by side in two threads (it releases the
+GIL), before each dask run and after the last; the ratio is the best
+speed-up any 1 -> 2 split of compute work could show at that moment, and
+the dask speed-up is printed against it. With ``--repeat N`` the 1- and
+2-worker runs alternate N times (the machine's mood sampled alike) and the
+speed-up is that of the median times. Results go to ``--out`` (JSON) and a
+Markdown table to stdout.
 ``--per-worker`` sets :data:`ict_gis.engines.dask.PARTITIONS_PER_WORKER`
 (partitions per worker and technology).
 """
@@ -38,7 +48,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -115,6 +127,40 @@ def summary(calls: list[dict], techs: list[str]) -> dict:
     }
 
 
+def core_scaling(layers) -> float:
+    """Return what two cores give now: one kernel twice in a row, over twice side by side.
+
+    The kernel is :func:`ict_gis.engines._kernels.uncovered_arcs` (the arcs
+    engine's largest part) on every station of the case as a 2 km circle.
+    """
+    from ict_gis.engines import _kernels
+    from ict_gis.engines.arcs import _grid
+    from ict_gis.units import metric_crs
+
+    points = layers["bts_stations"].geometry.to_crs(metric_crs(layers["districts"]))
+    x, y = points.x.to_numpy(), points.y.to_numpy()
+    r = np.full(len(x), 2000.0)
+    grid = _grid(x, y, r)
+    x, y = x[grid[-1]], y[grid[-1]]
+    grid = (*grid[:-1], np.arange(len(x), dtype=np.int64))
+    group = np.zeros(len(x), dtype=np.int64)
+    active = np.ones(len(x), dtype=bool)
+
+    def run(_: object = None) -> None:
+        _kernels.uncovered_arcs(x, y, r, group, active, False, grid, 0, len(x))
+
+    run()
+    start = time.perf_counter()
+    run()
+    run()
+    in_a_row = time.perf_counter() - start
+    with ThreadPoolExecutor(2) as pool:
+        start = time.perf_counter()
+        list(pool.map(run, range(2)))
+        side_by_side = time.perf_counter() - start
+    return in_a_row / side_by_side
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("gpkg", type=Path)
@@ -122,6 +168,7 @@ def main() -> None:
     parser.add_argument("--tech", default=TECHS, help="technologies (default 2G,4G,5G)")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--per-worker", type=int, default=None, help="partitions per worker")
+    parser.add_argument("--repeat", type=int, default=1, help="alternating runs per count")
     args = parser.parse_args()
     if args.per_worker is not None:
         dask_engine.PARTITIONS_PER_WORKER = args.per_worker
@@ -144,7 +191,10 @@ def main() -> None:
     print(f"single machine: {wall:.2f} s (load {results['load_before_single'][0]:.2f})")
 
     results["dask"] = []
-    for n in (int(w) for w in args.workers.split(",")):
+    results["core_scaling"] = []
+    counts = [int(w) for w in args.workers.split(",")]
+    for n in counts * args.repeat:
+        results["core_scaling"].append(core_scaling(layers))
         with (
             LocalCluster(
                 n_workers=n,
@@ -171,7 +221,22 @@ def main() -> None:
             f"busy per worker {', '.join(f'{b:.2f}' for b in row['busy_s_per_worker'])} s "
             f"(load {load[0]:.2f})"
         )
-    base = results["dask"][0]
+    results["core_scaling"].append(core_scaling(layers))
+    scaling = statistics.median(results["core_scaling"])
+    median = {
+        n: statistics.median(r["distributed_s"] for r in results["dask"] if r["workers"] == n)
+        for n in counts
+    }
+    results["median_distributed_s"] = median
+    speedup = median[counts[0]] / median[counts[-1]]
+    results["speedup_of_medians"] = speedup
+    base = {"distributed_s": median[counts[0]]}
+    print(
+        f"two cores gave {', '.join(f'{s:.2f}x' for s in results['core_scaling'])} to a kernel "
+        f"run side by side (median {scaling:.2f}x); dask {counts[0]} -> {counts[-1]} workers "
+        f"(medians of {args.repeat}): {speedup:.2f}x, {speedup / scaling:.0%} of what the "
+        "cores gave"
+    )
     print()
     print("| workers | coverage() s | distributed part s | speed-up (distributed part) | "
           "partitions | task s min–max | busy s per worker | CPU s per worker | "
