@@ -36,7 +36,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import geopandas as gpd
 import numpy as np
@@ -113,13 +113,11 @@ class Job:
     resolution_m: float = 200.0
 
     def options(self) -> dict:
-        """Return the keyword arguments of :meth:`~ict_gis.engines.Engine.areas` but ``workers``."""
-        return {
-            "groups": self.groups,
-            "want_any": self.want_any,
-            "want_all": self.want_all,
-            "resolution_m": self.resolution_m,
-        }
+        """Return the keyword arguments of :meth:`~ict_gis.engines.Engine.areas` but ``workers``.
+
+        They are the fields after ``engine`` and ``footprints``.
+        """
+        return {f.name: getattr(self, f.name) for f in fields(self)[2:]}
 
 
 def _require_dask():
