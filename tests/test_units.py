@@ -691,11 +691,9 @@ def test_bundled_points_in_districts(bundled):
     assert got.notna().all()
 
 
-def test_count_points_streams_in_batches_and_counts_by_the_placement_rule(tmp_path):
-    """3 points in A, 2 in B, 1 far outside, 1 without geometry: counted 2 at a time."""
+def _two_units_and_seven_points() -> tuple[gpd.GeoDataFrame, gpd.GeoSeries]:
+    """Squares A and B (0.1° each); 3 points in A, 2 in B, 1 far outside, 1 without geometry."""
     from shapely.geometry import Point, box
-
-    from ict_gis.units import count_points
 
     units = gpd.GeoDataFrame(
         {"code": ["A", "B"]},
@@ -704,6 +702,14 @@ def test_count_points_streams_in_batches_and_counts_by_the_placement_rule(tmp_pa
     )
     lonlat = [(106.01, 20.05), (106.05, 20.05), (106.09, 20.02), (106.15, 20.05), (106.19, 20.09)]
     points = gpd.GeoSeries([Point(xy) for xy in lonlat] + [Point(110.0, 10.0), None], crs=4326)
+    return units, points
+
+
+def test_count_points_streams_in_batches_and_counts_by_the_placement_rule(tmp_path):
+    """The 7 points, counted 2 at a time."""
+    from ict_gis.units import count_points
+
+    units, points = _two_units_and_seven_points()
     path = tmp_path / "cells.gpkg"  # in Web Mercator: reprojected batch by batch
     gpd.GeoDataFrame({"n": range(7)}, geometry=points.to_crs(3857)).to_file(path, layer="cells")
     counts = count_points(path, units, layer="cells", batch_rows=2)
@@ -718,18 +724,10 @@ def test_count_points_by_a_column_counts_each_value_per_unit(tmp_path):
 
     A: LTE, GSM, LTE; B: none, NR; outside: LTE (far away), GSM (no geometry).
     """
-    from shapely.geometry import Point, box
-
     from ict_gis.errors import LayerReadError
     from ict_gis.units import count_points
 
-    units = gpd.GeoDataFrame(
-        {"code": ["A", "B"]},
-        geometry=[box(106.0, 20.0, 106.1, 20.1), box(106.1, 20.0, 106.2, 20.1)],
-        crs=4326,
-    )
-    lonlat = [(106.01, 20.05), (106.05, 20.05), (106.09, 20.02), (106.15, 20.05), (106.19, 20.09)]
-    points = gpd.GeoSeries([Point(xy) for xy in lonlat] + [Point(110.0, 10.0), None], crs=4326)
+    units, points = _two_units_and_seven_points()
     radio = ["LTE", "GSM", "LTE", None, "NR", "LTE", "GSM"]
     path = tmp_path / "cells.gpkg"
     gpd.GeoDataFrame({"radio": radio}, geometry=points).to_file(path, layer="cells")
