@@ -225,3 +225,19 @@ def legacy_shapefile(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture
+def loopback_cluster():
+    """A dask ``LocalCluster`` of 2 one-thread workers on loopback TCP, closed afterwards."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=False,
+        protocol="tcp",
+        host="127.0.0.1",
+        dashboard_address=":0",
+    ) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        yield cluster

@@ -138,23 +138,14 @@ def test_units_without_geometry_and_no_footprints():
     assert (empty.to_numpy() == 0).all()
 
 
-def test_the_whole_coverage_on_a_local_cluster_is_the_single_machine_run():
+def test_the_whole_coverage_on_a_local_cluster_is_the_single_machine_run(loopback_cluster):
     distributed = pytest.importorskip("distributed")
     layers = bundled_layers()
     options = {"tech": "2G,4G", "as_of": "2024-12-31"}
     single = coverage(layers, **options)
-    with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=False,
-        protocol="tcp",
-        host="127.0.0.1",
-        dashboard_address=":0",
-    ) as cluster:
-        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
-        on_cluster = coverage(layers, **options, scheduler=cluster.scheduler_address)
-        with distributed.Client(cluster, set_as_default=False) as client:
-            with_client = coverage(layers, tech="4G", as_of="2024-12-31", scheduler=client)
+    on_cluster = coverage(layers, **options, scheduler=loopback_cluster.scheduler_address)
+    with distributed.Client(loopback_cluster, set_as_default=False) as client:
+        with_client = coverage(layers, tech="4G", as_of="2024-12-31", scheduler=client)
     pd.testing.assert_frame_equal(on_cluster, single, check_exact=False, rtol=1e-9)
     four_g = single[single["tech"] == "4G"]
     pd.testing.assert_frame_equal(with_client, four_g, check_exact=False, rtol=1e-9)

@@ -150,7 +150,7 @@ def test_the_hilbert_order_is_computed_once_for_all_measures(monkeypatch):
     assert dask_engine.partitioned_areas_many([], units, scheduler="synchronous") == []
 
 
-def test_three_technologies_on_a_local_cluster_as_one_graph(monkeypatch):
+def test_three_technologies_on_a_local_cluster_as_one_graph(monkeypatch, loopback_cluster):
     from ict_gis.metrics.coverage import coverage
 
     layers = bundled_layers()
@@ -166,22 +166,13 @@ def test_three_technologies_on_a_local_cluster_as_one_graph(monkeypatch):
 
     monkeypatch.setattr(dask_engine, "partitioned_areas_many", recording)
     progress: list[tuple[int, int]] = []
-    with distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=False,
-        protocol="tcp",
-        host="127.0.0.1",
-        dashboard_address=":0",
-    ) as cluster:
-        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
-        with distributed.Client(cluster, set_as_default=False) as client:
-            on_cluster = coverage(
-                layers,
-                **options,
-                scheduler=client,
-                progress=lambda done, total: progress.append((done, total)),
-            )
+    with distributed.Client(loopback_cluster, set_as_default=False) as client:
+        on_cluster = coverage(
+            layers,
+            **options,
+            scheduler=client,
+            progress=lambda done, total: progress.append((done, total)),
+        )
     # One graph for the three technologies, its tasks run on both workers' threads.
     assert len(calls) == 1 and calls[0][0] == 3
     assert {t["job"] for t in calls[0][1]} == {0, 1, 2}
