@@ -112,3 +112,34 @@ def test_by_a_column_gives_a_column_per_value(tmp_path, layers_and_points):
         cli, ["progress", "count", str(by_path), str(folder), "--by", "radio"]
     )
     assert missing.exit_code == 1 and "no column 'radio' to count by" in missing.output
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_an_opencellid_csv_is_counted_as_it_comes(tmp_path, layers_and_points, gzipped):
+    """OpenCelliD's columns (lon, lat: WGS 84), plain or gzipped: A 2 LTE, B 1 GSM, 1 out."""
+    import gzip
+
+    folder, _ = layers_and_points
+    text = (
+        "radio,mcc,net,area,cell,unit,lon,lat,range,samples,changeable,created,updated,"
+        "averageSignal\n"
+        "LTE,452,4,1,1,0,106.01,20.05,1000,5,1,1500000000,1600000000,0\n"
+        "LTE,452,4,1,2,0,106.05,20.05,1000,5,1,1500000000,1600000000,0\n"
+        "GSM,452,1,1,3,0,106.15,20.05,1000,5,1,1500000000,1600000000,0\n"
+        "GSM,452,1,1,4,0,110.0,10.0,1000,5,1,1500000000,1600000000,0\n"
+    )
+    path = tmp_path / ("452.csv.gz" if gzipped else "452.csv")
+    path.write_bytes(gzip.compress(text.encode()) if gzipped else text.encode())
+    result = run(str(path), str(folder), "--by", "radio", "--batch-rows", "3", "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = {r["code"]: (r["GSM"], r["LTE"], r["points"]) for r in json.loads(result.output)}
+    assert rows == {"A": (0, 2, 2), "B": (1, 0, 1), "outside": (1, 0, 1), "total": (2, 2, 4)}
+
+
+def test_a_csv_without_coordinates_is_a_clear_error(tmp_path, layers_and_points):
+    folder, _ = layers_and_points
+    path = tmp_path / "cells.csv"
+    path.write_text("cell,radio\n1,LTE\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["progress", "count", str(path), str(folder)])
+    assert result.exit_code == 1
+    assert "no longitude and latitude columns" in result.output and "cell, radio" in result.output

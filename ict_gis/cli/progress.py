@@ -272,7 +272,9 @@ def count_command(
     """Count the points of a (large) point file per unit, reading it in batches.
 
     POINTS is a point layer (GeoPackage, GeoJSON, Shapefile, ...) of any
-    size, e.g. a crowdsourced inventory of millions of cells: it is read
+    size, e.g. a crowdsourced inventory of millions of cells, or a CSV file
+    with lon and lat columns (WGS 84) such as an OpenCelliD export, also
+    gzipped: it is read
     --batch-rows points at a time, never whole, and each point is placed in
     the units of LAYERS by the same rule as every other table. One row per
     unit, a row "outside" for points outside every unit (or without a point
@@ -282,7 +284,7 @@ def count_command(
     \b
     Examples:
       ict-gis progress count cells.gpkg
-      ict-gis progress count cells.gpkg --by radio --units communes-2025
+      ict-gis progress count 452.csv.gz --by radio --units communes-2025
       ict-gis progress count cells.gpkg data/ --level commune --format csv -o counts.csv
     """
     from ict_gis.render.tables import render_table

@@ -123,9 +123,10 @@ def feature_count(path: str | os.PathLike, *, layer: str | None = None) -> int:
     """Return the number of features of a layer (from GDAL, without reading them)."""
     path = Path(path)
     _check_exists(path)
+    source, options, _ = _point_source(path)
     try:
         return int(
-            pyogrio.read_info(_gdal_path(path), layer=layer, force_feature_count=True)["features"]
+            pyogrio.read_info(source, layer=layer, force_feature_count=True, **options)["features"]
         )
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
         raise unreadable(path, "cannot read the layer", exc) from exc
@@ -147,7 +148,10 @@ def iter_point_batches(
     Parameters
     ----------
     path
-        A GeoPackage, GeoJSON, Shapefile or any point file GDAL reads.
+        A GeoPackage, GeoJSON, Shapefile or any point file GDAL reads; also
+        a CSV file with longitude and latitude columns (``lon``/``lat``,
+        ``longitude``/``latitude``, ``x``/``y``; WGS 84), as OpenCelliD
+        exports are; gzipped (``.gz``) files are read as they are.
     layer
         The layer (default: the first).
     batch_rows
@@ -171,11 +175,17 @@ def iter_point_batches(
     _check_exists(path)
     _remember_input(path)
     failures = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError)
+    source, options, crs = _point_source(path)
     try:
-        info = pyogrio.read_info(_gdal_path(path), layer=layer)
+        info = pyogrio.read_info(source, layer=layer, **options)
     except failures as exc:
         raise unreadable(path, "cannot read the layer", exc) from exc
     fields = [str(f) for f in info.get("fields", [])]
+    if crs is not None and not info.get("geometry_type"):
+        raise LayerReadError(
+            f"{path}: no longitude and latitude columns; name them lon and lat (or "
+            f"longitude/latitude, x/y). Its columns: {', '.join(fields) or 'none'}."
+        )
     if column is not None and column not in fields:
         raise LayerReadError(
             f"{path}: no column {column!r} to count by; its columns: {', '.join(fields) or 'none'}."
@@ -184,11 +194,12 @@ def iter_point_batches(
     def batches() -> Iterator[tuple[np.ndarray, ...]]:
         try:
             with pyogrio.open_arrow(
-                _gdal_path(path),
+                source,
                 layer=layer,
                 columns=[] if column is None else [column],
                 batch_size=int(batch_rows),
                 use_pyarrow=True,
+                **options,
             ) as (meta, reader):
                 geometry = meta["geometry_name"] or "wkb_geometry"
                 for batch in reader:
@@ -206,7 +217,26 @@ def iter_point_batches(
         except failures as exc:  # a file that breaks while streamed
             raise unreadable(path, "cannot read the features", exc) from exc
 
-    return info.get("crs"), batches()
+    return crs or info.get("crs"), batches()
+
+
+def _point_source(path: Path) -> tuple[str, dict[str, str], str | None]:
+    """Return what GDAL opens for a point file: path, open options, and the CRS of a CSV.
+
+    A ``.gz`` file is read through ``/vsigzip/``; a CSV file's points come
+    from its longitude and latitude columns (the names of
+    :func:`read_layer`), in WGS 84.
+    """
+    name = path.name.lower()
+    source = f"/vsigzip/{path}" if name.endswith(".gz") else _gdal_path(path)
+    if not name.removesuffix(".gz").endswith((".csv", ".txt")):
+        return source, {}, None
+    options = {
+        "X_POSSIBLE_NAMES": ",".join(_LON_NAMES),
+        "Y_POSSIBLE_NAMES": ",".join(_LAT_NAMES),
+        "KEEP_GEOM_COLUMNS": "NO",
+    }
+    return source, options, "EPSG:4326"
 
 
 def _texts(values) -> np.ndarray:
