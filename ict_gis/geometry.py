@@ -442,7 +442,12 @@ def place_points(
     # rule 3's nearest unit, further away, is looked for when asked.
     found = np.zeros(len(rest), dtype=bool)
     if tolerance_m > 0:
-        pt, unit, dist = _nearest(tree, points, tolerance_m)
+        # Only the points with a unit within the tolerance look for the nearest:
+        # a cheap envelope-first query leaves out those far from every unit
+        # (a national inventory counted in one province's units).
+        near = np.unique(tree.query(points, predicate="dwithin", distance=tolerance_m)[0])
+        pt, unit, dist = _nearest(tree, points[near], tolerance_m)
+        pt = near[pt]
         found[pt] = True
         nearest[rest[pt]] = ranked[unit]
         distance[rest[pt]] = dist

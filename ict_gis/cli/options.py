@@ -282,14 +282,18 @@ def refuse_binary_on_terminal(fmt: str, output: Path | None) -> None:
         )
 
 
+def bar_drawn(ctx: click.Context) -> bool:
+    """Whether :func:`progress_bar` draws: not with ``-q``, and only to a terminal."""
+    return not (ctx.obj or {}).get("quiet") and sys.stderr.isatty()
+
+
 def progress_bar(ctx: click.Context, label: str) -> tuple[Callable[[int, int], None], Callable]:
     """Return a ``progress(done, total)`` callback drawing a bar on stderr, and a closer.
 
-    Silent with ``-q`` and when stderr is not a terminal.
+    Silent with ``-q`` and when stderr is not a terminal (see :func:`bar_drawn`).
     """
-    quiet = bool((ctx.obj or {}).get("quiet"))
     state: dict = {}
-    if quiet or not sys.stderr.isatty():
+    if not bar_drawn(ctx):
         return (lambda done, total: None), (lambda: None)
 
     def update(done: int, total: int) -> None:

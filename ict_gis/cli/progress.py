@@ -17,6 +17,7 @@ import pandas as pd
 
 from ict_gis.cli.options import (
     as_of_option,
+    bar_drawn,
     emit,
     format_option,
     lang_option,
@@ -306,7 +307,13 @@ def count_command(
     update, close = progress_bar(ctx, "Count")
     try:
         counts = count_points(
-            points, chosen, layer=points_layer, batch_rows=batch_rows, progress=update, by=by
+            points,
+            chosen,
+            layer=points_layer,
+            batch_rows=batch_rows,
+            # (the bar's total is the file's feature count: not counted when not drawn)
+            progress=update if bar_drawn(ctx) else None,
+            by=by,
         )
     finally:
         close()

@@ -177,7 +177,9 @@ def iter_point_batches(
     failures = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError)
     source, options, crs = _point_source(path)
     try:
-        info = pyogrio.read_info(source, layer=layer, **options)
+        # The layer's description only (nothing read yet; read_info would count a CSV's rows).
+        with pyogrio.open_arrow(source, layer=layer, use_pyarrow=True, **options) as (info, _):
+            pass
     except failures as exc:
         raise unreadable(path, "cannot read the layer", exc) from exc
     fields = [str(f) for f in info.get("fields", [])]
