@@ -53,7 +53,7 @@ import shapely
 
 from ict_gis.errors import FootprintError
 from ict_gis.schema import split_list
-from ict_gis.settings import TECHNOLOGIES
+from ict_gis.settings import FOOTPRINT_MODELS, TECHNOLOGIES
 
 __all__ = [
     "BANDS_MHZ",
@@ -82,9 +82,6 @@ Environment = Literal["urban", "suburban", "rural"]
 
 #: Environments a radius depends on ("rural" is Hata's "open area").
 ENVIRONMENTS: tuple[str, ...] = ("urban", "suburban", "rural")
-
-#: Footprint models.
-FOOTPRINT_MODELS: tuple[str, ...] = ("circle", "sector", "hata")
 
 #: City sizes of the Hata mobile-antenna correction (and COST-231's C_m).
 CITY_SIZES: tuple[str, ...] = ("medium", "large")

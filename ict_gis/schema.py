@@ -27,6 +27,7 @@ from ict_gis.settings import (
     BTS_STATUSES,
     CABLE_CATEGORIES,
     CABLE_STATUSES,
+    LAYER_KINDS,
     OPERATOR_ALIASES,
     OPERATORS,
     TECHNOLOGIES,
@@ -211,9 +212,6 @@ SCHEMAS: dict[str, LayerSchema] = {
         ),
     )
 }
-
-#: Layer kinds in the order they are read and reported.
-LAYER_KINDS: tuple[str, ...] = tuple(SCHEMAS)
 
 
 def schema_for(kind: str) -> LayerSchema:

@@ -56,6 +56,16 @@ CABLE_STATUSES: tuple[str, ...] = ("planned", "tidied", "underground")
 #: Levels of administrative units.
 UNIT_LEVELS: tuple[str, ...] = ("province", "district", "commune")
 
+#: Layer kinds in the order they are read and reported (each has a schema in
+#: :mod:`ict_gis.schema`).
+LAYER_KINDS: tuple[str, ...] = (
+    "districts", "bts_stations", "shutdowns_2g", "shutdowns_3g", "sites_5g", "cable_routes",
+    "subscribers", "admin_changes",
+)  # fmt: skip
+
+#: Footprint models of :mod:`ict_gis.footprints`.
+FOOTPRINT_MODELS: tuple[str, ...] = ("circle", "sector", "hata")
+
 #: CRS of the bundled layers and of every map.
 GEOGRAPHIC_CRS: str = "EPSG:4326"
 

@@ -223,3 +223,11 @@ def test_numeric_codes_without_level_are_only_warned_about():
     assert out["code"].tolist() == ["1", "13285"]
     (said,) = [p for p in problems if p.column == "code"]
     assert said.severity == "warning" and "leading zeros may be lost" in said.message
+
+
+def test_every_layer_kind_has_a_schema_in_the_order_of_settings():
+    """settings.LAYER_KINDS (read by the CLI's options without importing pandas) is SCHEMAS'."""
+    from ict_gis.schema import SCHEMAS
+    from ict_gis.settings import LAYER_KINDS
+
+    assert tuple(SCHEMAS) == LAYER_KINDS

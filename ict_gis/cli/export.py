@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from ict_gis import io
 from ict_gis.cli.options import (
     LayersParam,
     encoding_option,
@@ -14,7 +13,6 @@ from ict_gis.cli.options import (
     load_valid_layers,
     note,
 )
-from ict_gis.io import postgis
 
 
 @click.command("export")
@@ -45,6 +43,9 @@ def command(layers: Path | str, destination: str, replace: bool) -> None:
       ict-gis report postgresql://gis@db.local/ict/nam_dinh --year 2024
       ict-gis export postgresql://gis@db.local/ict/nam_dinh copy.gpkg
     """
+    from ict_gis import io
+    from ict_gis.io import postgis
+
     layer_set = load_valid_layers(layers)
     frames = dict(layer_set.items())
     if postgis.is_url(destination):

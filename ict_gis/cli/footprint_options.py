@@ -11,11 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ict_gis.cli.options import parsed
-from ict_gis.footprints import FOOTPRINT_MODELS, FootprintError, FootprintModel, parse_radius_key
+from ict_gis.errors import FootprintError
+from ict_gis.settings import FOOTPRINT_MODELS
+
+if TYPE_CHECKING:
+    from ict_gis.footprints import FootprintModel
 
 F = Callable[..., object]
 
@@ -33,6 +38,8 @@ def _parse_radii(
             raise click.BadParameter(
                 f"{value!r} is not TECH=METRES; write e.g. 4G=2500 or 2G:rural=8000."
             )
+        from ict_gis.footprints import parse_radius_key
+
         try:
             tech, band, env = parse_radius_key(key)
         except FootprintError as exc:
@@ -127,6 +134,8 @@ def footprint_model(
     model: str | None, radius: dict[str, float], config: FootprintModel | None
 ) -> FootprintModel:
     """Return the footprint model of the options: configuration, then ``--model``, then radii."""
+    from ict_gis.footprints import FootprintModel
+
     base = config or FootprintModel()
     changes: dict = {}
     if model is not None:

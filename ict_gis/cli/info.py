@@ -7,11 +7,14 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
 from ict_gis.cli.options import format_option, given_kind, layers_argument, load_layers
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: The outputs of ict-gis, told by their layers: (layers they have, the command that writes them).
 OUTPUTS: tuple[tuple[frozenset[str], str], ...] = (

@@ -1,4 +1,9 @@
-"""Options and helpers shared by the ``ict-gis`` commands."""
+"""Options and helpers shared by the ``ict-gis`` commands.
+
+The options are declared from constants only; the library (GeoPandas and
+all) is imported when a command runs, so that ``ict-gis COMMAND --help``
+answers at once.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,16 @@ import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ict_gis import io
 from ict_gis.errors import IctGisError, ValidationError
-from ict_gis.io import postgis
-from ict_gis.layerset import LayerSet, read_layers
 from ict_gis.problems import Problem
-from ict_gis.schema import LAYER_KINDS
-from ict_gis.settings import UNIT_LEVELS
+from ict_gis.settings import LAYER_KINDS, UNIT_LEVELS
+
+if TYPE_CHECKING:
+    from ict_gis.layerset import LayerSet
 
 F = Callable[..., object]
 
@@ -27,7 +32,9 @@ class LayersParam(click.ParamType):
 
     def convert(self, value, param, ctx):
         """Return ``value`` as text when it is a PostGIS URL, else as an existing Path."""
-        if postgis.is_url(value):
+        from ict_gis.io.postgis import is_url
+
+        if is_url(value):
             return value
         return click.Path(exists=True, path_type=Path).convert(value, param, ctx)
 
@@ -227,6 +234,8 @@ def output_option(func: F) -> F:
 
 def load_layers(path: Path | None) -> LayerSet:
     """Read LAYERS (with ``--kind``); a path that cannot be read is a usage error (exit 2)."""
+    from ict_gis.layerset import read_layers
+
     try:
         return _with_crs(read_layers(path, kind=given_kind(), encoding=given_encoding()))
     except IctGisError as exc:
@@ -255,6 +264,8 @@ def emit(data: str | bytes, output: Path | None) -> None:
         else:
             click.echo(data, nl=not data.endswith("\n"))
         return
+    from ict_gis import io
+
     if isinstance(data, bytes):
         io.write_bytes(data, output)
     else:
@@ -364,6 +375,8 @@ def units_value(
             "nor a file or folder.",
             param=param,
         )
+    from ict_gis.layerset import read_layers
+
     try:
         layer_set = read_layers(
             path, kind=None if path.is_dir() else "districts", encoding=given_encoding()

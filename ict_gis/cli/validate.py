@@ -6,11 +6,8 @@ import json
 from pathlib import Path
 
 import click
-import geopandas as gpd
 
-from ict_gis import io
 from ict_gis.cli.options import checking_bar, format_option, layers_argument, load_layers
-from ict_gis.validate import format_problems, repair, validate
 
 
 @click.command("validate")
@@ -63,6 +60,11 @@ def command(
         raise click.UsageError("--fix writes a repaired copy: give its folder with -o FOLDER.")
     if output is not None and not fix:
         raise click.UsageError("-o FOLDER is for the repaired copy of --fix.")
+    import geopandas as gpd
+
+    from ict_gis import io
+    from ict_gis.validate import format_problems, repair, validate
+
     layer_set = load_layers(layers)
     update, close = checking_bar(layer_set)
     try:
