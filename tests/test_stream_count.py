@@ -143,3 +143,17 @@ def test_a_csv_without_coordinates_is_a_clear_error(tmp_path, layers_and_points)
     result = CliRunner().invoke(cli, ["progress", "count", str(path), str(folder)])
     assert result.exit_code == 1
     assert "no longitude and latitude columns" in result.output and "cell, radio" in result.output
+
+
+def test_counts_in_the_2025_communes_say_their_vintage(tmp_path, layers_and_points):
+    """Units of a vintage (the bundled 2025 communes): CSV rows keyed by (code, vintage)."""
+    folder, path = layers_and_points
+    out = tmp_path / "counts.csv"
+    result = run(
+        str(path), str(folder), "--units", "communes-2025", "--format", "csv", "-o", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    header, *rows = [line.split(",") for line in out.read_text(encoding="utf-8").splitlines()]
+    assert header[:3] == ["code", "vintage", "name"]
+    assert {row[1] for row in rows} == {"2025-07-01"}
+    assert rows[-1][0] == "total" and rows[-1][-1] == "7"

@@ -330,6 +330,7 @@ def points_table(counts: pd.Series | pd.DataFrame, units: gpd.GeoDataFrame) -> p
     give a column per value (``no_value`` for points without one) before
     the points.
     """
+    from ict_gis.crosswalk import unit_vintage
     from ict_gis.metrics.progress import OUTSIDE, OUTSIDE_NAME, TOTAL, TOTAL_NAME
 
     names = units["name"] if "name" in units.columns else pd.Series(dtype=object)
@@ -347,4 +348,5 @@ def points_table(counts: pd.Series | pd.DataFrame, units: gpd.GeoDataFrame) -> p
     special = {OUTSIDE: OUTSIDE_NAME, TOTAL: TOTAL_NAME}
     frame.insert(0, "name", [special.get(c, by_code.get(c)) for c in frame.index])
     frame.index = pd.Index(list(frame.index), name="code", dtype=object)
+    frame.attrs["units_vintage"] = unit_vintage(units)  # CSV/JSON/XLSX: a vintage column
     return frame
