@@ -276,3 +276,24 @@ def test_a_workbook_with_a_sheet_per_operator(tmp_path):
     forced = run("import", "sheet", path, "--set", "operator=MobiFone", "-o", out)
     assert "from the sheet's name" not in forced.stderr
     assert read_layer(out)["operator"].tolist() == ["MobiFone", "MobiFone"]
+
+
+def test_a_station_row_without_id_and_coordinates_is_reported_not_skipped(tmp_path):
+    """Row 6 has an operator, technologies, a height and a status but no id and no position.
+
+    It is a station with its key values missing, not a title or a signature
+    (those have one or two values): it is listed as not imported, exit 1.
+    """
+    path = tmp_path / "tram.xlsx"
+    _official_list(
+        path,
+        ["Mã trạm", "Kinh độ", "Vĩ độ", "Nhà mạng", "Công nghệ", "Độ cao (m)", "Trạng thái"],
+        [
+            ["ND001", 106.17, 20.42, "Viettel", "4G", 30, "Đang phát sóng"],
+            [None, None, None, "Viettel", "4G", 25, "Đang phát sóng"],
+        ],
+    )
+    result = run("import", "sheet", path, "-o", tmp_path / "bts_stations.gpkg")
+    assert result.exit_code == 1
+    assert "row 6, column 'Mã trạm': no value. Row not imported." in result.stderr
+    assert "Danh sách row(s) 7, 9, 10" in result.stderr  # the total and the signatures

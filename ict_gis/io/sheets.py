@@ -694,14 +694,17 @@ def _operator_of_sheet(
 def _not_a_station(row: tuple | list, positions: Mapping[str, int]) -> bool:
     """Whether a row is a title, a total or a signature, not a station.
 
-    A row without a station id and without any coordinate; or a row whose
-    first value starts with "Tổng" or "Cộng" (a total: its counts may sit
-    in any column) and that has no readable coordinate.
+    A row without a station id and without any coordinate, with at most
+    two values (a title, "Người lập biểu ... Giám đốc", the names under
+    them: a station that lacks both has more to say, and is reported); or
+    a row whose first value starts with "Tổng" or "Cộng" (a total: its
+    counts may sit in any column) and that has no readable coordinate.
     """
     cells = {name: row[j] for name, j in positions.items() if j < len(row)}
     places = [name for name in _COORDINATES if _filled(cells.get(name))]
     if not places:
-        return not _filled(cells.get("site_id")) or _starts_a_total(row)
+        few = sum(_filled(c) for c in row) <= 2
+        return (few and not _filled(cells.get("site_id"))) or _starts_a_total(row)
     return _starts_a_total(row) and not any(_readable(cells[name], name) for name in places)
 
 
