@@ -446,3 +446,21 @@ def test_excel_date_serials_and_two_digit_years_are_dates():
 
 def test_operator_abbreviations():
     assert operator("MBF") == "MobiFone" and operator("VNMB") == "Vietnamobile"
+
+
+def test_report_names_each_sheets_headers_not_imported(tmp_path):
+    """Two sheets, each with a header the importer does not know ("STT", "Ghi chú"): both said."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for k, (title, extra) in enumerate([("Viettel", "STT"), ("VNPT", "Ghi chú")]):
+        sheet = book.active if k == 0 else book.create_sheet()
+        sheet.title = title
+        sheet.append([extra, "Mã trạm", "Kinh độ", "Vĩ độ"])
+        sheet.append([1, f"{title[:2]}1", 106.17, 20.42])
+    path = tmp_path / "tram.xlsx"
+    book.save(path)
+    _, report = read_sheet(path)
+    lines = report.lines()
+    assert "  Viettel: not imported: 'STT' (map them with --columns)" in lines
+    assert "  VNPT: not imported: 'Ghi chú' (map them with --columns)" in lines

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import click
 
-from ict_gis.cli.coverage import progress_bar
 from ict_gis.cli.footprint_options import footprint_model, footprint_options
 from ict_gis.cli.options import (
     as_of_option,
     layers_argument,
     level_option,
     load_valid_layers,
+    progress_bar,
     units_option,
 )
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from ict_gis.cli.coverage import progress_bar
 from ict_gis.cli.footprint_options import footprint_model, footprint_options
 from ict_gis.cli.options import (
     as_of_option,
@@ -17,6 +16,7 @@ from ict_gis.cli.options import (
     layers_argument,
     load_layers,
     note,
+    progress_bar,
     units_option,
 )
 from ict_gis.layerset import LayerSet

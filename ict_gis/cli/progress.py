@@ -288,22 +288,14 @@ def count_command(
       ict-gis progress count 452.csv.gz --by radio --units communes-2025
       ict-gis progress count cells.gpkg data/ --level commune --format csv -o counts.csv
     """
+    from ict_gis.crosswalk import report_units
     from ict_gis.render.tables import render_table
     from ict_gis.texts import text
     from ict_gis.units import count_points
 
     refuse_binary_on_terminal(fmt, output)
     layer_set = load_valid_layers(layers)
-    chosen = _units(layer_set, as_of, level, units)
-    if chosen is None or isinstance(chosen, str):
-        from ict_gis.crosswalk import report_units
-        from ict_gis.units import unit_frame
-
-        chosen = (
-            unit_frame(layer_set, as_of=as_of)
-            if chosen is None
-            else report_units(layer_set, chosen, as_of=as_of, level=level)
-        )
+    chosen = report_units(layer_set, units, as_of=as_of, level=level)
     update, close = progress_bar(ctx, "Count")
     try:
         counts = count_points(

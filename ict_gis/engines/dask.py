@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 
 import geopandas as gpd
@@ -53,7 +53,6 @@ __all__ = [
     "Job",
     "Partition",
     "footprints_near",
-    "partitioned",
     "partitioned_areas",
     "partitioned_areas_many",
     "plan_partitions",
@@ -144,10 +143,15 @@ def _footprint_boxes(fp: Footprints) -> np.ndarray:
     return boxes
 
 
+def _present(geoms: np.ndarray) -> np.ndarray:
+    """Whether each unit has a geometry (not missing, not empty)."""
+    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+
+
 def _unit_envelopes(units: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
     """Return the envelopes of the units with a geometry, and their positions."""
     geoms = np.asarray(units.values, dtype=object)
-    valid = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
+    valid = _present(geoms)
     return shapely.envelope(geoms[valid]), np.flatnonzero(valid)
 
 
@@ -167,7 +171,7 @@ def _hilbert_order(units: gpd.GeoSeries) -> np.ndarray:
     """Positions of the units sorted by the Hilbert distance of their centres."""
     _, dask_geopandas = _require_dask()
     geoms = np.asarray(units.values, dtype=object)
-    valid = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
+    valid = _present(geoms)
     distance = np.zeros(len(geoms), dtype=np.int64)
     if valid.any():
         centres = gpd.GeoSeries(shapely.centroid(geoms[valid]), crs=units.crs)
@@ -534,14 +538,3 @@ def _run(dask, tasks: list, client, scheduler: object, progress: Progress | None
     if progress is not None:
         progress(total, total)
     return results
-
-
-def partitioned(engine: Engine, scheduler: object, **kwargs: object) -> Callable[..., pd.DataFrame]:
-    """``engine.areas`` run by :func:`partitioned_areas` on ``scheduler``: same arguments."""
-
-    def areas(units: gpd.GeoSeries, footprints: Footprints, **options: object) -> pd.DataFrame:
-        return partitioned_areas(
-            engine, units, footprints, scheduler=scheduler, **kwargs, **options
-        )
-
-    return areas

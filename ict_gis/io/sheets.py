@@ -243,8 +243,8 @@ class SheetReport:
     blank_rows
         Rows with no value at all, skipped.
     skipped
-        ``(sheet, row)`` of the rows with values but neither a station id
-        nor a coordinate (titles, totals, signatures), skipped.
+        ``(sheet, row)`` of the titles, totals and signatures, skipped (see
+        :func:`_not_a_station`).
     filled
         Values given for every row whose list has no such column or leaves
         the cell empty (``{column: value}``).
@@ -293,7 +293,8 @@ class SheetReport:
             )
             out.append(
                 f"  {len(self.skipped):,} row(s) skipped as titles, totals or signatures (no "
-                f"coordinates, and no station id or a 'Tổng'/'Cộng' cell): {where}."
+                f"coordinates; no station id and at most two values, or a 'Tổng'/'Cộng' "
+                f"first): {where}."
             )
         if self.encoding not in (None, "utf-8", "utf-16"):
             name = ENCODING_NAMES.get(self.encoding, self.encoding)
@@ -306,12 +307,12 @@ class SheetReport:
                     f"  {sheet}: operator {self.named_operator[sheet]}, from the sheet's name "
                     "(it has no operator column)"
                 )
-        if self.filled:
-            given = ", ".join(f"{c} = {_shown(v)}" for c, v in self.filled.items())
-            out.append(f"  where the list has no value: {given} (--set)")
             if self.unused.get(sheet):
                 unused = ", ".join(repr(h) for h in self.unused[sheet])
                 out.append(f"  {sheet}: not imported: {unused} (map them with --columns)")
+        if self.filled:
+            given = ", ".join(f"{c} = {_shown(v)}" for c, v in self.filled.items())
+            out.append(f"  where the list has no value: {given} (--set)")
         out += [f"  {p}" for p in self.problems]
         return out
 
@@ -677,11 +678,7 @@ def _operator_of_sheet(
     sheet: str, kind: str, positions: Mapping[str, int], report: SheetReport
 ) -> str | None:
     """Return the operator a sheet's name names (no operator column, none --set), or None."""
-    if (
-        "operator" not in KIND_FIELDS[kind]
-        or "operator" in positions
-        or "operator" in (report.filled)
-    ):
+    if "operator" not in KIND_FIELDS[kind] or "operator" in {**positions, **report.filled}:
         return None
     try:
         named = operator(Path(sheet).stem)
@@ -979,7 +976,7 @@ def lat_lon(raw: object) -> tuple[float, float]:
     >>> lat_lon("20.42, 106.17"), lat_lon("106,17; 20,42")
     ((106.17, 20.42), (106.17, 20.42))
     """
-    text = nfc(raw).strip()
+    text = nfc(raw)
     if ";" in text:
         parts = text.split(";")
     elif ", " in text or text.count(",") == 1:
